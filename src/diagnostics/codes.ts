@@ -1,0 +1,69 @@
+/**
+ * The registry of diagnostic codes. Codes are stable: once released, a code keeps its meaning, and a
+ * retired code is never reused. Every code has one entry in docs/diagnostics.md (a test keeps the two in
+ * step). Messages are templates with {{placeholders}} filled from a diagnostic's params.
+ *
+ * Ranges: 1xx syntax, 2xx names and model, 3xx isolation rules, 4xx outputs and files, 9xx internal.
+ */
+export type Severity = "error" | "warning";
+
+export interface CodeInfo {
+  readonly severity: Severity;
+  /** One line, used as the SARIF rule's short description and the docs heading. */
+  readonly title: string;
+  readonly message: string;
+}
+
+export const CODES = {
+  // 1xx: syntax
+  MOAT101: { severity: "error", title: "Unexpected character", message: "unexpected character {{char}}" },
+  MOAT102: { severity: "error", title: "Syntax error", message: "{{detail}}" },
+  MOAT103: { severity: "error", title: "Unterminated string", message: "unterminated string: a string must close with \" on the same line" },
+  MOAT104: { severity: "error", title: "Invalid escape", message: "invalid escape {{escape}}: only \\\", \\\\ and a backslash before a glob character (* ? { } [ ] ,) are allowed" },
+  MOAT105: { severity: "error", title: "Identifier too long", message: "identifier is {{length}} characters long; at most 64 are allowed" },
+  MOAT106: { severity: "error", title: "Malformed interpolation", message: "{{detail}}" },
+  MOAT107: { severity: "error", title: "Invalid source encoding", message: "{{detail}}" },
+
+  // 2xx: names, includes and the model
+  MOAT201: { severity: "error", title: "Undefined variable", message: "${{{name}}} is not defined by an earlier let" },
+  MOAT202: { severity: "error", title: "Duplicate let", message: "let {{name}} is already defined" },
+  MOAT203: { severity: "error", title: "Include not found", message: "cannot read included file {{path}}: {{reason}}" },
+  MOAT204: { severity: "error", title: "Include cycle", message: "include cycle: {{chain}}" },
+  MOAT205: { severity: "error", title: "Conflicting policy name", message: "policy is already named {{other}}" },
+  MOAT206: { severity: "error", title: "Duplicate workload", message: "tenant {{tenant}} already has a workload named {{name}}" },
+  MOAT207: { severity: "error", title: "Duplicate VM name", message: "vm name {{name}} is already used by tenant {{other}}; libvirt domain names are unique on a host" },
+  MOAT208: { severity: "error", title: "Duplicate UUID", message: "uuid {{uuid}} is already used by vm {{other}}" },
+  MOAT209: { severity: "error", title: "Missing uuid", message: "vm {{name}} has no uuid; every vm needs one to name its libvirt-<uuid> profile" },
+  MOAT210: { severity: "error", title: "Item not allowed here", message: "{{item}} is not allowed in a {{kind}}" },
+  MOAT211: { severity: "error", title: "Malformed UUID", message: "{{value}} is not a UUID in RFC 4122 text form (8-4-4-4-12 hexadecimal digits)" },
+  MOAT212: { severity: "error", title: "Item given twice", message: "{{item}} is already given for {{kind}} {{name}}" },
+  MOAT213: { severity: "error", title: "Path not absolute", message: "{{path}} is not an absolute path; paths start with /" },
+  MOAT214: { severity: "error", title: "Malformed path", message: "{{path}}: {{reason}}" },
+  MOAT215: { severity: "error", title: "Invalid glob", message: "{{path}}: {{reason}}" },
+  MOAT216: { severity: "error", title: "Invalid abstraction name", message: "abstraction name {{name}} must match [A-Za-z0-9][A-Za-z0-9._-]*, optionally /-separated" },
+  MOAT217: { severity: "error", title: "Invalid socket", message: "{{path}}: {{reason}}" },
+  MOAT218: { severity: "error", title: "No input", message: "{{detail}}" },
+  MOAT219: { severity: "error", title: "Unknown tenant in shared", message: "shared lists tenant {{tenant}}, which no tenant block declares" },
+  MOAT220: { severity: "warning", title: "Empty workload", message: "{{kind}} {{name}} grants nothing" },
+
+  // 3xx: isolation rules (SPEC section 2)
+  MOAT301: { severity: "error", title: "Cross-tenant overlap", message: "{{kindA}} of {{tenantA}}/{{workloadA}} overlaps {{kindB}} of {{tenantB}}/{{workloadB}}: both match {{witness}}" },
+  MOAT302: { severity: "error", title: "Shared exception does not apply", message: "{{kindA}} of {{tenantA}}/{{workloadA}} overlaps {{kindB}} of {{tenantB}}/{{workloadB}} at {{witness}}, and the shared statement does not allow it: {{missing}}" },
+  MOAT303: { severity: "warning", title: "Writable overlap within a tenant", message: "{{workloadA}} and {{workloadB}} of tenant {{tenant}} both reach {{witness}}, and {{writer}} may write it" },
+  MOAT304: { severity: "error", title: "Protected path granted", message: "{{path}} reaches protected host path {{protected}} (e.g. {{witness}})" },
+  MOAT305: { severity: "error", title: "Over-broad grant", message: "{{path}} can match every file under {{root}}" },
+  MOAT306: { severity: "error", title: "Glob too complex", message: "{{path}}: {{detail}}" },
+  MOAT307: { severity: "warning", title: "Symlinked device path", message: "{{path}} is a symlink on the host; AppArmor mediates the resolved node ({{target}}), so this rule matches nothing at run time" },
+
+  // 4xx: outputs and files
+  MOAT401: { severity: "error", title: "Output not owned by moat", message: "{{path}} exists but moat did not write it; refusing to overwrite or delete it" },
+  MOAT402: { severity: "error", title: "Output edited by hand", message: "{{path}} was changed since moat wrote it; refusing to overwrite or delete it" },
+  MOAT403: { severity: "error", title: "Output out of date", message: "{{path}} is {{state}}" },
+  MOAT404: { severity: "error", title: "I/O error", message: "{{detail}}" },
+  MOAT405: { severity: "error", title: "Output folder locked", message: "{{detail}}" },
+
+  // 9xx: moat itself
+  MOAT900: { severity: "error", title: "Internal error", message: "internal error in moat: {{detail}}" },
+} as const satisfies Record<string, CodeInfo>;
+
+export type Code = keyof typeof CODES;

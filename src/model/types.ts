@@ -1,0 +1,81 @@
+/**
+ * The resolved policy: lets substituted, includes followed, tenants merged, names and paths checked,
+ * every path parsed into a Glob. This is what the isolation rules check and the emitters render.
+ */
+import type { Glob } from "../glob/ast.js";
+import type { Source, Span } from "../source.js";
+import type { Access, Mode, WorkloadKind } from "../syntax/ast.js";
+
+export type { Access, Mode, WorkloadKind };
+
+/** A path or abstract socket name as written (after `${}` substitution) and as parsed. */
+export interface PathValue {
+  /** Glob source text: what the operator wrote with lets substituted; used in messages. */
+  readonly text: string;
+  readonly glob: Glob;
+  readonly span: Span;
+}
+
+export type ResourceKind = "volume" | "device" | "socket" | "implied";
+
+/**
+ * Filesystem paths and abstract unix socket names are separate namespaces: `/x` and `@x` never overlap.
+ * For an abstract socket the glob is over the name after the `@` and `text` keeps the `@`.
+ */
+export type Namespace = "path" | "abstract";
+
+export interface Resource {
+  readonly kind: ResourceKind;
+  readonly access: Access;
+  readonly namespace: Namespace;
+  readonly path: PathValue;
+  /** For kind "implied" (a rule virt-aa-helper would add for the domain): the exact AppArmor permissions. */
+  readonly perms?: string;
+  /** For kind "implied": what the rule is for, shown in comments and messages ("libvirt log"). */
+  readonly note?: string;
+}
+
+export interface Named {
+  readonly name: string;
+  readonly span: Span;
+}
+
+export interface Workload {
+  readonly kind: WorkloadKind;
+  readonly tenant: string;
+  readonly name: string;
+  readonly span: Span; // the workload's name
+  /** Lowercase RFC 4122 text; present on every vm of a valid model. */
+  readonly uuid?: string;
+  readonly exec?: PathValue;
+  readonly mode: Mode;
+  readonly abstractions: readonly Named[];
+  /** Declared resources in source order, then a vm's implied ones. */
+  readonly resources: readonly Resource[];
+}
+
+export interface Tenant {
+  readonly name: string;
+  /** Every block that declares the tenant, in compilation order. */
+  readonly spans: readonly Span[];
+  readonly workloads: readonly Workload[];
+}
+
+export interface Shared {
+  readonly path: PathValue;
+  readonly tenants: readonly Named[];
+  readonly span: Span;
+}
+
+export interface Model {
+  readonly policy?: Named;
+  /** The operator's `protect` globs; the built-in set lives in model/builtin.ts. */
+  readonly protect: readonly PathValue[];
+  /** Sorted by name; workloads sorted by name within a tenant. */
+  readonly tenants: readonly Tenant[];
+  readonly shared: readonly Shared[];
+  /** Every file of the compilation (entries and includes), sorted by path. */
+  readonly sources: readonly Source[];
+  /** The compilation root: the deepest folder that holds every source (SPEC section 3). */
+  readonly root: string;
+}

@@ -1,0 +1,82 @@
+/**
+ * The syntax tree of one .iso file: readonly, a discriminated union on `kind`, every node with a span.
+ * It records what was written, nothing resolved: lets, includes and tenants are resolved in model/.
+ */
+import type { Span } from "../source.js";
+
+export interface Identifier {
+  readonly kind: "Identifier";
+  readonly name: string;
+  readonly span: Span;
+}
+
+/**
+ * A piece of a string literal. `Text` holds glob source: escapes are decoded except that a literal
+ * glob character or backslash keeps its backslash (`\*`, `\\`), so the glob parser still sees it as
+ * literal; `\"` is decoded to `"`. `Interpolation` is a `${name}`.
+ */
+export type StringPart =
+  | { readonly kind: "Text"; readonly text: string; readonly span: Span }
+  | { readonly kind: "Interpolation"; readonly name: string; readonly span: Span };
+
+export interface StringLiteral {
+  readonly kind: "String";
+  readonly parts: readonly StringPart[];
+  readonly span: Span; // includes the quotes
+}
+
+export type Access = "ro" | "rw";
+export type Mode = "enforce" | "complain";
+export type WorkloadKind = "vm" | "service";
+
+export interface Keyword<T extends string> {
+  readonly kind: "Keyword";
+  readonly value: T;
+  readonly span: Span;
+}
+
+export type Item =
+  | { readonly kind: "Uuid"; readonly value: StringLiteral; readonly span: Span }
+  | { readonly kind: "Exec"; readonly path: StringLiteral; readonly span: Span }
+  | { readonly kind: "Volume"; readonly path: StringLiteral; readonly access?: Keyword<Access>; readonly span: Span }
+  | { readonly kind: "Device"; readonly path: StringLiteral; readonly access?: Keyword<Access>; readonly span: Span }
+  | { readonly kind: "Socket"; readonly path: StringLiteral; readonly span: Span }
+  | { readonly kind: "Abstraction"; readonly name: StringLiteral; readonly span: Span }
+  | { readonly kind: "Mode"; readonly value: Keyword<Mode>; readonly span: Span };
+
+export interface WorkloadBlock {
+  readonly kind: "Workload";
+  readonly workloadKind: Keyword<WorkloadKind>;
+  readonly name: Identifier;
+  readonly items: readonly Item[];
+  readonly span: Span;
+}
+
+export type Statement =
+  | { readonly kind: "Policy"; readonly name: Identifier; readonly span: Span }
+  | { readonly kind: "Let"; readonly name: Identifier; readonly value: StringLiteral; readonly span: Span }
+  | { readonly kind: "Include"; readonly path: StringLiteral; readonly span: Span }
+  | { readonly kind: "Protect"; readonly glob: StringLiteral; readonly span: Span }
+  | { readonly kind: "Tenant"; readonly name: Identifier; readonly workloads: readonly WorkloadBlock[]; readonly span: Span }
+  | {
+      readonly kind: "Shared";
+      readonly glob: StringLiteral;
+      readonly access: Keyword<"ro">;
+      readonly tenants: readonly Identifier[];
+      readonly span: Span;
+    };
+
+/** A comment, kept for the formatter; the compiler ignores comments. */
+export interface Comment {
+  readonly kind: "Comment";
+  readonly text: string; // including the leading #
+  readonly span: Span;
+}
+
+export interface PolicyFile {
+  readonly kind: "File";
+  readonly path: string;
+  readonly statements: readonly Statement[];
+  readonly comments: readonly Comment[];
+  readonly span: Span;
+}
