@@ -1,0 +1,75 @@
+/**
+ * Glob -> glob source text (for messages, explain and round trips), and the small structural queries
+ * that the index and the model need. parseGlob(globToText(g)) gives back g for any parsed glob.
+ */
+import type { Glob, GlobPart } from "./ast.js";
+import { fromBytes } from "./bytes.js";
+
+export function globToText(glob: Glob): string {
+  return sequenceText(glob.parts, false);
+}
+
+function sequenceText(parts: readonly GlobPart[], inBraces: boolean): string {
+  let out = "";
+  for (const part of parts) {
+    switch (part.kind) {
+      case "literal":
+        // A `,` is only special inside braces; escaping it elsewhere would be noise in messages.
+        out += fromBytes(part.bytes).replace(inBraces ? /[*?{}[\],\\]/g : /[*?{}[\]\\]/g, (c) => "\\" + c);
+        break;
+      case "star":
+        out += "*";
+        break;
+      case "globstar":
+        out += "**";
+        break;
+      case "any":
+        out += "?";
+        break;
+      case "class":
+        out += "[" + part.ranges.map(([lo, hi]) => rangeText(lo, hi)).join("") + "]";
+        break;
+      case "alt":
+        out += "{" + part.branches.map((b) => sequenceText(b.parts, true)).join(",") + "}";
+        break;
+    }
+  }
+  return out;
+}
+
+function rangeText(lo: number, hi: number): string {
+  const a = String.fromCharCode(lo);
+  return lo === hi ? a : a + "-" + String.fromCharCode(hi);
+}
+
+/** A glob without any operator: it matches exactly one path, its literal bytes. */
+export function isLiteral(glob: Glob): boolean {
+  return glob.parts.every((p) => p.kind === "literal");
+}
+
+/** The literal bytes of a glob without operators, or undefined. */
+export function literalBytes(glob: Glob): string | undefined {
+  if (!isLiteral(glob)) return undefined;
+  return glob.parts.map((p) => (p as { bytes: string }).bytes).join("");
+}
+
+/** Bytes every match starts with (the leading literal; empty when the glob starts with an operator). */
+export function literalPrefix(glob: Glob): string {
+  let out = "";
+  for (const p of glob.parts) {
+    if (p.kind !== "literal") break;
+    out += p.bytes;
+  }
+  return out;
+}
+
+/** Bytes every match ends with (the trailing literal; empty when the glob ends with an operator). */
+export function literalSuffix(glob: Glob): string {
+  let out = "";
+  for (let i = glob.parts.length - 1; i >= 0; i--) {
+    const p = glob.parts[i]!;
+    if (p.kind !== "literal") break;
+    out = p.bytes + out;
+  }
+  return out;
+}
