@@ -1,0 +1,80 @@
+/**
+ * Tokenizes a source and finds the first lexical problem. Tokens carry offsets only; lines and
+ * columns are computed from offsets when a diagnostic is printed (source.ts).
+ */
+import { Lexer, type IToken } from "chevrotain";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Source } from "../source.js";
+import type { StringPart } from "./ast.js";
+import { IDENTIFIER_MAX_LENGTH } from "./limits.js";
+import { badCharacter, decodeString, printable } from "./strings.js";
+import { allTokens, Identifier, StringLiteral, UnterminatedString } from "./tokens.js";
+
+export const moatLexer = new Lexer([...allTokens], { positionTracking: "onlyOffset", ensureOptimizations: true });
+
+export interface LexResult {
+  readonly tokens: IToken[];
+  readonly comments: IToken[];
+  /** Decoded string literals, keyed by the offset of their opening quote. */
+  readonly strings: ReadonlyMap<number, StringPart[]>;
+  /** The lexical problem nearest the start of the file, if any. */
+  readonly error?: Diagnostic;
+}
+
+export function lex(source: Source): LexResult {
+  const { text, path } = source;
+  const result = moatLexer.tokenize(text);
+  const strings = new Map<number, StringPart[]>();
+  let error: Diagnostic | undefined;
+  for (const token of result.tokens) {
+    const start = token.startOffset;
+    const end = start + token.image.length;
+    if (token.tokenType === StringLiteral) {
+      const decoded = decodeString(path, text, start, end);
+      if ("error" in decoded) {
+        error = decoded.error;
+        break;
+      }
+      strings.set(start, decoded.parts);
+    } else if (token.tokenType === UnterminatedString) {
+      error = diagnostic("MOAT103", { file: path, start, end });
+      break;
+    } else if (token.tokenType === Identifier && token.image.length > IDENTIFIER_MAX_LENGTH) {
+      error = diagnostic("MOAT105", { file: path, start, end }, { length: token.image.length });
+      break;
+    }
+  }
+  const unmatched = result.errors[0];
+  if (unmatched !== undefined && (error === undefined || unmatched.offset < error.span!.start)) {
+    error = unexpectedCharacter(source, unmatched.offset);
+  }
+  const comments = result.groups["comments"] ?? [];
+  return error === undefined ? { tokens: result.tokens, comments, strings } : { tokens: result.tokens, comments, strings, error };
+}
+
+/**
+ * A character no token starts with. U+FFFD and lone surrogates are MOAT107 (the file was not valid
+ * UTF-8 or Unicode), wherever they stand outside comments; a NUL outside a string is an ordinary
+ * unexpected character (MOAT101), as it is no sign of a mis-decoded file. Comments may hold anything
+ * but a line break: they are never interpreted.
+ */
+function unexpectedCharacter(source: Source, offset: number): Diagnostic {
+  const { text, path } = source;
+  const c = text.charCodeAt(offset);
+  if (c !== 0) {
+    const bad = badCharacter(text, offset, c);
+    if (bad !== undefined) return diagnostic("MOAT107", { file: path, start: offset, end: offset + 1 }, { detail: bad });
+  }
+  const ch = String.fromCodePoint(text.codePointAt(offset)!);
+  const span = { file: path, start: offset, end: offset + ch.length };
+  const shown = ch === "'" ? `"'"` : c < 0x20 || c === 0x7f ? printable(ch) : `'${ch}'`;
+  const hint = /[0-9]/.test(ch) ? "names start with a letter; a number is written as a string" : HINTS[ch];
+  return diagnostic("MOAT101", span, { char: shown }, hint === undefined ? {} : { hint });
+}
+
+const HINTS: Readonly<Record<string, string>> = {
+  "'": 'strings are written in double quotes: "…"',
+  ";": "no ';' is needed between statements",
+  "/": 'paths are strings: write them in double quotes, "/like/this"',
+  "_": "names start with a letter",
+};

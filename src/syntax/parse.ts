@@ -1,0 +1,46 @@
+/** The syntax phase's entry: source text in, a PolicyFile or the first syntax error out. */
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { diagnostic } from "../diagnostics/diagnostic.js";
+import type { Source } from "../source.js";
+import type { PolicyFile } from "./ast.js";
+import { createAstBuilder } from "./build-ast.js";
+import { lex } from "./lexer.js";
+import { ProblemRecorder, renderParseProblem } from "./parse-errors.js";
+import { MoatParser } from "./parser.js";
+
+// One parser for the process: chevrotain's grammar analysis runs once, at construction.
+const recorder = new ProblemRecorder();
+const parser = new MoatParser(recorder);
+const builder = createAstBuilder(parser);
+
+export interface ParseResult {
+  readonly file?: PolicyFile;
+  readonly diagnostics: Diagnostic[];
+}
+
+/**
+ * Parses one file. Stops at the first error in source order, lexical or syntactic, and returns it
+ * alone; otherwise returns the file and no diagnostics. Never throws for any input.
+ */
+export function parse(source: Source): ParseResult {
+  const lexed = lex(source);
+  recorder.last = undefined;
+  parser.input = lexed.tokens;
+  const cst = parser.file();
+  const problem = recorder.last;
+  const parseError = parser.errors.length > 0 ? parser.errors[0] : undefined;
+  const parseOffset = parseError === undefined ? Infinity : offsetOf(parseError.token.startOffset, source);
+  if (lexed.error !== undefined && lexed.error.span!.start <= parseOffset) return { diagnostics: [lexed.error] };
+  if (parseError !== undefined) {
+    if (problem === undefined) {
+      return { diagnostics: [diagnostic("MOAT900", undefined, { detail: `parse error without details: ${parseError.message}` })] };
+    }
+    return { diagnostics: [renderParseProblem(problem, source, lexed.tokens)] };
+  }
+  return { file: builder.build(cst, source.path, source.text.length, lexed.strings, lexed.comments), diagnostics: [] };
+}
+
+/** chevrotain's end-of-file token has no offset; it stands at the end of the text. */
+function offsetOf(offset: number, source: Source): number {
+  return Number.isFinite(offset) ? offset : source.text.length;
+}

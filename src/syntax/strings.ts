@@ -1,0 +1,107 @@
+/**
+ * Decoding of string literals into StringPart[] (see ast.ts). The lexer has already checked the shape
+ * (one line, closing quote, no backslash before the line end); this checks escapes, `${name}` and the
+ * characters that cannot be part of a path.
+ */
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { diagnostic } from "../diagnostics/diagnostic.js";
+import type { Span } from "../source.js";
+import type { StringPart } from "./ast.js";
+import { IDENTIFIER_MAX_LENGTH } from "./limits.js";
+
+export type DecodeResult = { readonly parts: StringPart[] } | { readonly error: Diagnostic };
+
+const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+// A backslash before one of these keeps the backslash, so the glob parser reads a literal.
+const GLOB_ESCAPES = new Set(["*", "?", "{", "}", "[", "]", ",", "\\"]);
+
+/**
+ * Decodes the literal text[start, end), quotes included. A NUL, U+FFFD or a lone surrogate inside a
+ * string is MOAT107: none can be part of a path, and U+FFFD or a lone surrogate means the file was not
+ * valid UTF-8 when it was read (the CLI decodes with replacement characters).
+ */
+export function decodeString(file: string, text: string, start: number, end: number): DecodeResult {
+  const at = (s: number, e: number): Span => ({ file, start: s, end: e });
+  const parts: StringPart[] = [];
+  const contentEnd = end - 1;
+  let buffer = "";
+  let textStart = -1; // source offset where the pending Text part began
+  let runStart = start + 1; // start of the current run of characters copied verbatim
+  let i = start + 1;
+
+  const flushRun = (upTo: number): void => {
+    if (upTo > runStart) buffer += text.slice(runStart, upTo);
+  };
+  const flushText = (upTo: number): void => {
+    if (textStart >= 0) parts.push({ kind: "Text", text: buffer, span: at(textStart, upTo) });
+    buffer = "";
+    textStart = -1;
+  };
+
+  while (i < contentEnd) {
+    const c = text.charCodeAt(i);
+    if (c === 92 /* \ */) {
+      flushRun(i);
+      if (textStart < 0) textStart = i;
+      const escaped = String.fromCodePoint(text.codePointAt(i + 1)!);
+      if (escaped === '"') buffer += '"';
+      else if (GLOB_ESCAPES.has(escaped)) buffer += "\\" + escaped;
+      else return { error: diagnostic("MOAT104", at(i, i + 1 + escaped.length), { escape: "\\" + printable(escaped) }) };
+      i += 1 + escaped.length;
+      runStart = i;
+    } else if (c === 36 /* $ */ && text.charCodeAt(i + 1) === 123 /* { */) {
+      flushRun(i);
+      const close = text.indexOf("}", i + 2);
+      if (close < 0 || close >= contentEnd) {
+        return { error: diagnostic("MOAT106", at(i, contentEnd), { detail: "'${' has no closing '}' in this string" }) };
+      }
+      const name = text.slice(i + 2, close);
+      if (name.length === 0) {
+        return { error: diagnostic("MOAT106", at(i, close + 1), { detail: "empty '${}': write ${name} to insert a let" }) };
+      }
+      if (!NAME.test(name)) {
+        return {
+          error: diagnostic("MOAT106", at(i, close + 1), {
+            detail: `'\${${printable(name)}}' does not name a let: a name is a letter followed by letters, digits, '_' or '-'`,
+          }),
+        };
+      }
+      if (name.length > IDENTIFIER_MAX_LENGTH) {
+        return { error: diagnostic("MOAT105", at(i + 2, close), { length: name.length }) };
+      }
+      flushText(i);
+      parts.push({ kind: "Interpolation", name, span: at(i, close + 1) });
+      i = close + 1;
+      runStart = i;
+    } else {
+      const bad = badCharacter(text, i, c);
+      if (bad !== undefined) return { error: diagnostic("MOAT107", at(i, i + 1), { detail: bad }) };
+      if (textStart < 0) textStart = i;
+      i++;
+    }
+  }
+  flushRun(contentEnd);
+  flushText(contentEnd);
+  return { parts };
+}
+
+/** Why the UTF-16 unit at i cannot appear in a string, or undefined when it can. */
+export function badCharacter(text: string, i: number, c: number): string | undefined {
+  if (c === 0) return "a string may not contain a NUL character";
+  if (c === 0xfffd) return "found U+FFFD, the mark of bytes that were not valid UTF-8: save the file as UTF-8";
+  if (c >= 0xd800 && c <= 0xdbff) {
+    const next = text.charCodeAt(i + 1);
+    if (!(next >= 0xdc00 && next <= 0xdfff)) return "found a lone UTF-16 surrogate: the text is not valid Unicode";
+  } else if (c >= 0xdc00 && c <= 0xdfff) {
+    const prev = text.charCodeAt(i - 1);
+    if (!(prev >= 0xd800 && prev <= 0xdbff)) return "found a lone UTF-16 surrogate: the text is not valid Unicode";
+  }
+  return undefined;
+}
+
+/** A character or short text as it can be shown in a one-line message. */
+export function printable(s: string): string {
+  const shown = s.length > 40 ? s.slice(0, 40) + "…" : s;
+  // eslint-disable-next-line no-control-regex
+  return shown.replace(/[\u0000-\u001f\u007f]/g, (ch) => `U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`);
+}

@@ -1,0 +1,113 @@
+/**
+ * The token vocabulary of .iso files. Each token's `label` is how the written grammar
+ * (grammar/moat.ebnf) spells it, so the grammar-sync test can compare the parser with that file.
+ */
+import { createToken, Lexer, type CustomPatternMatcherReturn, type TokenType } from "chevrotain";
+
+/**
+ * A string literal on one line: `"`, then any characters except `"`, backslash or a line break, or a
+ * backslash and any character but a line break, then `"`. Escapes are checked later (strings.ts).
+ * Hand-written rather than a RegExp: V8's backtracking overflows its stack on a multi-megabyte line.
+ */
+function matchString(text: string, offset: number): CustomPatternMatcherReturn | null {
+  if (text.charCodeAt(offset) !== 34) return null;
+  for (let i = offset + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) return [text.slice(offset, i + 1)];
+    if (c === 10 || c === 13) return null;
+    if (c === 92) {
+      const next = text.charCodeAt(i + 1);
+      if (next === 10 || next === 13 || Number.isNaN(next)) return null;
+      i++;
+    }
+  }
+  return null;
+}
+
+/** What is left when matchString fails: a `"` and the rest of its line (reported as MOAT103). */
+function matchUnterminatedString(text: string, offset: number): CustomPatternMatcherReturn | null {
+  if (text.charCodeAt(offset) !== 34) return null;
+  let i = offset + 1;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) break;
+    i++;
+  }
+  return [text.slice(offset, i)];
+}
+
+// U+FEFF counts as blank so that a byte order mark written by an editor is harmless.
+export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\uFEFF]+/, group: Lexer.SKIPPED });
+export const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, group: "comments" });
+
+export const StringLiteral = createToken({
+  name: "StringLiteral",
+  label: "String",
+  pattern: { exec: matchString },
+  start_chars_hint: ['"'],
+  line_breaks: false,
+});
+export const UnterminatedString = createToken({
+  name: "UnterminatedString",
+  label: "UnterminatedString",
+  pattern: { exec: matchUnterminatedString },
+  start_chars_hint: ['"'],
+  line_breaks: false,
+});
+
+export const Identifier = createToken({ name: "Identifier", label: "Identifier", pattern: /[A-Za-z][A-Za-z0-9_-]*/ });
+
+function keyword(word: string): TokenType {
+  const name = word.charAt(0).toUpperCase() + word.slice(1);
+  return createToken({ name, label: `'${word}'`, pattern: new RegExp(word), longer_alt: Identifier });
+}
+
+export const Policy = keyword("policy");
+export const Let = keyword("let");
+export const Include = keyword("include");
+export const Protect = keyword("protect");
+export const Shared = keyword("shared");
+export const With = keyword("with");
+export const Tenant = keyword("tenant");
+export const Vm = keyword("vm");
+export const Service = keyword("service");
+export const Uuid = keyword("uuid");
+export const Exec = keyword("exec");
+export const Volume = keyword("volume");
+export const Device = keyword("device");
+export const Socket = keyword("socket");
+export const Abstraction = keyword("abstraction");
+export const Mode = keyword("mode");
+export const Enforce = keyword("enforce");
+export const Complain = keyword("complain");
+export const Ro = keyword("ro");
+export const Rw = keyword("rw");
+
+/** In SPEC order; a keyword cannot be used as a name. */
+export const keywordTokens: readonly TokenType[] = [
+  Policy, Let, Include, Protect, Shared, With, Tenant, Vm, Service, Uuid, Exec,
+  Volume, Device, Socket, Abstraction, Mode, Enforce, Complain, Ro, Rw,
+];
+
+export const LCurly = createToken({ name: "LCurly", label: "'{'", pattern: /\{/ });
+export const RCurly = createToken({ name: "RCurly", label: "'}'", pattern: /\}/ });
+export const Equals = createToken({ name: "Equals", label: "'='", pattern: /=/ });
+export const Comma = createToken({ name: "Comma", label: "','", pattern: /,/ });
+
+/** Lexer order matters: the first pattern that matches wins, so keywords come before Identifier. */
+export const allTokens: readonly TokenType[] = [
+  WhiteSpace, Comment, StringLiteral, UnterminatedString,
+  ...keywordTokens,
+  Identifier, LCurly, RCurly, Equals, Comma,
+];
+
+const keywordSet = new Set<TokenType>(keywordTokens);
+
+export function isKeyword(type: TokenType): boolean {
+  return keywordSet.has(type);
+}
+
+/** The keyword as written (`vm`), or undefined for other tokens. */
+export function keywordText(type: TokenType): string | undefined {
+  return isKeyword(type) ? (type.LABEL ?? "").slice(1, -1) : undefined;
+}
