@@ -1,0 +1,120 @@
+/**
+ * The three commands. Each compiles through the library (which reads only through readSourceFile),
+ * reports diagnostics in the chosen format, and returns the exit code: 0 success (warnings allowed),
+ * 1 policy errors, refused outputs or a failed check, 2 usage, I/O or internal errors.
+ *
+ * Streams: text diagnostics and progress go to stderr; stdout carries what a command was asked to
+ * produce (the JSON array, check's findings), so it can be piped.
+ */
+import * as path from "node:path";
+import type { CompileResult } from "../api.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { renderDiagnosticsJson } from "../diagnostics/render-json.js";
+import { renderDiagnosticsText } from "../diagnostics/render-text.js";
+import { compile } from "../index.js";
+import { compareOutputs, describeFinding } from "./check-outputs.js";
+import { findInputs, toPosix } from "./find-inputs.js";
+import { nodeOutputFs, type OutputFs } from "./outputs/fs-layer.js";
+import { readSourceFile } from "./read-source.js";
+import type { CommandOptions } from "./usage.js";
+import { writeOutputs } from "./outputs/write-outputs.js";
+
+export interface CliIo {
+  readonly cwd: string;
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Tests inject faults into the output folder through this; the CLI uses node:fs. */
+  readonly outputFs?: OutputFs;
+}
+
+type Compiled = { readonly result: CompileResult } | { readonly exitCode: number };
+
+export function displayPathFor(cwd: string): (file: string) => string {
+  const base = toPosix(path.resolve(cwd));
+  return (file) => {
+    if (!file.startsWith("/")) return file;
+    const rel = path.posix.relative(base, file);
+    return rel === "" ? "." : rel;
+  };
+}
+
+function report(io: CliIo, format: CommandOptions["format"], diagnostics: readonly Diagnostic[], sources: CompileResult["sources"]): void {
+  const context = { sources, displayPath: displayPathFor(io.cwd) };
+  if (format === "json") io.stdout.write(renderDiagnosticsJson(diagnostics, context));
+  else io.stderr.write(renderDiagnosticsText(diagnostics, context));
+}
+
+function exitCodeOf(diagnostics: readonly Diagnostic[]): 0 | 1 | 2 {
+  if (diagnostics.some((d) => d.code === "MOAT900" || d.code === "MOAT218")) return 2;
+  return diagnostics.some((d) => d.severity === "error") ? 1 : 0;
+}
+
+function compileInputs(opts: CommandOptions, io: CliIo): Compiled {
+  const display = displayPathFor(io.cwd);
+  const found = findInputs(opts.paths, io.cwd, display);
+  if ("error" in found) {
+    report(io, opts.format, [diagnostic(found.kind === "none" ? "MOAT218" : "MOAT404", undefined, { detail: found.error })], []);
+    return { exitCode: 2 };
+  }
+  return { result: compile({ entries: found.entries, readFile: readSourceFile }) };
+}
+
+export function runValidate(opts: CommandOptions, io: CliIo): number {
+  const compiled = compileInputs(opts, io);
+  if ("exitCode" in compiled) return compiled.exitCode;
+  report(io, opts.format, compiled.result.diagnostics, compiled.result.sources);
+  return exitCodeOf(compiled.result.diagnostics);
+}
+
+export function runCompile(opts: CommandOptions, io: CliIo): number {
+  const compiled = compileInputs(opts, io);
+  if ("exitCode" in compiled) return compiled.exitCode;
+  const { result } = compiled;
+  const failed = exitCodeOf(result.diagnostics);
+  if (failed !== 0 || result.outputs.length === 0) {
+    report(io, opts.format, result.diagnostics, result.sources);
+    return failed === 0 ? 2 : failed; // no error and no output would be a bug in moat; never report success for it
+  }
+  const display = displayPathFor(io.cwd);
+  const outDir = toPosix(path.resolve(io.cwd, opts.out));
+  const written = writeOutputs(outDir, result.outputs, { force: opts.force, display, ...(io.outputFs === undefined ? {} : { fs: io.outputFs }) });
+  report(io, opts.format, [...result.diagnostics, ...written.diagnostics], result.sources);
+  for (const note of written.notes) io.stderr.write(`moat: ${note}\n`);
+  if (written.exitCode === 0) {
+    const parts = [`${written.written.length} written`, `${written.unchanged.length} unchanged`];
+    if (written.deleted.length > 0) parts.push(`${written.deleted.length} stale deleted`);
+    io.stderr.write(`moat: ${display(outDir)}: ${parts.join(", ")}\n`);
+  }
+  return written.exitCode;
+}
+
+export function runCheck(opts: CommandOptions, io: CliIo): number {
+  const compiled = compileInputs(opts, io);
+  if ("exitCode" in compiled) return compiled.exitCode;
+  const { result } = compiled;
+  const failed = exitCodeOf(result.diagnostics);
+  report(io, "text", result.diagnostics, result.sources);
+  if (failed !== 0) return failed;
+  const display = displayPathFor(io.cwd);
+  const outDir = toPosix(path.resolve(io.cwd, opts.out));
+  const show = (rel: string): string => display(`${outDir}/${rel}`);
+  let findings;
+  try {
+    findings = compareOutputs(outDir, result.outputs, io.outputFs ?? nodeOutputFs, show);
+  } catch (e) {
+    if (e instanceof Error && !("code" in e)) throw e;
+    report(io, "text", [diagnostic("MOAT404", undefined, { detail: `cannot read ${display(outDir)}: ${e instanceof Error ? e.message : String(e)}` })], []);
+    return 2;
+  }
+  if (findings.length === 0) {
+    io.stderr.write(`moat: ${display(outDir)} is up to date (${result.outputs.length} files)\n`);
+    return 0;
+  }
+  for (const f of findings) {
+    io.stdout.write(`${show(f.path)}: ${describeFinding(f)}\n`);
+    if (f.diff !== undefined) io.stdout.write(f.diff);
+  }
+  io.stderr.write(`moat: ${display(outDir)} is out of date: ${findings.length} file${findings.length === 1 ? "" : "s"} differ from what compile would write; run moat compile\n`);
+  return 1;
+}

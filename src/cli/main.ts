@@ -1,0 +1,57 @@
+/**
+ * moat's command line: `main(argv, io)` runs one command and returns its exit code, so that tests run
+ * it in-process. No exception escapes: a bug in moat is reported as MOAT900 with exit 2, and its stack
+ * is printed only when MOAT_DEBUG=1.
+ */
+import { diagnostic } from "../diagnostics/diagnostic.js";
+import { renderDiagnosticsText } from "../diagnostics/render-text.js";
+import { VERSION } from "../version.js";
+import { runCheck, runCompile, runValidate, type CliIo } from "./commands.js";
+import { COMMAND_HELP, COMMANDS, MAIN_HELP, parseCommand, UsageError, usageLine, type CommandName } from "./usage.js";
+
+export type { CliIo } from "./commands.js";
+
+const RUN: Readonly<Record<CommandName, typeof runCompile>> = { compile: runCompile, validate: runValidate, check: runCheck };
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return dispatch(argv, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`moat: ${e.message}\n${usageLine(e.command)}\nRun 'moat ${e.command === undefined ? "" : `${e.command} `}--help' for more.\n`);
+      return 2;
+    }
+    const detail = e instanceof Error ? e.message : String(e);
+    io.stderr.write(renderDiagnosticsText([diagnostic("MOAT900", undefined, { detail })], { sources: [], displayPath: (f) => f }));
+    if (io.env.MOAT_DEBUG === "1" && e instanceof Error && e.stack !== undefined) io.stderr.write(`${e.stack}\n`);
+    return 2;
+  }
+}
+
+function dispatch(argv: readonly string[], io: CliIo): number {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === "-h" || first === "--help" || first === "help") {
+    if (first === "help" && rest[0] !== undefined && isCommand(rest[0])) {
+      io.stdout.write(COMMAND_HELP[rest[0]]);
+      return 0;
+    }
+    (first === undefined ? io.stderr : io.stdout).write(MAIN_HELP);
+    return first === undefined ? 2 : 0;
+  }
+  if (first === "--version" || first === "-v") {
+    io.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (first.startsWith("-")) throw new UsageError(`unknown option ${first}`, undefined);
+  if (!isCommand(first)) throw new UsageError(`unknown command ${first}`, undefined);
+  const opts = parseCommand(first, rest);
+  if (opts.help) {
+    io.stdout.write(COMMAND_HELP[first]);
+    return 0;
+  }
+  return RUN[first](opts, io);
+}
+
+function isCommand(name: string): name is CommandName {
+  return (COMMANDS as readonly string[]).includes(name);
+}

@@ -1,0 +1,92 @@
+/**
+ * The file operations the output writer needs, behind an interface so that tests can inject faults
+ * (a rename that fails at step k, a read-only folder, a process killed mid-update) without root or a
+ * special file system. All operations are synchronous: the writer is one short critical section under a
+ * lock, and sync calls keep its failure points explicit.
+ */
+import * as fs from "node:fs";
+
+export interface OutputFs {
+  /** File content, or undefined when nothing is there; a folder or an unreadable file throws. */
+  readFileIfExists(path: string): Buffer | undefined;
+  /** "file", "dir", "other" (symlink, socket…) or undefined when nothing is there. lstat: links are not followed. */
+  kind(path: string): "file" | "dir" | "other" | undefined;
+  readdir(path: string): string[];
+  mkdir(path: string): void;
+  /** Creates the file; fails with EEXIST when anything is there (O_EXCL). */
+  writeNewFile(path: string, data: string | Buffer): void;
+  rename(from: string, to: string): void;
+  /** A hard link; fails with EEXIST when `to` exists, which makes it an atomic "create with content". */
+  link(from: string, to: string): void;
+  unlink(path: string): void;
+  rmdir(path: string): void;
+  removeTree(path: string): void;
+}
+
+export const nodeOutputFs: OutputFs = {
+  readFileIfExists(path) {
+    try {
+      return fs.readFileSync(path);
+    } catch (e) {
+      if (errorCode(e) === "ENOENT") return undefined;
+      throw e;
+    }
+  },
+  kind(path) {
+    try {
+      const st = fs.lstatSync(path);
+      return st.isFile() ? "file" : st.isDirectory() ? "dir" : "other";
+    } catch (e) {
+      if (errorCode(e) === "ENOENT" || errorCode(e) === "ENOTDIR") return undefined;
+      throw e;
+    }
+  },
+  readdir: (path) => fs.readdirSync(path),
+  mkdir: (path) => fs.mkdirSync(path),
+  writeNewFile(path, data) {
+    const fd = fs.openSync(path, "wx", 0o644);
+    try {
+      fs.writeFileSync(fd, data);
+      // The rename that follows is only atomic for data that has reached the disk.
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
+  rename: (from, to) => fs.renameSync(from, to),
+  link: (from, to) => fs.linkSync(from, to),
+  unlink: (path) => fs.unlinkSync(path),
+  rmdir: (path) => fs.rmdirSync(path),
+  removeTree: (path) => fs.rmSync(path, { recursive: true, force: true }),
+};
+
+export function errorCode(e: unknown): string | undefined {
+  if (typeof e === "object" && e !== null && "code" in e && typeof (e as { code: unknown }).code === "string") {
+    return (e as { code: string }).code;
+  }
+  return undefined;
+}
+
+const REASONS: Readonly<Record<string, string>> = {
+  ENOENT: "no such file or folder",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  ENOTDIR: "a path component is not a folder",
+  EISDIR: "is a folder",
+  EEXIST: "already exists",
+  ENOTEMPTY: "folder not empty",
+  EIO: "input/output error",
+  EMFILE: "too many open files",
+  ENAMETOOLONG: "name too long",
+  ELOOP: "too many symbolic links",
+};
+
+/** A short human reason for a file system error, without the stack or the absolute path node puts in messages. */
+export function describeFsError(e: unknown): string {
+  const code = errorCode(e);
+  if (code !== undefined) return REASONS[code] ?? code;
+  return e instanceof Error ? e.message : String(e);
+}

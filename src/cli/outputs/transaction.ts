@@ -1,0 +1,169 @@
+/**
+ * Applies a plan so that the output folder is always either as it was or fully updated.
+ *
+ * One transaction lives in one working folder `<out>/.moat-tmp-<id>/`:
+ *   new/<i>       the staged content of change i (written and fsynced before anything else moves)
+ *   old/<i>       what change i moved out of the way (the backup)
+ *   journal.json  the changes and the folders created for them; written after staging, before the
+ *                 first rename, so its presence means "the folder may have been touched"
+ *   COMMITTED     written after the last rename: from then on the update is complete
+ * Every step after the journal is a rename, so at any instant each path holds either its old or its new
+ * entry, and the journal says how to put every old entry back.
+ *
+ * Leftovers of a killed run are RECOVERED, not just deleted: under the lock (so no live run owns them),
+ * a working folder with COMMITTED is removed (the update is complete); one with a journal but no
+ * COMMITTED is rolled back from its backups, restoring the folder to its state before that run; one
+ * without a journal never touched the folder and is removed. Rolling back rather than forward keeps one
+ * code path for in-process failures and crashes, and a crash before the commit point then means the
+ * same thing as a failure: nothing happened.
+ */
+import type { OutputFs } from "./fs-layer.js";
+import type { PlannedChange } from "./plan.js";
+import { errorCode } from "./fs-layer.js";
+
+export const WORK_PREFIX = ".moat-tmp-";
+
+interface JournalEntry {
+  readonly op: PlannedChange["op"];
+  readonly path: string;
+}
+
+interface Journal {
+  readonly changes: readonly JournalEntry[];
+  /** Folders created for new outputs, parents first. */
+  readonly createdDirs: readonly string[];
+}
+
+/** Raised when an update failed and the folder could not be put back; the working folder is kept for recovery. */
+export class RollbackFailedError extends Error {
+  constructor(
+    readonly original: unknown,
+    readonly rollbackError: unknown,
+    readonly workDir: string,
+  ) {
+    super("rollback failed");
+  }
+}
+
+export function applyChanges(outDir: string, changes: readonly PlannedChange[], fs: OutputFs, id: string): void {
+  const work = `${outDir}/${WORK_PREFIX}${id}`;
+  fs.mkdir(work);
+  let journal: Journal | undefined;
+  try {
+    fs.mkdir(`${work}/new`);
+    fs.mkdir(`${work}/old`);
+    changes.forEach((c, i) => {
+      if (c.content !== undefined) fs.writeNewFile(`${work}/new/${i}`, c.content);
+    });
+    journal = { changes: changes.map(({ op, path }) => ({ op, path })), createdDirs: missingDirs(outDir, changes, fs) };
+    fs.writeNewFile(`${work}/journal.json`, JSON.stringify(journal));
+    const created = journal.createdDirs;
+    changes.forEach((c, i) => {
+      const target = `${outDir}/${c.path}`;
+      if (fs.kind(target) !== undefined) fs.rename(target, `${work}/old/${i}`);
+      if (c.content === undefined) return;
+      // Folders are made only now: a forced deletion earlier in the list may have cleared their place.
+      for (const dir of created) {
+        if (c.path.startsWith(`${dir}/`) && fs.kind(`${outDir}/${dir}`) === undefined) fs.mkdir(`${outDir}/${dir}`);
+      }
+      fs.rename(`${work}/new/${i}`, target);
+    });
+    fs.writeNewFile(`${work}/COMMITTED`, "");
+  } catch (e) {
+    try {
+      if (journal !== undefined) rollBack(outDir, work, journal, fs);
+      fs.removeTree(work);
+    } catch (rollbackError) {
+      throw new RollbackFailedError(e, rollbackError, work);
+    }
+    throw e;
+  }
+  // Past the commit point: what follows is tidying, and a failure in it loses nothing.
+  try {
+    fs.removeTree(work);
+    for (const c of changes) if (c.op === "delete") pruneEmptyParents(outDir, c.path, fs);
+  } catch {
+    // A leftover working folder with COMMITTED is removed by the next run.
+  }
+}
+
+/** Finishes or undoes the work of runs that were killed; returns the working folders it handled. */
+export function recoverInterrupted(outDir: string, fs: OutputFs): { rolledBack: string[]; removed: string[] } {
+  const rolledBack: string[] = [];
+  const removed: string[] = [];
+  for (const name of fs.readdir(outDir).filter((n) => n.startsWith(WORK_PREFIX)).sort()) {
+    const work = `${outDir}/${name}`;
+    if (fs.kind(work) !== "dir") continue;
+    const journal = fs.kind(`${work}/COMMITTED`) === undefined ? readJournal(fs.readFileIfExists(`${work}/journal.json`)) : undefined;
+    if (journal !== undefined) {
+      rollBack(outDir, work, journal, fs);
+      rolledBack.push(name);
+    } else {
+      removed.push(name);
+    }
+    fs.removeTree(work);
+  }
+  return { rolledBack, removed };
+}
+
+/**
+ * Puts every moved entry back, newest change first. A staged file that is no longer in new/ was renamed
+ * into place, so the entry at its target is moat's new file and goes; a backup in old/ goes back.
+ */
+function rollBack(outDir: string, work: string, journal: Journal, fs: OutputFs): void {
+  for (let i = journal.changes.length - 1; i >= 0; i--) {
+    const c = journal.changes[i]!;
+    const target = `${outDir}/${c.path}`;
+    if (c.op !== "delete" && fs.kind(`${work}/new/${i}`) === undefined && fs.kind(target) === "file") fs.unlink(target);
+    if (fs.kind(`${work}/old/${i}`) === undefined) continue;
+    // A file that blocked a folder comes back only once that folder, made for new outputs, is gone.
+    if (journal.createdDirs.includes(c.path)) removeDirIfEmpty(target, fs);
+    fs.rename(`${work}/old/${i}`, target);
+  }
+  for (const dir of [...journal.createdDirs].reverse()) removeDirIfEmpty(`${outDir}/${dir}`, fs);
+}
+
+function removeDirIfEmpty(path: string, fs: OutputFs): void {
+  try {
+    fs.rmdir(path);
+  } catch (e) {
+    const code = errorCode(e);
+    if (code !== "ENOENT" && code !== "ENOTEMPTY" && code !== "EEXIST" && code !== "ENOTDIR") throw e;
+  }
+}
+
+function readJournal(content: Buffer | undefined): Journal | undefined {
+  if (content === undefined) return undefined;
+  try {
+    const data = JSON.parse(content.toString("utf8")) as Journal;
+    if (Array.isArray(data.changes) && Array.isArray(data.createdDirs)) return data;
+  } catch {
+    // A journal cut short by a crash was never complete, and no rename happens before it is.
+  }
+  return undefined;
+}
+
+/** The folders that must be created for the new outputs, parents first. */
+function missingDirs(outDir: string, changes: readonly PlannedChange[], fs: OutputFs): string[] {
+  const dirs = new Set<string>();
+  for (const c of changes) {
+    if (c.content === undefined) continue;
+    const parts = c.path.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join("/");
+      // A blocking file is moved away by a deletion that runs before the folder is needed.
+      const blocked = changes.some((d) => d.op === "delete" && d.path === dir);
+      if (!dirs.has(dir) && (blocked || fs.kind(`${outDir}/${dir}`) === undefined)) dirs.add(dir);
+    }
+  }
+  return [...dirs];
+}
+
+function pruneEmptyParents(outDir: string, path: string, fs: OutputFs): void {
+  const parts = path.split("/");
+  for (let i = parts.length - 1; i >= 1; i--) {
+    const dir = `${outDir}/${parts.slice(0, i).join("/")}`;
+    if (fs.kind(dir) !== "dir" || fs.readdir(dir).length > 0) return;
+    fs.rmdir(dir);
+  }
+}
