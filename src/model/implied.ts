@@ -28,13 +28,13 @@ const SHORT_NAME_MAX = 20;
 
 /**
  * The domain id is only known while the domain runs (virt-aa-helper writes `-1` in a dry run). libvirt
- * formats it with %d: one to ten digits, never negative for a running domain. AppArmor globs cannot say
- * "one or more digits", and the tempting `domain-[0-9]*-NAME` is wrong for isolation: the `*` can eat a
- * `-` and more, so vm `web` would also reach `domain-3-acme-web/`, the directory of vm `acme-web`. An
- * alternation over each digit count is exact: since names start with a letter, the id and the name
- * cannot trade characters.
+ * formats it with %d: one to ten digits for a running domain. AppArmor globs cannot say "one or more
+ * digits", and the tempting `domain-[0-9]*-NAME` is wrong for isolation: its `*` can take a `-` and
+ * more, so vm `web` would also reach `domain-3-acme-web/`, the directory of vm `acme-web`. A digit
+ * followed by nested optional digits (`[0-9]{,[0-9]{,...}}`, up to ten) is exact; since names start
+ * with a letter, the id and the name cannot trade characters.
  */
-const DOMAIN_ID_GLOB = "{" + Array.from({ length: 10 }, (_, n) => "[0-9]".repeat(n + 1)).join(",") + "}";
+const DOMAIN_ID_GLOB = "[0-9]" + "{,[0-9]".repeat(9) + "}".repeat(9);
 
 interface ImpliedRule {
   /** The glob source for a domain: `n` is the name with glob characters escaped, `short` its short form. */

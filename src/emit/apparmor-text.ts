@@ -1,0 +1,222 @@
+/**
+ * Text for AppArmor profiles. Everything a policy author controls reaches a profile through here.
+ *
+ * Quoted strings: AppArmor's lexer reads a string as `"([^\0"]|\\")*"` with longest match, so the
+ * obvious escaping (`\\` and `\"`) is exploitable: `\\"` reads as an escaped quote and the string runs
+ * on into the next rule. So inside quotes only `[A-Za-z0-9/._-]` is written raw and every other byte as
+ * a three-digit octal escape: no raw `"` and no backslash that is not the start of `\ooo` ever appears,
+ * whatever the input. A decoded glob character (`\052` is `*`) is a literal to AppArmor, so glob
+ * operators are written raw only from the parsed Glob, never from text.
+ *
+ * Checked against apparmor_parser 3.0.8 with `-D rule-exprs` (test/emit/apparmor-text.test.ts):
+ * - `@{NAME}` expands even after decoding: `\100{x}` is a reference to variable x. An alternation always
+ *   holds a `,`, which no variable name does, so `\100{a,b}` stays literal; still, a literal `@` just
+ *   before an alternation is written `[\100]` so that the parser never sees `@{` at all.
+ * - Inside `[...]` AppArmor hands punctuation to its regex engine nearly raw (`[a\055]` is an error,
+ *   `[a\054]` also admits a backslash). A class is therefore written with only letters and digits in
+ *   brackets; any other member becomes a branch of an alternation, which is exact for one byte.
+ */
+import type { Glob, GlobPart } from "../glob/ast.js";
+import { toBytes } from "../glob/bytes.js";
+
+const SAFE_BYTE = /[A-Za-z0-9/._-]/;
+const AT = 0x40;
+
+function octal(byte: number): string {
+  return "\\" + byte.toString(8).padStart(3, "0");
+}
+
+function escapeByte(byte: number): string {
+  const c = String.fromCharCode(byte);
+  return SAFE_BYTE.test(c) ? c : octal(byte);
+}
+
+function checkByteString(bytes: string): void {
+  if (!/^[\x00-\xff]*$/.test(bytes)) throw new Error("internal: a glob literal is not a byte string");
+}
+
+/** Escaped bytes of a byte string (one char per byte), without the quotes. */
+export function escapeBytes(bytes: string): string {
+  checkByteString(bytes);
+  let out = "";
+  for (let i = 0; i < bytes.length; i++) out += escapeByte(bytes.charCodeAt(i));
+  return out;
+}
+
+/** A quoted AppArmor string holding exactly `text` (UTF-8), every byte literal, globs included. */
+export function aaString(text: string): string {
+  return '"' + escapeBytes(toBytes(text)) + '"';
+}
+
+/**
+ * Glob body writer. It remembers whether its last output was an escaped `@`, so that a raw `{` never
+ * follows one (see the header).
+ */
+class GlobWriter {
+  private out = "";
+  private lastWasAt = false;
+
+  literal(bytes: string): void {
+    checkByteString(bytes);
+    for (let i = 0; i < bytes.length; i++) {
+      const byte = bytes.charCodeAt(i);
+      this.out += escapeByte(byte);
+      this.lastWasAt = byte === AT;
+    }
+  }
+
+  operator(text: string): void {
+    if (text.startsWith("{") && this.lastWasAt) {
+      this.out = this.out.slice(0, -octal(AT).length) + "[" + octal(AT) + "]";
+    }
+    this.out += text;
+    this.lastWasAt = false;
+  }
+
+  text(): string {
+    return this.out;
+  }
+}
+
+function writeParts(w: GlobWriter, parts: readonly GlobPart[]): void {
+  for (const part of parts) {
+    switch (part.kind) {
+      case "literal":
+        w.literal(part.bytes);
+        break;
+      case "star":
+        w.operator("*");
+        break;
+      case "globstar":
+        w.operator("**");
+        break;
+      case "any":
+        w.operator("?");
+        break;
+      case "class":
+        writeClass(w, part.ranges);
+        break;
+      case "alt":
+        part.branches.forEach((branch, i) => {
+          w.operator(i === 0 ? "{" : ",");
+          writeParts(w, branch.parts);
+        });
+        w.operator("}");
+        break;
+    }
+  }
+}
+
+const ALNUM_RUNS: readonly (readonly [number, number])[] = [
+  [0x30, 0x39],
+  [0x41, 0x5a],
+  [0x61, 0x7a],
+];
+
+/** `[0-9a-z]` for letters and digits; other members as alternation branches (see the header). */
+function writeClass(w: GlobWriter, ranges: readonly (readonly [number, number])[]): void {
+  const members = new Set<number>();
+  for (const [lo, hi] of ranges) for (let b = lo; b <= hi; b++) members.add(b);
+  if (members.size === 0) throw new Error("internal: empty character class");
+
+  let bracket = "";
+  for (const [runLo, runHi] of ALNUM_RUNS) {
+    let b = runLo;
+    while (b <= runHi) {
+      if (!members.has(b)) {
+        b++;
+        continue;
+      }
+      let end = b;
+      while (end + 1 <= runHi && members.has(end + 1)) end++;
+      bracket += end === b ? String.fromCharCode(b) : String.fromCharCode(b) + "-" + String.fromCharCode(end);
+      b = end + 1;
+    }
+  }
+  const others = [...members].filter((b) => !ALNUM_RUNS.some(([lo, hi]) => b >= lo && b <= hi)).sort((a, b) => a - b);
+
+  if (others.length === 0) {
+    w.operator("[" + bracket + "]");
+    return;
+  }
+  if (members.size === 1) {
+    w.literal(String.fromCharCode(others[0]!));
+    return;
+  }
+  let first = true;
+  const branch = (): void => {
+    w.operator(first ? "{" : ",");
+    first = false;
+  };
+  if (bracket !== "") {
+    branch();
+    w.operator("[" + bracket + "]");
+  }
+  for (const b of others) {
+    branch();
+    w.literal(String.fromCharCode(b));
+  }
+  w.operator("}");
+}
+
+/** The body of a quoted AppArmor glob (no quotes): literal bytes escaped, operators raw. */
+export function aaGlobBody(glob: Glob): string {
+  const w = new GlobWriter();
+  writeParts(w, glob.parts);
+  return w.text();
+}
+
+/** A quoted AppArmor path glob, for file rules and profile attachments. */
+export function aaGlob(glob: Glob): string {
+  return '"' + aaGlobBody(glob) + '"';
+}
+
+/**
+ * The quoted `addr=` value of a unix rule for an abstract socket: `@` and the name glob. The leading
+ * `@` must stay raw (the parser refuses `[@]` there); a name starting with an alternation gives
+ * `@{a,b}`, which cannot be a variable reference because of its comma (see the header).
+ */
+export function aaAbstractAddr(nameGlob: Glob): string {
+  return '"@' + aaGlobBody(nameGlob) + '"';
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const INCLUDE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+const PERMS = /^[rwaklmx]+$/;
+
+/** A profile name, written unquoted: only characters that need no quoting anywhere are accepted. */
+export function aaName(name: string): string {
+  if (!NAME.test(name)) throw new Error(`internal: ${JSON.stringify(name)} is not a valid profile name`);
+  return name;
+}
+
+/** The NAME of `include <abstractions/NAME>`, as the grammar restricts it. */
+export function aaIncludeName(name: string): string {
+  if (!INCLUDE_NAME.test(name)) {
+    throw new Error(`internal: ${JSON.stringify(name)} is not a valid abstraction name`);
+  }
+  return name;
+}
+
+/** File permissions, lowercase letters only. */
+export function aaPerms(perms: string): string {
+  if (!PERMS.test(perms) || (perms.includes("w") && perms.includes("a"))) {
+    throw new Error(`internal: ${JSON.stringify(perms)} are not valid file permissions`);
+  }
+  return perms;
+}
+
+/**
+ * Text for a `#` comment: a comment runs to the end of the line, so nothing may break the line.
+ * Printable ASCII is kept (readability), a backslash and everything else become `\xHH` of its UTF-8
+ * bytes. The result never holds a line break or a byte a lexer could read as one.
+ */
+export function commentText(text: string): string {
+  const bytes = toBytes(text);
+  let out = "";
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes.charCodeAt(i);
+    out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : "\\x" + b.toString(16).padStart(2, "0");
+  }
+  return out;
+}

@@ -1,0 +1,155 @@
+/**
+ * Model -> the views the profile templates render. This is where SPEC section 3's grant table lives:
+ * which AppArmor rules each kind of resource becomes. Order is fixed here too, so that a profile's
+ * bytes depend on the policy only, never on the order in which files, tenants or items arrived.
+ */
+import type { Glob } from "../glob/ast.js";
+import { parseGlob } from "../glob/parse.js";
+import { BUILTIN_PROTECTED } from "../model/builtin.js";
+import type { Model, Resource, Workload } from "../model/types.js";
+import { getLocation } from "../source.js";
+import { relativeToRoot } from "../model/load-files.js";
+import { aaGlobBody } from "./apparmor-text.js";
+import type { FileRuleView, GrantView, ProfileView, UnixRuleView } from "./templates.js";
+
+/** What owning an abstract socket allows (SPEC section 1, `socket`). */
+const ABSTRACT_SOCKET_PERMS: readonly string[] = ["bind", "listen", "accept", "send", "receive"];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The profile (and seclabel label) of a vm: libvirt's AppArmor driver names it after the uuid. */
+export function vmProfileName(vm: Workload): string {
+  const uuid = vm.uuid?.toLowerCase();
+  if (uuid === undefined || !UUID.test(uuid)) throw new Error(`internal: vm ${vm.name} has no valid uuid`);
+  return `libvirt-${uuid}`;
+}
+
+export function serviceProfileName(service: Workload): string {
+  return `moat.${service.tenant}.${service.name}`;
+}
+
+/** `file:line` of a workload item, relative to the compilation root. */
+function where(model: Model, span: { file: string; start: number }): string {
+  const file = relativeToRoot(model.root, span.file);
+  const source = model.sources.find((s) => s.path === span.file);
+  return source === undefined ? file : `${file}:${getLocation(source, span.start).line}`;
+}
+
+function fileRules(resource: Resource): FileRuleView[] {
+  const glob = resource.path.glob;
+  const allow = (perms: string): FileRuleView => ({ deny: false, glob, perms });
+  switch (resource.kind) {
+    case "volume":
+      // QEMU locks read-only images too; the deny keeps refused writes out of the audit log, as libvirt does.
+      return resource.access === "ro" ? [allow("rk"), { deny: true, glob, perms: "w" }] : [allow("rwk")];
+    case "device":
+      return [allow(resource.access === "ro" ? "r" : "rw")];
+    case "socket":
+      return [allow("rw")];
+    case "implied":
+      if (resource.perms === undefined) throw new Error("internal: an implied resource without permissions");
+      return [allow(resource.perms)];
+  }
+}
+
+interface SortableGrant {
+  readonly view: GrantView;
+  readonly implied: boolean;
+  readonly file: string;
+  readonly start: number;
+  readonly key: string;
+}
+
+function grantOf(model: Model, workload: Workload, resource: Resource): SortableGrant {
+  const at = where(model, resource.path.span);
+  let title: string;
+  if (resource.kind === "implied") {
+    title = `${resource.note ?? "rule"}: implied by libvirt for domain ${workload.name} (${at})`;
+  } else if (resource.kind === "socket") {
+    title = `socket (${at})`;
+  } else {
+    title = `${resource.kind} ${resource.access} (${at})`;
+  }
+  const abstract = resource.namespace === "abstract";
+  if (abstract && resource.kind !== "socket") throw new Error("internal: only sockets have abstract names");
+  const files = abstract ? [] : fileRules(resource);
+  const abstractSockets: UnixRuleView[] = abstract ? [{ glob: resource.path.glob, perms: ABSTRACT_SOCKET_PERMS }] : [];
+  const key = [
+    ...files.map((r) => `${r.deny ? "deny " : ""}${aaGlobBody(r.glob)} ${r.perms}`),
+    ...abstractSockets.map((r) => `unix @${aaGlobBody(r.glob)}`),
+    title,
+  ].join("\n");
+  return {
+    view: { title, files, abstractSockets },
+    implied: resource.kind === "implied",
+    file: resource.path.span.file,
+    start: resource.path.span.start,
+    key,
+  };
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Declared grants in source order (file, then position), then the implied ones. */
+function grants(model: Model, workload: Workload): GrantView[] {
+  return workload.resources
+    .map((r) => grantOf(model, workload, r))
+    .sort(
+      (a, b) =>
+        Number(a.implied) - Number(b.implied) ||
+        compareStrings(a.file, b.file) ||
+        a.start - b.start ||
+        compareStrings(a.key, b.key),
+    )
+    .map((g) => g.view);
+}
+
+function parseBuiltin(text: string): Glob {
+  const parsed = parseGlob(text);
+  if (!parsed.ok) throw new Error(`internal: built-in protected path ${text} does not parse: ${parsed.reason}`);
+  return parsed.glob;
+}
+
+const BUILTIN_DENIES: readonly Glob[] = BUILTIN_PROTECTED.map(parseBuiltin);
+
+/** The built-in protected paths in their documented order, then the policy's own, sorted; no repeats. */
+export function protectedDenies(model: Model): Glob[] {
+  const seen = new Set<string>();
+  const out: Glob[] = [];
+  const add = (glob: Glob): void => {
+    const key = aaGlobBody(glob);
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(glob);
+  };
+  BUILTIN_DENIES.forEach(add);
+  [...model.protect]
+    .map((p) => ({ glob: p.glob, key: aaGlobBody(p.glob) }))
+    .sort((a, b) => compareStrings(a.key, b.key))
+    .forEach((p) => add(p.glob));
+  return out;
+}
+
+function abstractions(workload: Workload): string[] {
+  return [...new Set(workload.abstractions.map((a) => a.name))].sort(compareStrings);
+}
+
+export function profileView(model: Model, workload: Workload, version: string, denies: readonly Glob[]): ProfileView {
+  const vm = workload.kind === "vm";
+  const flags = vm ? ["attach_disconnected"] : [];
+  if (workload.mode === "complain") flags.push("complain");
+  return {
+    version,
+    source: relativeToRoot(model.root, workload.span.file),
+    tenant: workload.tenant,
+    workload: workload.name,
+    name: vm ? vmProfileName(workload) : serviceProfileName(workload),
+    exec: vm ? null : (workload.exec?.glob ?? null),
+    flags,
+    abstractions: abstractions(workload),
+    grants: grants(model, workload),
+    denies,
+  };
+}
