@@ -23,6 +23,10 @@ export const CODES = {
   MOAT105: { severity: "error", title: "Identifier too long", message: "identifier is {{length}} characters long; at most 64 are allowed" },
   MOAT106: { severity: "error", title: "Malformed interpolation", message: "{{detail}}" },
   MOAT107: { severity: "error", title: "Invalid source encoding", message: "{{detail}}" },
+  // 110-119: the JSON form (*.iso.json)
+  MOAT110: { severity: "error", title: "Invalid JSON", message: "invalid JSON: {{detail}}" },
+  MOAT111: { severity: "error", title: "JSON policy does not match the schema", message: "{{pointer}}: {{detail}}" },
+  MOAT112: { severity: "error", title: "Duplicate JSON key", message: "duplicate key {{key}}: JSON leaves its meaning undefined, so each key may appear once per object" },
 
   // 2xx: names, includes and the model
   MOAT201: { severity: "error", title: "Undefined variable", message: "${{{name}}} is not defined by an earlier let" },
