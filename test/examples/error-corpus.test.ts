@@ -2,11 +2,12 @@
  * The error corpus (examples/errors/) is moat's acceptance suite for diagnostics: each case shows one
  * problem, and its first line states exactly which diagnostics compiling it must produce, e.g.
  * `# expect: MOAT301 13:12` or, for a folder, `# expect: MOAT204 tenants/globex.iso:2:9`. Several
- * expectations are separated by `;`. A case is a single .iso file, or a folder compiled the way
- * `moat compile FOLDER` would: every .iso file under it is an entry. A folder's expectation line is the
- * first line of its main.iso, or of its README when it holds no .iso file at all.
+ * expectations are separated by `;`; a code alone (`# expect: MOAT218`) is a problem of no file. A case
+ * is a single .iso file, or a folder compiled the way `moat compile FOLDER` would: every policy file
+ * under it (.iso, .iso.json) is an entry. A folder's expectation line is the first line of its main.iso,
+ * or, when it has none (JSON has no comments; the no-input case has no policy at all), of its README.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -44,12 +45,12 @@ function parseExpectations(firstLine: string, defaultFile: string, where: string
   });
 }
 
-function isoFilesUnder(dir: string): string[] {
+function policyFilesUnder(dir: string): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...isoFilesUnder(full));
-    else if (entry.name.endsWith(".iso")) found.push(full);
+    if (entry.isDirectory()) found.push(...policyFilesUnder(full));
+    else if (entry.name.endsWith(".iso") || entry.name.endsWith(".iso.json")) found.push(full);
   }
   return found.sort();
 }
@@ -64,8 +65,8 @@ function loadCases(): Case[] {
     .map((name): Case => {
       const path = join(ERRORS, name);
       if (statSync(path).isDirectory()) {
-        const entries = isoFilesUnder(path);
-        const header = entries.length > 0 ? join(path, "main.iso") : join(path, "README");
+        const entries = policyFilesUnder(path);
+        const header = existsSync(join(path, "main.iso")) ? join(path, "main.iso") : join(path, "README");
         const expected = parseExpectations(firstLine(header), relative(path, header), `${name}/${relative(path, header)}`);
         return { name, dir: path, entries, defaultFile: relative(path, header), expected };
       }
