@@ -1,0 +1,87 @@
+/**
+ * Model -> the JSON form (grammar/policy.schema.json): what `moat compile --emit-model` prints. Lets
+ * are already substituted in the model and every path is glob source, so the strings go out as they
+ * are; compiling the result gives the same model and outputs. Tenants and workloads come in the
+ * model's (sorted) order, resources and abstractions in declared order. A vm's implied resources are
+ * left out: the model derives them from the vm, and would derive them again.
+ */
+import type { Model, Resource, Shared, Tenant, Workload } from "../model/types.js";
+
+export interface JsonResource {
+  kind: "volume" | "device" | "socket";
+  path: string;
+  access?: "ro" | "rw";
+}
+
+export interface JsonWorkload {
+  kind: "vm" | "service";
+  name: string;
+  uuid?: string;
+  exec?: string;
+  mode: "enforce" | "complain";
+  abstractions?: string[];
+  resources: JsonResource[];
+}
+
+export interface JsonTenant {
+  name: string;
+  workloads: JsonWorkload[];
+}
+
+export interface JsonShared {
+  path: string;
+  access: "ro";
+  tenants: string[];
+}
+
+export interface JsonPolicy {
+  policy?: string;
+  protect?: string[];
+  tenants: JsonTenant[];
+  shared?: JsonShared[];
+}
+
+export function modelToJson(model: Model): JsonPolicy {
+  // Properties are added in the schema's order, which JSON.stringify keeps.
+  const json: JsonPolicy = {} as JsonPolicy;
+  if (model.policy !== undefined) json.policy = model.policy.name;
+  if (model.protect.length > 0) json.protect = model.protect.map((p) => p.text);
+  json.tenants = model.tenants.map(tenantToJson);
+  if (model.shared.length > 0) json.shared = model.shared.map(sharedToJson);
+  return json;
+}
+
+/** The JSON text of the model: 2-space indent, a final newline; the same model gives the same bytes. */
+export function formatModelJson(model: Model): string {
+  return JSON.stringify(modelToJson(model), null, 2) + "\n";
+}
+
+function tenantToJson(tenant: Tenant): JsonTenant {
+  return { name: tenant.name, workloads: tenant.workloads.map(workloadToJson) };
+}
+
+function workloadToJson(workload: Workload): JsonWorkload {
+  const json = { kind: workload.kind, name: workload.name } as JsonWorkload;
+  if (workload.uuid !== undefined) json.uuid = workload.uuid;
+  if (workload.exec !== undefined) json.exec = workload.exec.text;
+  json.mode = workload.mode;
+  if (workload.abstractions.length > 0) json.abstractions = workload.abstractions.map((a) => a.name);
+  json.resources = workload.resources.flatMap(resourceToJson);
+  return json;
+}
+
+function resourceToJson(resource: Resource): JsonResource[] {
+  switch (resource.kind) {
+    case "implied":
+      return [];
+    case "socket":
+      return [{ kind: "socket", path: resource.path.text }];
+    case "volume":
+    case "device":
+      return [{ kind: resource.kind, path: resource.path.text, access: resource.access }];
+  }
+}
+
+function sharedToJson(shared: Shared): JsonShared {
+  return { path: shared.path.text, access: "ro", tenants: shared.tenants.map((t) => t.name) };
+}
