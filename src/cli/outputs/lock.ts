@@ -56,7 +56,11 @@ export function acquireLock(outDir: string, deps: LockDeps): LockResult {
     }
     return { acquired: false, heldBy: readPid(fs, lock) };
   } finally {
-    fs.unlink(mine);
+    try {
+      fs.unlink(mine);
+    } catch {
+      // Harmless: removeDeadLockFiles clears it once this process has exited.
+    }
   }
 }
 

@@ -45,7 +45,8 @@ export class RollbackFailedError extends Error {
   }
 }
 
-export function applyChanges(outDir: string, changes: readonly PlannedChange[], fs: OutputFs, id: string): void {
+/** Returns false when the update is complete but its working folder could not be tidied away. */
+export function applyChanges(outDir: string, changes: readonly PlannedChange[], fs: OutputFs, id: string): boolean {
   const work = `${outDir}/${WORK_PREFIX}${id}`;
   fs.mkdir(work);
   let journal: Journal | undefined;
@@ -78,13 +79,19 @@ export function applyChanges(outDir: string, changes: readonly PlannedChange[], 
     }
     throw e;
   }
-  // Past the commit point: what follows is tidying, and a failure in it loses nothing.
+  // Past the commit point: what follows is tidying, and a failure in it loses nothing. The working
+  // folder goes last, so that if tidying fails, the next run finds it with COMMITTED and finishes.
   try {
-    fs.removeTree(work);
-    for (const c of changes) if (c.op === "delete") pruneEmptyParents(outDir, c.path, fs);
+    tidyCommitted(outDir, work, journal!, fs);
+    return true;
   } catch {
-    // A leftover working folder with COMMITTED is removed by the next run.
+    return false;
   }
+}
+
+function tidyCommitted(outDir: string, work: string, journal: Journal, fs: OutputFs): void {
+  for (const c of journal.changes) if (c.op === "delete") pruneEmptyParents(outDir, c.path, fs);
+  fs.removeTree(work);
 }
 
 /** Finishes or undoes the work of runs that were killed; returns the working folders it handled. */
@@ -94,14 +101,18 @@ export function recoverInterrupted(outDir: string, fs: OutputFs): { rolledBack: 
   for (const name of fs.readdir(outDir).filter((n) => n.startsWith(WORK_PREFIX)).sort()) {
     const work = `${outDir}/${name}`;
     if (fs.kind(work) !== "dir") continue;
-    const journal = fs.kind(`${work}/COMMITTED`) === undefined ? readJournal(fs.readFileIfExists(`${work}/journal.json`)) : undefined;
-    if (journal !== undefined) {
+    const journal = readJournal(fs.readFileIfExists(`${work}/journal.json`));
+    if (journal !== undefined && fs.kind(`${work}/COMMITTED`) !== undefined) {
+      tidyCommitted(outDir, work, journal, fs);
+      removed.push(name);
+    } else if (journal !== undefined) {
       rollBack(outDir, work, journal, fs);
+      fs.removeTree(work);
       rolledBack.push(name);
     } else {
+      fs.removeTree(work);
       removed.push(name);
     }
-    fs.removeTree(work);
   }
   return { rolledBack, removed };
 }

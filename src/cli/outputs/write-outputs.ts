@@ -10,7 +10,7 @@ import { describeFsError, nodeOutputFs, type OutputFs } from "./fs-layer.js";
 import { acquireLock, isProcessAlive, LOCK_NAME, removeDeadLockFiles } from "./lock.js";
 import { MANIFEST_PATH, parsePreviousManifest } from "./manifest.js";
 import { planOutputs, type Conflict } from "./plan.js";
-import { applyChanges, recoverInterrupted, RollbackFailedError } from "./transaction.js";
+import { applyChanges, recoverInterrupted, RollbackFailedError, WORK_PREFIX } from "./transaction.js";
 
 export interface WriteOptions {
   /** Replace or delete files moat does not own (each one is reported in `notes`). */
@@ -94,7 +94,10 @@ export function writeOutputs(outDir: string, outputs: readonly OutputFile[], opt
 
     if (plan.changes.length > 0) {
       try {
-        applyChanges(outDir, plan.changes, fs, `${deps.pid}-${randomBytes(4).toString("hex")}`);
+        const id = `${deps.pid}-${randomBytes(4).toString("hex")}`;
+        if (!applyChanges(outDir, plan.changes, fs, id)) {
+          notes.push(`the update is complete, but its working folder ${show(`${WORK_PREFIX}${id}`)} could not be removed; the next compile removes it`);
+        }
       } catch (e) {
         if (e instanceof RollbackFailedError) {
           return ioError(
@@ -132,11 +135,20 @@ function conflictDiagnostic(c: Conflict, show: (rel: string) => string): Diagnos
 /** mkdir -p that remembers what it made, so that a run which fails can leave no folder behind. */
 function makeFolder(dir: string, fs: OutputFs): string[] {
   const missing: string[] = [];
+  let made = 0;
   for (let d = dir; fs.kind(d) === undefined; d = d.slice(0, Math.max(d.lastIndexOf("/"), 1))) {
     missing.unshift(d);
     if (d === "/") break;
   }
-  for (const d of missing) fs.mkdir(d);
+  try {
+    missing.forEach((d, i) => {
+      fs.mkdir(d);
+      made = i + 1;
+    });
+  } catch (e) {
+    removeCreated(missing.slice(0, made), fs);
+    throw e;
+  }
   return missing;
 }
 

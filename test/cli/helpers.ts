@@ -1,0 +1,89 @@
+/** Shared helpers for the CLI tests: temp folders, folder snapshots, manifests, and a fault-injecting fs. */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { OutputFile } from "../../src/api.js";
+import { nodeOutputFs, type OutputFs } from "../../src/cli/outputs/fs-layer.js";
+
+export function tempDir(): string {
+  return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "moat-cli-")));
+}
+
+/** Every entry under `dir` (dot files included): relative path -> file content, or "<dir>". */
+export function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!fs.existsSync(dir)) return out;
+  const walk = (d: string, rel: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const r = rel === "" ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) {
+        out[r] = "<dir>";
+        walk(path.join(d, e.name), r);
+      } else out[r] = fs.readFileSync(path.join(d, e.name), "utf8");
+    }
+  };
+  walk(dir, "");
+  return out;
+}
+
+export function writeTree(dir: string, files: Record<string, string>): void {
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), content);
+  }
+}
+
+const sha = (s: string): string => createHash("sha256").update(s).digest("hex");
+
+/** Outputs plus a manifest in the shape the emitter writes: top-level `outputs` of {path, sha256}. */
+export function withManifest(files: Record<string, string>): OutputFile[] {
+  const outputs = Object.entries(files).map(([p, content]) => ({ path: p, content }));
+  const manifest = { moat: "test", outputs: outputs.map((o) => ({ path: o.path, sha256: sha(o.content) })) };
+  return [...outputs, { path: "moat-manifest.json", content: `${JSON.stringify(manifest, null, 2)}\n` }];
+}
+
+export type Op = keyof OutputFs;
+
+/**
+ * The real fs with one fault: the `k`-th call of `op` throws `code`. With `dies`, every later call
+ * throws too, as if the process had been killed at that moment (nothing it tries afterwards happens).
+ */
+export function faultyFs(op: Op, k: number, options: { code?: string; dies?: boolean } = {}): OutputFs & { calls: number; fired: boolean } {
+  const state = { calls: 0, fired: false, dead: false };
+  const fail = (): never => {
+    const e = new Error(`injected ${options.code ?? "EIO"}`) as Error & { code: string };
+    e.code = options.code ?? "EIO";
+    throw e;
+  };
+  const wrapped = {} as Record<string, unknown>;
+  for (const name of Object.keys(nodeOutputFs) as Op[]) {
+    wrapped[name] = (...args: unknown[]) => {
+      if (state.dead) fail();
+      if (name === op && ++state.calls === k) {
+        state.fired = true;
+        if (options.dies === true) state.dead = true;
+        fail();
+      }
+      return (nodeOutputFs[name] as (...a: unknown[]) => unknown)(...args);
+    };
+  }
+  Object.defineProperties(wrapped, { calls: { get: () => state.calls }, fired: { get: () => state.fired } });
+  return wrapped as unknown as OutputFs & { calls: number; fired: boolean };
+}
+
+export interface Captured {
+  readonly io: { cwd: string; stdout: { write(s: string): boolean }; stderr: { write(s: string): boolean }; env: Record<string, string | undefined> };
+  readonly out: () => string;
+  readonly err: () => string;
+}
+
+export function captureIo(cwd: string, env: Record<string, string | undefined> = {}): Captured {
+  let out = "";
+  let err = "";
+  return {
+    io: { cwd, env, stdout: { write: (s) => ((out += s), true) }, stderr: { write: (s) => ((err += s), true) } },
+    out: () => out,
+    err: () => err,
+  };
+}

@@ -1,0 +1,188 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { nodeOutputFs } from "../../src/cli/outputs/fs-layer.js";
+import { writeOutputs, type WriteOptions } from "../../src/cli/outputs/write-outputs.js";
+import { snapshot, tempDir, withManifest, writeTree } from "./helpers.js";
+
+const display = (p: string): string => p;
+const DEAD_PID = 2 ** 22 + 12345; // above Linux's pid_max limit: never a live process
+const opts = (extra: Partial<WriteOptions> = {}): WriteOptions => ({ display, ...extra });
+
+const v1 = withManifest({ "apparmor.d/libvirt-a": "profile a\n", "apparmor.d/moat.t.s": "profile s\n", "libvirt/t.a.seclabel.xml": "<seclabel/>\n" });
+
+function compiledFolder(): string {
+  const out = path.join(tempDir(), "generated");
+  expect(writeOutputs(out, v1, opts()).exitCode).toBe(0);
+  return out;
+}
+
+describe("writeOutputs", () => {
+  it("creates the folder and writes every output, leaving no working files behind", () => {
+    const out = path.join(tempDir(), "a", "generated");
+    const report = writeOutputs(out, v1, opts());
+    expect(report.exitCode).toBe(0);
+    expect(report.written).toEqual(["apparmor.d/libvirt-a", "apparmor.d/moat.t.s", "libvirt/t.a.seclabel.xml", "moat-manifest.json"]);
+    expect(snapshot(out)).toEqual({
+      "apparmor.d": "<dir>",
+      "apparmor.d/libvirt-a": "profile a\n",
+      "apparmor.d/moat.t.s": "profile s\n",
+      libvirt: "<dir>",
+      "libvirt/t.a.seclabel.xml": "<seclabel/>\n",
+      "moat-manifest.json": v1[3]!.content,
+    });
+  });
+
+  it("changes nothing when the folder already holds the outputs", () => {
+    const out = compiledFolder();
+    const before = snapshot(out);
+    const report = writeOutputs(out, v1, opts());
+    expect(report).toMatchObject({ exitCode: 0, written: [], deleted: [], unchanged: v1.map((o) => o.path).sort() });
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it("replaces outputs moat wrote and deletes stale ones it wrote, pruning emptied folders", () => {
+    const out = compiledFolder();
+    const v2 = withManifest({ "apparmor.d/libvirt-a": "profile a v2\n" });
+    const report = writeOutputs(out, v2, opts());
+    expect(report.exitCode).toBe(0);
+    expect(report.deleted).toEqual(["apparmor.d/moat.t.s", "libvirt/t.a.seclabel.xml"]);
+    expect(snapshot(out)).toEqual({ "apparmor.d": "<dir>", "apparmor.d/libvirt-a": "profile a v2\n", "moat-manifest.json": v2[1]!.content });
+  });
+
+  it("refuses (MOAT402) to overwrite an output edited by hand, and writes nothing at all", () => {
+    const out = compiledFolder();
+    fs.writeFileSync(path.join(out, "apparmor.d/libvirt-a"), "profile a\n# my local tweak\n");
+    const before = snapshot(out);
+    const v2 = withManifest({ "apparmor.d/libvirt-a": "profile a v2\n", "apparmor.d/moat.t.s": "profile s v2\n", "libvirt/t.a.seclabel.xml": "<seclabel/>\n" });
+    const report = writeOutputs(out, v2, opts());
+    expect(report.exitCode).toBe(1);
+    expect(report.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["MOAT402", `${out}/apparmor.d/libvirt-a was changed since moat wrote it; refusing to overwrite or delete it`],
+    ]);
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it("refuses (MOAT401) to overwrite a file moat did not write", () => {
+    const out = path.join(tempDir(), "generated");
+    writeTree(out, { "libvirt/t.a.seclabel.xml": "<mine/>\n", "README": "not moat's\n" });
+    const before = snapshot(out);
+    const report = writeOutputs(out, v1, opts());
+    expect(report.exitCode).toBe(1);
+    expect(report.diagnostics.map((d) => d.code + " " + d.message)).toEqual([
+      `MOAT401 ${out}/libvirt/t.a.seclabel.xml exists but moat did not write it; refusing to overwrite or delete it`,
+    ]);
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it("keeps a stale output edited by hand and refuses (MOAT402), changing nothing", () => {
+    const out = compiledFolder();
+    fs.appendFileSync(path.join(out, "apparmor.d/moat.t.s"), "# edited\n");
+    const before = snapshot(out);
+    const report = writeOutputs(out, withManifest({ "apparmor.d/libvirt-a": "profile a\n", "libvirt/t.a.seclabel.xml": "<seclabel/>\n" }), opts());
+    expect(report.exitCode).toBe(1);
+    expect(report.diagnostics.map((d) => d.code)).toEqual(["MOAT402"]);
+    expect(report.diagnostics[0]!.message).toContain("apparmor.d/moat.t.s");
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it("with --force replaces and deletes files it does not own, and says which", () => {
+    const out = compiledFolder();
+    fs.appendFileSync(path.join(out, "apparmor.d/moat.t.s"), "# edited\n");
+    writeTree(out, { "apparmor.d/libvirt-b": "foreign\n" });
+    const v2 = withManifest({ "apparmor.d/libvirt-a": "profile a\n", "apparmor.d/libvirt-b": "profile b\n" });
+    const report = writeOutputs(out, v2, opts({ force: true }));
+    expect(report.exitCode).toBe(0);
+    expect(report.notes).toEqual([
+      `--force: deleted ${out}/apparmor.d/moat.t.s, which was edited by hand since moat wrote it`,
+      `--force: replaced ${out}/apparmor.d/libvirt-b, which moat did not write`,
+    ]);
+    expect(snapshot(out)).toEqual({
+      "apparmor.d": "<dir>",
+      "apparmor.d/libvirt-a": "profile a\n",
+      "apparmor.d/libvirt-b": "profile b\n",
+      "moat-manifest.json": v2[2]!.content,
+    });
+  });
+
+  it("treats a file where an output needs a folder as foreign, and moves it away only with --force", () => {
+    const out = path.join(tempDir(), "generated");
+    writeTree(out, { libvirt: "a file, not a folder\n" });
+    const refused = writeOutputs(out, v1, opts());
+    expect(refused.diagnostics.map((d) => d.code + " " + d.message)).toEqual([`MOAT401 ${out}/libvirt exists but moat did not write it; refusing to overwrite or delete it`]);
+    expect(snapshot(out)).toEqual({ libvirt: "a file, not a folder\n" });
+    expect(writeOutputs(out, v1, opts({ force: true })).exitCode).toBe(0);
+    expect(snapshot(out)["libvirt/t.a.seclabel.xml"]).toBe("<seclabel/>\n");
+  });
+
+  it("treats an unreadable manifest as edited by hand (MOAT402) and owns nothing through it", () => {
+    const out = compiledFolder();
+    fs.writeFileSync(path.join(out, "moat-manifest.json"), "{ not json");
+    const report = writeOutputs(out, withManifest({ "apparmor.d/libvirt-a": "v2\n" }), opts());
+    expect(report.exitCode).toBe(1);
+    const codes = report.diagnostics.map((d) => `${d.code} ${path.relative(out, d.message.split(" ")[0]!)}`);
+    expect(codes).toEqual(["MOAT401 apparmor.d/libvirt-a", "MOAT402 moat-manifest.json"]);
+    expect(report.diagnostics[1]!.hint).toContain("not valid JSON");
+  });
+
+  it("never trusts a manifest entry that points outside the folder", () => {
+    const root = tempDir();
+    const out = path.join(root, "generated");
+    writeTree(root, { "victim.txt": "keep me\n" });
+    const sha = "9e6a5ed8e2a7e6a7d3cd2a0c8e3e0f1d0b3c1c1e2b3c4d5e6f708192a3b4c5d6"; // any hash: the path must be rejected first
+    writeTree(out, { "moat-manifest.json": JSON.stringify({ outputs: [{ path: "../victim.txt", sha256: sha }] }) });
+    const report = writeOutputs(out, v1, opts({ force: true }));
+    expect(report.exitCode).toBe(0);
+    expect(fs.readFileSync(path.join(root, "victim.txt"), "utf8")).toBe("keep me\n");
+    expect(report.notes).toEqual([`--force: replaced ${out}/moat-manifest.json, which was edited by hand since moat wrote it`]);
+  });
+
+  it("fails with exit 2 and writes nothing when the output path is a file", () => {
+    const root = tempDir();
+    writeTree(root, { generated: "x" });
+    const report = writeOutputs(path.join(root, "generated"), v1, opts());
+    expect(report.exitCode).toBe(2);
+    expect(report.diagnostics[0]!.message).toBe(`cannot write to ${root}/generated: it exists and is not a folder`);
+    expect(snapshot(root)).toEqual({ generated: "x" });
+  });
+});
+
+describe("the output lock", () => {
+  it("makes a second compile fail (MOAT405, exit 2) while a live process holds the lock, naming it", () => {
+    const out = compiledFolder();
+    writeTree(out, { ".moat.lock": "4242\n" });
+    const before = snapshot(out);
+    const report = writeOutputs(out, withManifest({ "apparmor.d/libvirt-a": "v2\n" }), opts({ isProcessAlive: (pid) => pid === 4242 }));
+    expect(report.exitCode).toBe(2);
+    expect(report.diagnostics.map((d) => d.code)).toEqual(["MOAT405"]);
+    expect(report.diagnostics[0]!.message).toBe(
+      `${out} is being written by another moat (process 4242); wait for it to finish, or delete ${out}/.moat.lock if no moat is running`,
+    );
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it("holds the lock during the write: a compile started meanwhile is refused", () => {
+    const out = compiledFolder();
+    let inner: ReturnType<typeof writeOutputs> | undefined;
+    const spying = {
+      ...nodeOutputFs,
+      rename(from: string, to: string) {
+        if (inner === undefined) inner = writeOutputs(out, v1, opts({ pid: 777, isProcessAlive: () => true }));
+        nodeOutputFs.rename(from, to);
+      },
+    };
+    expect(writeOutputs(out, withManifest({ "apparmor.d/libvirt-a": "v2\n" }), opts({ fs: spying })).exitCode).toBe(0);
+    expect(inner?.exitCode).toBe(2);
+    expect(inner?.diagnostics[0]!.message).toContain(`another moat (process ${process.pid})`);
+    expect(fs.existsSync(path.join(out, ".moat.lock"))).toBe(false);
+  });
+
+  it("breaks a lock left by a process that no longer runs, and says so", () => {
+    const out = compiledFolder();
+    writeTree(out, { ".moat.lock": `${DEAD_PID}\n`, [`.moat.lock.${DEAD_PID}`]: `${DEAD_PID}\n` });
+    const report = writeOutputs(out, withManifest({ "apparmor.d/libvirt-a": "v2\n" }), opts());
+    expect(report.exitCode).toBe(0);
+    expect(report.notes).toEqual([`removed a stale lock left by process ${DEAD_PID}, which no longer runs`]);
+    expect(Object.keys(snapshot(out)).filter((p) => p.startsWith(".moat"))).toEqual([]);
+  });
+});
