@@ -1,0 +1,28 @@
+/** The bundled example policies: every .iso file under examples/, as Sources with repo-relative paths. */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Source } from "../../src/source.js";
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export function isoFilesUnder(folder: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(folder).sort();
+  } catch {
+    return [];
+  }
+  return entries.flatMap((name) => {
+    const path = join(folder, name);
+    if (statSync(path).isDirectory()) return name === "generated" ? [] : isoFilesUnder(path);
+    return name.endsWith(".iso") ? [path] : [];
+  });
+}
+
+export function exampleSources(): Source[] {
+  return isoFilesUnder(join(repoRoot, "examples")).map((path) => ({
+    path: relative(repoRoot, path).split("\\").join("/"),
+    text: readFileSync(path, "utf8"),
+  }));
+}
