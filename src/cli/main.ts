@@ -6,16 +6,14 @@
 import { diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnosticsText } from "../diagnostics/render-text.js";
 import { VERSION } from "../version.js";
-import { runCheck, runCompile, runValidate, type CliIo } from "./commands.js";
+import type { CliIo } from "./commands.js";
 import { COMMAND_HELP, COMMANDS, MAIN_HELP, parseCommand, UsageError, usageLine, type CommandName } from "./usage.js";
 
 export type { CliIo } from "./commands.js";
 
-const RUN: Readonly<Record<CommandName, typeof runCompile>> = { compile: runCompile, validate: runValidate, check: runCheck };
-
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   try {
-    return dispatch(argv, io);
+    return await dispatch(argv, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr.write(`moat: ${e.message}\n${usageLine(e.command)}\nRun 'moat ${e.command === undefined ? "" : `${e.command} `}--help' for more.\n`);
@@ -28,7 +26,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
-function dispatch(argv: readonly string[], io: CliIo): number {
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === "-h" || first === "--help" || first === "help") {
     if (first === "help" && rest[0] !== undefined && isCommand(rest[0])) {
@@ -49,7 +47,10 @@ function dispatch(argv: readonly string[], io: CliIo): number {
     io.stdout.write(COMMAND_HELP[first]);
     return 0;
   }
-  return RUN[first](opts, io);
+  // The compiler is loaded only for a command that needs it: help and usage errors stay instant.
+  const commands = await import("./commands.js");
+  const run = { compile: commands.runCompile, validate: commands.runValidate, check: commands.runCheck }[first];
+  return run(opts, io);
 }
 
 function isCommand(name: string): name is CommandName {

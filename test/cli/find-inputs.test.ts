@@ -1,0 +1,61 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { findInputs } from "../../src/cli/find-inputs.js";
+import { readSourceFile } from "../../src/cli/read-source.js";
+import { tempDir, writeTree } from "./helpers.js";
+
+const display = (p: string): string => p;
+
+describe("findInputs", () => {
+  it("searches folders recursively for .iso files, skipping dot-folders and node_modules, sorted", () => {
+    const root = tempDir();
+    writeTree(root, {
+      "z.iso": "",
+      "b/a.iso": "",
+      "a/deep/er/x.iso": "",
+      "a/notes.txt": "",
+      "a/x.iso.bak": "",
+      ".git/h.iso": "",
+      "node_modules/p/y.iso": "",
+      "a/.hidden/q.iso": "",
+    });
+    expect(findInputs([], root, display)).toEqual({ entries: [`${root}/a/deep/er/x.iso`, `${root}/b/a.iso`, `${root}/z.iso`] });
+  });
+
+  it("gives the same sorted, de-duplicated entries whatever the order and overlap of the arguments", () => {
+    const root = tempDir();
+    writeTree(root, { "p/one.iso": "", "p/two.iso": "", "q/three.iso": "" });
+    const a = findInputs(["q", "p", "p/two.iso"], root, display);
+    const b = findInputs(["p/two.iso", "p", "./q/../q"], root, display);
+    expect(a).toEqual(b);
+    expect(a).toEqual({ entries: [`${root}/p/one.iso`, `${root}/p/two.iso`, `${root}/q/three.iso`] });
+  });
+
+  it("takes a named file whatever its extension, and does not follow symlinked folders", () => {
+    const root = tempDir();
+    writeTree(root, { "policy.txt": "", "real/x.iso": "" });
+    fs.symlinkSync(path.join(root, "real"), path.join(root, "real/loop"));
+    expect(findInputs(["policy.txt", "real"], root, display)).toEqual({ entries: [`${root}/policy.txt`, `${root}/real/x.iso`] });
+  });
+
+  it("reports a missing path as a usage error and a folder without .iso files as no input", () => {
+    const root = tempDir();
+    writeTree(root, { "empty/readme": "" });
+    expect(findInputs(["nope.iso"], root, display)).toEqual({ kind: "usage", error: "cannot read nope.iso: no such file or folder" });
+    expect(findInputs(["empty"], root, display)).toEqual({ kind: "none", error: `no .iso files found in ${root}/empty` });
+    expect(findInputs([], `${root}/empty`, display)).toEqual({ kind: "none", error: `no .iso files found in ${root}/empty` });
+  });
+});
+
+describe("readSourceFile", () => {
+  it("returns the text, drops a UTF-8 byte order mark, and reports unreadable or non-UTF-8 files", () => {
+    const root = tempDir();
+    fs.writeFileSync(path.join(root, "ok.iso"), "\ufeffpolicy x\n");
+    fs.writeFileSync(path.join(root, "bad.iso"), Buffer.from([0x70, 0xff, 0x0a]));
+    expect(readSourceFile(`${root}/ok.iso`)).toEqual({ text: "policy x\n" });
+    expect(readSourceFile(`${root}/bad.iso`)).toEqual({ error: "the file is not valid UTF-8 text" });
+    expect(readSourceFile(`${root}/none.iso`)).toEqual({ error: "no such file or folder" });
+    expect(readSourceFile(root)).toEqual({ error: "is a folder" });
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { VERSION } from "../../src/version.js";
+import { captureIo, tempDir } from "./helpers.js";
+
+async function run(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  const c = captureIo(tempDir(), env);
+  const code = await main(argv, c.io);
+  return { code, out: c.out(), err: c.err() };
+}
+
+describe("moat's usage", () => {
+  it("--version prints the version", async () => {
+    expect(await run(["--version"])).toEqual({ code: 0, out: `${VERSION}\n`, err: "" });
+  });
+
+  it("--help and -h print the overview on stdout; no arguments print it on stderr with exit 2", async () => {
+    for (const flag of ["--help", "-h", "help"]) {
+      const r = await run([flag]);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^Usage: moat <command>/);
+      for (const command of ["compile", "validate", "check"]) expect(r.out).toContain(`\n  ${command} `);
+    }
+    const none = await run([]);
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/^Usage: moat <command>/);
+  });
+
+  for (const command of ["compile", "validate", "check"]) {
+    it(`${command} --help and -h print the command's help`, async () => {
+      for (const argv of [[command, "--help"], [command, "-h"], ["help", command], [command, "x.iso", "--help"]]) {
+        const r = await run(argv);
+        expect(r).toMatchObject({ code: 0, err: "" });
+        expect(r.out).toMatch(new RegExp(`^Usage: moat ${command} \\[PATH\\.\\.\\.\\]`));
+      }
+    });
+  }
+
+  it("an unknown command is a usage error: message, usage line, exit 2", async () => {
+    const r = await run(["frobnicate"]);
+    expect(r).toEqual({ code: 2, out: "", err: "moat: unknown command frobnicate\nUsage: moat <command> [options]\nRun 'moat --help' for more.\n" });
+  });
+
+  it("an unknown flag, a missing value or a bad --format is a usage error naming it", async () => {
+    const bogus = await run(["compile", "--bogus"]);
+    expect(bogus.code).toBe(2);
+    expect(bogus.err.split("\n")[0]).toMatch(/^moat: Unknown option '--bogus'/);
+    expect(bogus.err).toContain("Usage: moat compile [PATH...]");
+    expect(bogus.err).toContain("Run 'moat compile --help' for more.");
+    // check and validate do not take the other commands' options
+    expect((await run(["validate", "--out", "x"])).code).toBe(2);
+    expect((await run(["check", "--format", "json"])).code).toBe(2);
+    const missing = await run(["compile", "--out"]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("--out");
+    const format = await run(["validate", "--format", "xml"]);
+    expect(format).toMatchObject({ code: 2, out: "" });
+    expect(format.err).toContain("moat: --format must be one of text, json, not xml");
+    expect((await run(["--frob"])).err).toContain("moat: unknown option --frob");
+  });
+
+  it("turns an exception inside moat into MOAT900 with exit 2 and no stack trace, unless MOAT_DEBUG=1", async () => {
+    const failing = (env: Record<string, string>) => {
+      const c = captureIo(tempDir(), env);
+      const io = { ...c.io, stdout: { write: (): never => { throw new Error("stdout broke"); } } };
+      return main(["--version"], io).then((code) => ({ code, err: c.err() }));
+    };
+    const plain = await failing({});
+    expect(plain).toEqual({ code: 2, err: "moat: error MOAT900: internal error in moat: stdout broke\n\n1 error\n" });
+    const debug = await failing({ MOAT_DEBUG: "1" });
+    expect(debug.code).toBe(2);
+    expect(debug.err).toMatch(/Error: stdout broke\n\s+at /);
+  });
+});
