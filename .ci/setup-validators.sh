@@ -47,6 +47,22 @@ if [ ! -f "$abstraction" ]; then
 fi
 test -f "$abstraction"
 
+# libvirt's virt-aa-helper, run in dry-run mode by test/model/implied tests to compare moat's implied VM
+# rules with the ones libvirt writes. It ships in libvirt-daemon (and needs the libvirt0 of the same
+# version), which are unpacked, not installed, for the same reason as above.
+helper="$cache/virt-aa-helper/usr/lib/libvirt/virt-aa-helper"
+if [ ! -x "$helper" ]; then
+  download="$cache/download"
+  rm -rf "$download" "$cache/virt-aa-helper"
+  mkdir -p "$download"
+  (cd "$download" && apt-get download libvirt-daemon libvirt0)
+  for deb in "$download"/libvirt-daemon_*.deb "$download"/libvirt0_*.deb; do
+    dpkg-deb -x "$deb" "$cache/virt-aa-helper"
+  done
+  rm -rf "$download"
+fi
+test -x "$helper"
+
 # Debian's abstraction ends with a mandatory `#include <local/abstractions/libvirt-qemu>`: the
 # site-local additions, empty on a fresh host.
 mkdir -p "$cache/local/local/abstractions"

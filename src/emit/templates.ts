@@ -65,6 +65,18 @@ for (const [name, helper] of Object.entries(HELPERS)) {
     return helper(args[0]);
   });
 }
+// Strict mode does not reach block parameters: `{{#each missing}}` would render nothing. These
+// wrappers make a missing list or condition an error too.
+const builtinEach = env.helpers["each"] as Handlebars.HelperDelegate;
+const builtinIf = env.helpers["if"] as Handlebars.HelperDelegate;
+env.registerHelper("each", function (this: unknown, list: unknown, options: Handlebars.HelperOptions) {
+  if (!Array.isArray(list)) throw new Error(`internal: #each needs a list, got ${typeof list}`);
+  return builtinEach.call(this, list, options);
+});
+env.registerHelper("if", function (this: unknown, condition: unknown, options: Handlebars.HelperOptions) {
+  if (condition === undefined) throw new Error("internal: #if on a missing field");
+  return builtinIf.call(this, condition, options);
+});
 for (const [name, source] of Object.entries(TEMPLATE_SOURCES)) {
   if (name.startsWith("_")) env.registerPartial(name, env.compile(source, compileOptions));
 }

@@ -9,7 +9,7 @@
  * libvirt-daemon-system) into .cache/validators/, where this harness finds it.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +20,13 @@ const CACHE = join(REPO, ".cache", "validators");
 const ABI = "/etc/apparmor.d/abi/3.0";
 const LIBVIRT_SCHEMAS = "/usr/share/libvirt/schemas";
 
-export type Tool = "apparmor_parser" | "xmllint" | "virt-xml-validate" | "libvirt-qemu-abstraction" | "libvirt-schemas";
+export type Tool =
+  | "apparmor_parser"
+  | "xmllint"
+  | "virt-xml-validate"
+  | "libvirt-qemu-abstraction"
+  | "libvirt-schemas"
+  | "virt-aa-helper";
 
 export const REQUIRED = process.env.MOAT_REQUIRE_VALIDATORS === "1";
 
@@ -46,6 +52,16 @@ function libvirtIncludeDirs(): string[] | undefined {
   return undefined;
 }
 
+/** The unpacked virt-aa-helper and the folder holding its libvirt.so.0, or undefined. */
+function virtAaHelperPaths(): { helper: string; libs: string } | undefined {
+  const root = join(CACHE, "virt-aa-helper");
+  const helper = join(root, "usr", "lib", "libvirt", "virt-aa-helper");
+  if (!existsSync(helper)) return undefined;
+  const libRoot = join(root, "usr", "lib");
+  const multiarch = readdirSync(libRoot).find((d) => existsSync(join(libRoot, d, "libvirt.so.0")));
+  return multiarch === undefined ? undefined : { helper, libs: join(libRoot, multiarch) };
+}
+
 /** Why `tool` cannot be used here, or undefined when it can. */
 export function missingReason(tool: Tool): string | undefined {
   switch (tool) {
@@ -60,6 +76,8 @@ export function missingReason(tool: Tool): string | undefined {
       return existsSync(join(LIBVIRT_SCHEMAS, "domaincommon.rng")) ? undefined : `${LIBVIRT_SCHEMAS} is missing (apt-get install libvirt-clients)`;
     case "libvirt-qemu-abstraction":
       return libvirtIncludeDirs() === undefined ? "abstractions/libvirt-qemu is missing (run .ci/setup-validators.sh)" : undefined;
+    case "virt-aa-helper":
+      return virtAaHelperPaths() === undefined ? "virt-aa-helper is missing (run .ci/setup-validators.sh)" : undefined;
   }
 }
 
@@ -242,4 +260,25 @@ export function domainWithSeclabel(name: string, uuid: string, seclabel: string)
     "</domain>",
     "",
   ].join("\n");
+}
+
+/**
+ * The rules libvirt's virt-aa-helper would write for `domainXml`, from a dry run (`-d -r`, nothing is
+ * written, no daemon needed): the quoted-path lines of the `.files` include it prints, trimmed.
+ */
+export function virtAaHelperRules(domainXml: string, uuid: string): string[] {
+  const paths = virtAaHelperPaths();
+  if (paths === undefined) throw new Error("virt-aa-helper is missing (run .ci/setup-validators.sh)");
+  const result = spawnSync(paths.helper, ["-d", "-r", "-u", `libvirt-${uuid}`], {
+    input: domainXml,
+    encoding: "latin1",
+    env: { ...process.env, LD_LIBRARY_PATH: paths.libs },
+    timeout: 60_000,
+  });
+  if (result.error) throw result.error;
+  if (result.status !== 0) throw new Error(`virt-aa-helper failed (${result.status}):\n${result.stderr}`);
+  return (result.stdout + result.stderr)
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => /^(deny )?"\//.test(line));
 }

@@ -1,0 +1,75 @@
+import { readdirSync, readFileSync } from "node:fs";
+import Handlebars from "handlebars";
+import { describe, expect, it } from "vitest";
+import { TEMPLATE_SOURCES } from "../../src/emit/templates.generated.js";
+import { HELPER_NAMES, renderSeclabel, renderServiceProfile } from "../../src/emit/templates.js";
+
+const DIR = new URL("../../templates/", import.meta.url);
+
+describe("templates", () => {
+  it("src/emit/templates.generated.ts is up to date with templates/*.hbs (run: node templates/generate.mjs)", () => {
+    const files = readdirSync(DIR).filter((f) => f.endsWith(".hbs")).sort();
+    const onDisk = Object.fromEntries(files.map((f) => [f.slice(0, -4), readFileSync(new URL(f, DIR), "utf8")]));
+    expect(TEMPLATE_SOURCES).toEqual(onDisk);
+  });
+
+  it("insert every value through an escaping helper: no bare {{x}}, no {{{x}}}", () => {
+    const offenders: string[] = [];
+    const walk = (node: hbs.AST.Node | undefined, template: string): void => {
+      if (node === undefined || node === null) return;
+      switch (node.type) {
+        case "Program":
+          for (const n of (node as hbs.AST.Program).body) walk(n, template);
+          break;
+        case "MustacheStatement": {
+          const m = node as hbs.AST.MustacheStatement;
+          const helper = (m.path as hbs.AST.PathExpression).original;
+          if (!HELPER_NAMES.includes(helper) || m.params.length !== 1 || !m.escaped) {
+            offenders.push(`${template}:${m.loc.start.line}: {{${helper}${m.params.length ? " …" : ""}}}`);
+          }
+          break;
+        }
+        case "BlockStatement": {
+          const b = node as hbs.AST.BlockStatement;
+          const helper = (b.path as hbs.AST.PathExpression).original;
+          if (!["each", "if"].includes(helper)) offenders.push(`${template}:${b.loc.start.line}: {{#${helper}}}`);
+          walk(b.program, template);
+          walk(b.inverse, template);
+          break;
+        }
+        case "PartialStatement":
+        case "ContentStatement":
+        case "CommentStatement":
+          break;
+        default:
+          offenders.push(`${template}: unexpected ${node.type}`);
+      }
+    };
+    for (const [name, source] of Object.entries(TEMPLATE_SOURCES)) walk(Handlebars.parse(source), name);
+    expect(offenders).toEqual([]);
+  });
+
+  it("fail loudly on a missing field or a value of the wrong kind (strict mode, checked helpers)", () => {
+    const view = {
+      version: "1",
+      source: "a.iso",
+      tenant: "t",
+      workload: "s",
+      name: "moat.t.s",
+      exec: null,
+      flags: [],
+      abstractions: [],
+      grants: [],
+      denies: [],
+    };
+    expect(renderServiceProfile(view)).toContain("profile moat.t.s {\n");
+    const { denies: _d, ...missing } = view;
+    expect(() => renderServiceProfile(missing as typeof view)).toThrow(/#each needs a list/);
+    const { exec: _e, ...noExec } = view;
+    expect(() => renderServiceProfile(noExec as typeof view)).toThrow(/#if on a missing field/);
+    expect(() => renderServiceProfile({ ...view, exec: "/usr/bin/x" as never })).toThrow(/parsed glob/);
+    expect(() => renderServiceProfile({ ...view, name: "x { }" })).toThrow(/internal/);
+    expect(() => renderServiceProfile({ ...view, flags: ["audit"] })).toThrow(/internal/);
+    expect(() => renderSeclabel({ version: "1", source: "a", tenant: "t", workload: "v", label: 7 as never })).toThrow(/string/);
+  });
+});
