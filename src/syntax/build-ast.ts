@@ -5,6 +5,7 @@ import type {
   Access, Comment, Identifier, Item, Keyword, Mode, PolicyFile, Statement, StringLiteral, StringPart, WorkloadBlock, WorkloadKind,
 } from "./ast.js";
 import type { MoatParser } from "./parser.js";
+import * as t from "./tokens.js";
 
 type Children = Record<string, (CstNode | IToken)[] | undefined>;
 
@@ -91,53 +92,29 @@ export function createAstBuilder(parser: MoatParser): AstBuilder {
     }
 
     item(c: Children, x: Context): Item {
-      const [name] = Object.keys(c);
-      return this.visit(node(c, name!), x) as Item;
-    }
-
-    uuidItem(c: Children, x: Context): Item {
+      if (c["Mode"] !== undefined) {
+        const value = keyword<Mode>(x, oneOf(c, "Enforce", "Complain"));
+        return { kind: "Mode", value, span: between(x, token(c, "Mode"), value) };
+      }
       const value = str(x, token(c, "StringLiteral"));
-      return { kind: "Uuid", value, span: between(x, token(c, "Uuid"), value) };
-    }
-
-    execItem(c: Children, x: Context): Item {
-      const path = str(x, token(c, "StringLiteral"));
-      return { kind: "Exec", path, span: between(x, token(c, "Exec"), path) };
-    }
-
-    volumeItem(c: Children, x: Context): Item {
-      return this.pathWithAccess("Volume", c, x);
-    }
-
-    deviceItem(c: Children, x: Context): Item {
-      return this.pathWithAccess("Device", c, x);
-    }
-
-    pathWithAccess(kind: "Volume" | "Device", c: Children, x: Context): Item {
-      const path = str(x, token(c, "StringLiteral"));
-      const first = token(c, kind);
-      if (c["access"] === undefined) return { kind, path, span: between(x, first, path) };
-      const access = this.visit(node(c, "access"), x) as Keyword<Access>;
-      return { kind, path, access, span: between(x, first, access) };
-    }
-
-    socketItem(c: Children, x: Context): Item {
-      const path = str(x, token(c, "StringLiteral"));
-      return { kind: "Socket", path, span: between(x, token(c, "Socket"), path) };
-    }
-
-    abstractionItem(c: Children, x: Context): Item {
-      const name = str(x, token(c, "StringLiteral"));
-      return { kind: "Abstraction", name, span: between(x, token(c, "Abstraction"), name) };
-    }
-
-    modeItem(c: Children, x: Context): Item {
-      const value = keyword<Mode>(x, oneOf(c, "Enforce", "Complain"));
-      return { kind: "Mode", value, span: between(x, token(c, "Mode"), value) };
-    }
-
-    access(c: Children, x: Context): Keyword<Access> {
-      return keyword<Access>(x, oneOf(c, "Ro", "Rw"));
+      const first = oneOf(c, "Uuid", "Exec", "Volume", "Device", "Socket", "Abstraction");
+      const span = between(x, first, value);
+      switch (first.tokenType) {
+        case t.Uuid:
+          return { kind: "Uuid", value, span };
+        case t.Exec:
+          return { kind: "Exec", path: value, span };
+        case t.Socket:
+          return { kind: "Socket", path: value, span };
+        case t.Abstraction:
+          return { kind: "Abstraction", name: value, span };
+        default: {
+          const kind = first.tokenType === t.Volume ? "Volume" : "Device";
+          if (c["Ro"] === undefined && c["Rw"] === undefined) return { kind, path: value, span };
+          const access = keyword<Access>(x, oneOf(c, "Ro", "Rw"));
+          return { kind, path: value, access, span: between(x, first, access) };
+        }
+      }
     }
 
     sharedStatement(c: Children, x: Context): Statement {

@@ -66,57 +66,30 @@ export class MoatParser extends CstParser {
     this.CONSUME(t.RCurly);
   });
 
+  // One rule for all items, without a sub-rule per item: large policies are mostly items, and every
+  // CST node costs an allocation (parsing time is dominated by garbage collection).
   item = this.RULE("item", () => {
     this.OR([
-      { ALT: () => this.SUBRULE(this.uuidItem) },
-      { ALT: () => this.SUBRULE(this.execItem) },
-      { ALT: () => this.SUBRULE(this.volumeItem) },
-      { ALT: () => this.SUBRULE(this.deviceItem) },
-      { ALT: () => this.SUBRULE(this.socketItem) },
-      { ALT: () => this.SUBRULE(this.abstractionItem) },
-      { ALT: () => this.SUBRULE(this.modeItem) },
+      { ALT: () => { this.CONSUME(t.Uuid); this.CONSUME1(t.StringLiteral); } },
+      { ALT: () => { this.CONSUME(t.Exec); this.CONSUME2(t.StringLiteral); } },
+      {
+        ALT: () => {
+          this.CONSUME(t.Volume);
+          this.CONSUME3(t.StringLiteral);
+          this.OPTION1(() => this.OR2([{ ALT: () => this.CONSUME1(t.Ro) }, { ALT: () => this.CONSUME1(t.Rw) }]));
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(t.Device);
+          this.CONSUME4(t.StringLiteral);
+          this.OPTION2(() => this.OR3([{ ALT: () => this.CONSUME2(t.Ro) }, { ALT: () => this.CONSUME2(t.Rw) }]));
+        },
+      },
+      { ALT: () => { this.CONSUME(t.Socket); this.CONSUME5(t.StringLiteral); } },
+      { ALT: () => { this.CONSUME(t.Abstraction); this.CONSUME6(t.StringLiteral); } },
+      { ALT: () => { this.CONSUME(t.Mode); this.OR4([{ ALT: () => this.CONSUME(t.Enforce) }, { ALT: () => this.CONSUME(t.Complain) }]); } },
     ]);
-  });
-
-  uuidItem = this.RULE("uuidItem", () => {
-    this.CONSUME(t.Uuid);
-    this.CONSUME(t.StringLiteral);
-  });
-
-  execItem = this.RULE("execItem", () => {
-    this.CONSUME(t.Exec);
-    this.CONSUME(t.StringLiteral);
-  });
-
-  volumeItem = this.RULE("volumeItem", () => {
-    this.CONSUME(t.Volume);
-    this.CONSUME(t.StringLiteral);
-    this.OPTION(() => this.SUBRULE(this.access));
-  });
-
-  deviceItem = this.RULE("deviceItem", () => {
-    this.CONSUME(t.Device);
-    this.CONSUME(t.StringLiteral);
-    this.OPTION(() => this.SUBRULE(this.access));
-  });
-
-  socketItem = this.RULE("socketItem", () => {
-    this.CONSUME(t.Socket);
-    this.CONSUME(t.StringLiteral);
-  });
-
-  abstractionItem = this.RULE("abstractionItem", () => {
-    this.CONSUME(t.Abstraction);
-    this.CONSUME(t.StringLiteral);
-  });
-
-  modeItem = this.RULE("modeItem", () => {
-    this.CONSUME(t.Mode);
-    this.OR([{ ALT: () => this.CONSUME(t.Enforce) }, { ALT: () => this.CONSUME(t.Complain) }]);
-  });
-
-  access = this.RULE("access", () => {
-    this.OR([{ ALT: () => this.CONSUME(t.Ro) }, { ALT: () => this.CONSUME(t.Rw) }]);
   });
 
   sharedStatement = this.RULE("sharedStatement", () => {
