@@ -14,7 +14,7 @@ import { renderDiagnosticsText } from "../diagnostics/render-text.js";
 import { compile } from "../index.js";
 import { compareOutputs, describeFinding } from "./check-outputs.js";
 import { findInputs, toPosix } from "./find-inputs.js";
-import { nodeOutputFs, type OutputFs } from "./outputs/fs-layer.js";
+import { describeFsError, nodeOutputFs, type OutputFs } from "./outputs/fs-layer.js";
 import { readSourceFile } from "./read-source.js";
 import type { CommandOptions } from "./usage.js";
 import { writeOutputs } from "./outputs/write-outputs.js";
@@ -104,7 +104,7 @@ export function runCheck(opts: CommandOptions, io: CliIo): number {
     findings = compareOutputs(outDir, result.outputs, io.outputFs ?? nodeOutputFs, show);
   } catch (e) {
     if (e instanceof Error && !("code" in e)) throw e;
-    report(io, "text", [diagnostic("MOAT404", undefined, { detail: `cannot read ${display(outDir)}: ${e instanceof Error ? e.message : String(e)}` })], []);
+    report(io, "text", [diagnostic("MOAT404", undefined, { detail: `cannot read ${display(outDir)}: ${describeFsError(e)}` })], []);
     return 2;
   }
   if (findings.length === 0) {

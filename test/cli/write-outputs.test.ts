@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { nodeOutputFs } from "../../src/cli/outputs/fs-layer.js";
 import { writeOutputs, type WriteOptions } from "../../src/cli/outputs/write-outputs.js";
-import { snapshot, tempDir, withManifest, writeTree } from "./helpers.js";
+import { faultyFs, snapshot, tempDir, withManifest, writeTree } from "./helpers.js";
 
 const display = (p: string): string => p;
 const DEAD_PID = 2 ** 22 + 12345; // above Linux's pid_max limit: never a live process
@@ -111,6 +111,30 @@ describe("writeOutputs", () => {
     const refused = writeOutputs(out, v1, opts());
     expect(refused.diagnostics.map((d) => d.code + " " + d.message)).toEqual([`MOAT401 ${out}/libvirt exists but moat did not write it; refusing to overwrite or delete it`]);
     expect(snapshot(out)).toEqual({ libvirt: "a file, not a folder\n" });
+    expect(writeOutputs(out, v1, opts({ force: true })).exitCode).toBe(0);
+    expect(snapshot(out)["libvirt/t.a.seclabel.xml"]).toBe("<seclabel/>\n");
+  });
+
+  it("never writes through a symbolic link at an output path; --force replaces the link itself", () => {
+    const root = tempDir();
+    const out = path.join(root, "generated");
+    writeTree(root, { "target.txt": "outside\n" });
+    fs.mkdirSync(path.join(out, "apparmor.d"), { recursive: true });
+    fs.symlinkSync(path.join(root, "target.txt"), path.join(out, "apparmor.d/libvirt-a"));
+    const refused = writeOutputs(out, v1, opts());
+    expect(refused.diagnostics.map((d) => d.code)).toEqual(["MOAT401"]);
+    expect(writeOutputs(out, v1, opts({ force: true })).exitCode).toBe(0);
+    expect(fs.lstatSync(path.join(out, "apparmor.d/libvirt-a")).isFile()).toBe(true);
+    expect(fs.readFileSync(path.join(root, "target.txt"), "utf8")).toBe("outside\n");
+  });
+
+  it("with --force replaces a folder standing where an output file goes, and a failure puts it back", () => {
+    const out = path.join(tempDir(), "generated");
+    writeTree(out, { "libvirt/t.a.seclabel.xml/inner": "kept\n" });
+    const before = snapshot(out);
+    const failed = writeOutputs(out, v1, opts({ force: true, fs: faultyFs("rename", 4) }));
+    expect(failed.exitCode).toBe(2);
+    expect(snapshot(out)).toEqual(before);
     expect(writeOutputs(out, v1, opts({ force: true })).exitCode).toBe(0);
     expect(snapshot(out)["libvirt/t.a.seclabel.xml"]).toBe("<seclabel/>\n");
   });
