@@ -68,12 +68,12 @@ const uuid = fc.tuple(hex(8), hex(4), hex(4), hex(4), hex(12)).map((p) => `"${p.
 /** A tenant's workloads with paths under the tenant's own folder, so tenants never overlap. */
 function compilableTenant(tenant: string): fc.Arbitrary<Tokens> {
   const resource = (w: string, i: number): fc.Arbitrary<Tokens> =>
-    fc.oneof(
+    fc.oneof<fc.Arbitrary<Tokens>[]>(
       fc.tuple(access, fc.constantFrom("qcow2", "img", "\\*raw")).map(([a, ext]) => ["volume", `"\${base}/${tenant}/${w}-${i}.${ext}"`, ...(a === undefined ? [] : [a])]),
-      fc.constant(["volume", '"/srv/common/base.img"', "ro"]),
+      fc.constant<Tokens>(["volume", '"/srv/common/base.img"', "ro"]),
       access.map((a) => ["device", `"/dev/vg0/${tenant}-${w}-${i}"`, ...(a === undefined ? [] : [a])]),
-      fc.constantFrom(["socket", `"@${tenant}-${w}-${i}"`], ["socket", `"/run/${tenant}/${w}-${i}.sock"`]),
-      fc.constantFrom(["abstraction", '"nameservice"'], ["mode", "complain"], ["mode", "enforce"]),
+      fc.constantFrom<Tokens>(["socket", `"@${tenant}-${w}-${i}"`], ["socket", `"/run/${tenant}/${w}-${i}.sock"`]),
+      fc.constantFrom<Tokens>(["abstraction", '"nameservice"'], ["mode", "complain"], ["mode", "enforce"]),
     );
   const workloadAt = (index: number): fc.Arbitrary<Tokens> =>
     fc.tuple(fc.boolean(), uuid, fc.array(fc.nat(), { minLength: 1, maxLength: 4 })).chain(([isVm, id, picks]) => {
