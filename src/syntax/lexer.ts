@@ -10,7 +10,9 @@ import { IDENTIFIER_MAX_LENGTH } from "./limits.js";
 import { badCharacter, decodeString, printable } from "./strings.js";
 import { allTokens, Identifier, StringLiteral, UnterminatedString } from "./tokens.js";
 
-export const moatLexer = new Lexer([...allTokens], { positionTracking: "onlyOffset", ensureOptimizations: true });
+// No recovery: lexing stops at the first character no token starts with, as parsing stops at the first
+// error (and chevrotain's recovery retries every pattern at every following offset: slow on junk).
+export const moatLexer = new Lexer([...allTokens], { positionTracking: "onlyOffset", ensureOptimizations: true, recoveryEnabled: false });
 
 export interface LexResult {
   readonly tokens: IToken[];

@@ -41,14 +41,16 @@ export function decodeString(file: string, text: string, start: number, end: num
   while (i < contentEnd) {
     const c = text.charCodeAt(i);
     if (c === 92 /* \ */) {
-      flushRun(i);
       if (textStart < 0) textStart = i;
       const escaped = String.fromCodePoint(text.codePointAt(i + 1)!);
-      if (escaped === '"') buffer += '"';
-      else if (GLOB_ESCAPES.has(escaped)) buffer += "\\" + escaped;
-      else return { error: diagnostic("MOAT104", at(i, i + 1 + escaped.length), { escape: "\\" + printable(escaped) }) };
+      if (escaped === '"') {
+        flushRun(i);
+        buffer += '"';
+        runStart = i + 2;
+      } else if (!GLOB_ESCAPES.has(escaped)) {
+        return { error: diagnostic("MOAT104", at(i, i + 1 + escaped.length), { escape: "\\" + printable(escaped) }) };
+      } // else: a kept escape is copied as written, with the run
       i += 1 + escaped.length;
-      runStart = i;
     } else if (c === 36 /* $ */ && text.charCodeAt(i + 1) === 123 /* { */) {
       flushRun(i);
       const close = text.indexOf("}", i + 2);
