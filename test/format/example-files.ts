@@ -1,10 +1,18 @@
 /** The bundled example policies: every .iso file under examples/, as Sources with repo-relative paths. */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Source } from "../../src/source.js";
 
-export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** The folder holding package.json above this file (found by walking up, so a compiled copy works too). */
+export const repoRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
 
 export function isoFilesUnder(folder: string): string[] {
   let entries: string[];

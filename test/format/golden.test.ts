@@ -4,13 +4,13 @@
  * an editor would normalize (CRLF, a lone CR, a byte order mark).
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatSource } from "../../src/format/format-source.js";
+import { repoRoot } from "./example-files.js";
 import { assertNothingLost } from "./lossless.js";
 
-const here = join(dirname(fileURLToPath(import.meta.url)), "golden");
+const here = join(repoRoot, "test", "format", "golden");
 const names = readdirSync(here)
   .filter((f) => f.endsWith(".input.iso"))
   .map((f) => f.slice(0, -".input.iso".length))
