@@ -2,8 +2,10 @@
  * The TextMate grammar (grammar/moat.tmLanguage.json) tokenized as VS Code does: specific tokens get
  * specific scopes, and every non-blank piece of every example gets a scope of its own.
  */
+import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { anyPolicy, noisy } from "../format/arbitraries.js";
 import { exampleSources } from "../format/example-files.js";
 import { grammarPath, loadGrammar, tokenize, type Grammar, type Token } from "./tokenize.js";
 
@@ -164,5 +166,22 @@ describe("the bundled examples", () => {
     expect(illegal("MOAT103-unterminated-string.iso")).toEqual(['invalid.illegal.unterminated-string.moat "/srv/acme/backup-staging/{,**} rw']);
     expect(illegal("MOAT104-invalid-escape.iso")).toEqual(["invalid.illegal.escape.moat \\."]);
     expect(illegal("MOAT106-malformed-interpolation.iso")).toEqual(["invalid.illegal.interpolation.moat ${images/acme/acme-web01.qcow2"]);
+  });
+});
+
+describe("generated valid policies", () => {
+  it("tokenize with a scope on every non-blank token and nothing marked invalid", () => {
+    fc.assert(
+      fc.property(noisy(anyPolicy), (text) => {
+        for (const tokens of tokenize(grammar, text)) {
+          for (const t of tokens) {
+            if (t.text.trim() === "") continue;
+            expect(t.scopes.length, JSON.stringify(t.text)).toBeGreaterThan(1);
+            expect(t.scopes.filter((s) => s.startsWith("invalid.")), JSON.stringify(t.text)).toEqual([]);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
