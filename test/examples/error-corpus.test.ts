@@ -8,12 +8,24 @@
  * or, when it has none (JSON has no comments; the no-input case has no policy at all), of its README.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { CODES, compile, getLocation, type ReadResult } from "../../src/index.js";
 
-const ERRORS = resolve(dirname(fileURLToPath(import.meta.url)), "../../examples/errors");
+const ERRORS = join(repositoryRoot(), "examples", "errors");
+
+/** The folder holding package.json, found upwards from this file, so a compiled copy of the test works too. */
+function repositoryRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("package.json not found above the test file");
+    dir = parent;
+  }
+  return dir;
+}
+
 
 interface Expectation {
   readonly code: string;
