@@ -97,9 +97,9 @@ describe("a formatted policy compiles like the original", () => {
         const result = expectSameCompile([{ path: "gen/policy.iso", text }], ["gen/policy.iso"]);
         if (result.outputs.length > 0) compiled++;
       }),
-      { numRuns: 100 },
+      { numRuns: 50 },
     );
-    // Most generated policies are meant to compile; if none did, the property compared only failures.
-    expect(compiled).toBeGreaterThan(50);
-  });
+    // Generated policies are meant to compile; if none did, the property compared only failures.
+    expect(compiled).toBeGreaterThan(25);
+  }, 60_000);
 });

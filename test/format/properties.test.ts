@@ -10,6 +10,7 @@ import { anyPolicy, noisy } from "./arbitraries.js";
 import { assertNothingLost } from "./lossless.js";
 
 const RUNS = 300;
+const TIMEOUT = 30_000; // a few seconds alone; more when the whole suite runs in parallel
 
 function format(text: string): string {
   const result = formatSource({ path: "gen.iso", text });
@@ -25,7 +26,7 @@ describe("formatter properties", () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT);
 
   it("is idempotent: format(format(x)) == format(x)", () => {
     fc.assert(
@@ -35,7 +36,7 @@ describe("formatter properties", () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT);
 
   it("gives the same text whatever blanks and line endings separate the tokens", () => {
     // Two renderings of one token list differ only in layout, so they format alike when neither
@@ -48,7 +49,7 @@ describe("formatter properties", () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT);
 
   it("writes LF lines, indented by two spaces, without trailing blanks or runs of blank lines", () => {
     fc.assert(
@@ -66,5 +67,5 @@ describe("formatter properties", () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT);
 });
