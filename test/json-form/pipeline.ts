@@ -4,6 +4,9 @@
  * nothing from the CLI. `normalizedModel` and `comparableOutputs` take away what may differ between
  * an .iso policy and its JSON form: spans and file names.
  */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { OutputFile } from "../../src/api.js";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { parseJsonPolicy } from "../../src/json-form/parse-json-policy.js";
@@ -68,8 +71,10 @@ export function normalizedModel(model: Model): unknown {
 }
 
 /**
- * Outputs with the source file's name taken out of their first line (the header says which file a
- * profile came from) and, for the manifest, without its inputs (their names and hashes differ).
+ * Outputs with every mention of a source file taken out: the header's "from FILE" and the "(FILE:LINE)"
+ * that comments give for each grant (they say where a grant was declared, which is a different line of
+ * a different file in the other form). For the manifest, the inputs (other names and hashes) and the
+ * outputs' hashes (over texts that differ in those comments) go too; the outputs' texts are compared.
  */
 export function comparableOutputs(outputs: readonly OutputFile[]): Record<string, string> {
   const result: Record<string, string> = {};
@@ -77,11 +82,26 @@ export function comparableOutputs(outputs: readonly OutputFile[]): Record<string
     if (output.path === "moat-manifest.json") {
       const manifest = JSON.parse(output.content) as Record<string, unknown>;
       delete manifest["inputs"];
+      manifest["outputs"] = (manifest["outputs"] as { path: string }[]).map((o) => o.path);
       result[output.path] = JSON.stringify(manifest, null, 2);
       continue;
     }
     const [first = "", ...rest] = output.content.split("\n");
-    result[output.path] = [first.replace(/ from .*?: do not edit/, " from SOURCE: do not edit"), ...rest].join("\n");
+    result[output.path] = [
+      first.replace(/ from .*?: do not edit/, " from SOURCE: do not edit"),
+      ...rest.map((line) => (/^\s*#/.test(line) ? line.replace(/\([^()]+:\d+\)/g, "(SOURCE:LINE)") : line)),
+    ].join("\n");
   }
   return result;
+}
+
+/** The folder holding package.json above this file, so that compiled copies of the tests work too. */
+export function repositoryRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("no package.json above the tests");
+    dir = parent;
+  }
+  return dir;
 }

@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { POLICY_SCHEMA } from "../../src/json-form/policy-schema.generated.js";
 import { policyValidator } from "../../src/json-form/validate-schema.js";
+import { repositoryRoot } from "./pipeline.js";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const ROOT = repositoryRoot();
 const schemaText = readFileSync(resolve(ROOT, "grammar/policy.schema.json"), "utf8");
 const schema = JSON.parse(schemaText) as Record<string, unknown>;
 
