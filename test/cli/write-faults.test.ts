@@ -73,7 +73,7 @@ describe("a failing file operation in the write step", () => {
         expect(visible(out)).toEqual(before);
       }
       expect(points).toBeGreaterThan(0);
-    });
+    }, 60_000);
   }
 });
 
@@ -96,7 +96,7 @@ describe("a process that dies in the write step", () => {
         expect(snapshot(out)).toEqual(after);
       }
       expect(points).toBeGreaterThan(0);
-    });
+    }, 60_000);
   }
 });
 
