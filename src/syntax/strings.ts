@@ -12,6 +12,9 @@ import { IDENTIFIER_MAX_LENGTH } from "./limits.js";
 export type DecodeResult = { readonly parts: StringPart[] } | { readonly error: Diagnostic };
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+// Characters that make a string more than plain text: escapes, `$`, and what badCharacter rejects.
+// eslint-disable-next-line no-control-regex
+const NEEDS_WALK = /[\\$\u0000\ufffd\ud800-\udfff]/;
 // A backslash before one of these keeps the backslash, so the glob parser reads a literal.
 const GLOB_ESCAPES = new Set(["*", "?", "{", "}", "[", "]", ",", "\\"]);
 
@@ -22,6 +25,10 @@ const GLOB_ESCAPES = new Set(["*", "?", "{", "}", "[", "]", ",", "\\"]);
  */
 export function decodeString(file: string, text: string, start: number, end: number): DecodeResult {
   const at = (s: number, e: number): Span => ({ file, start: s, end: e });
+  // Most strings are plain text: one part, no character-by-character walk.
+  if (end - start === 2) return { parts: [] };
+  const content = text.slice(start + 1, end - 1);
+  if (!NEEDS_WALK.test(content)) return { parts: [{ kind: "Text", text: content, span: at(start + 1, end - 1) }] };
   const parts: StringPart[] = [];
   const contentEnd = end - 1;
   let buffer = "";
