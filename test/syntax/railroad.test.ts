@@ -27,7 +27,7 @@ test("the page's scripts draw one diagram per parser rule (run against a stub DO
   createContext(context);
   for (const script of scripts) runInContext(script, context);
   const drawn = [...target.innerHTML.matchAll(/<h2 class="diagramHeader">(\w+)<\/h2><svg/g)].map((m) => m[1]);
-  const rules = new MoatParser(new ProblemRecorder()).getSerializedGastProductions().map((r) => (r as { name: string }).name);
+  const rules = new MoatParser(new ProblemRecorder()).getSerializedGastProductions().map((r) => (r as unknown as { name: string }).name);
   expect(drawn).toEqual(rules);
   expect(target.innerHTML).toContain("'volume'");
 });
