@@ -5,6 +5,7 @@ import type {
   Access, Comment, Identifier, Item, Keyword, Mode, PolicyFile, Statement, StringLiteral, StringPart, WorkloadBlock, WorkloadKind,
 } from "./ast.js";
 import type { MoatParser } from "./parser.js";
+import { plainParts } from "./strings.js";
 import * as t from "./tokens.js";
 
 type Children = Record<string, (CstNode | IToken)[] | undefined>;
@@ -30,7 +31,11 @@ export function createAstBuilder(parser: MoatParser): AstBuilder {
     end: "span" in last ? last.span.end : last.startOffset + last.image.length,
   });
   const ident = (x: Context, tok: IToken): Identifier => ({ kind: "Identifier", name: tok.image, span: tokenSpan(x, tok) });
-  const str = (x: Context, tok: IToken): StringLiteral => ({ kind: "String", parts: x.strings.get(tok.startOffset)!, span: tokenSpan(x, tok) });
+  const str = (x: Context, tok: IToken): StringLiteral => ({
+    kind: "String",
+    parts: x.strings.get(tok.startOffset) ?? plainParts(x.file, tok.image.slice(1, -1), tok.startOffset),
+    span: tokenSpan(x, tok),
+  });
   const keyword = <T extends string>(x: Context, tok: IToken): Keyword<T> => ({ kind: "Keyword", value: tok.image as T, span: tokenSpan(x, tok) });
   /** The first token of a choice between token kinds (e.g. Vm or Service). */
   const oneOf = (c: Children, ...names: string[]): IToken => {

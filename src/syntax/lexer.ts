@@ -7,7 +7,7 @@ import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source } from "../source.js";
 import type { StringPart } from "./ast.js";
 import { IDENTIFIER_MAX_LENGTH } from "./limits.js";
-import { badCharacter, decodeString, printable } from "./strings.js";
+import { badCharacter, decodeString, isPlain, printable } from "./strings.js";
 import { allTokens, Identifier, StringLiteral, UnterminatedString } from "./tokens.js";
 
 // No recovery: lexing stops at the first character no token starts with, as parsing stops at the first
@@ -17,7 +17,7 @@ export const moatLexer = new Lexer([...allTokens], { positionTracking: "onlyOffs
 export interface LexResult {
   readonly tokens: IToken[];
   readonly comments: IToken[];
-  /** Decoded string literals, keyed by the offset of their opening quote. */
+  /** Decoded string literals that are not plain text (strings.ts isPlain), keyed by the offset of their opening quote. */
   readonly strings: ReadonlyMap<number, StringPart[]>;
   /** The lexical problem nearest the start of the file, if any. */
   readonly error?: Diagnostic;
@@ -32,6 +32,7 @@ export function lex(source: Source): LexResult {
     const start = token.startOffset;
     const end = start + token.image.length;
     if (token.tokenType === StringLiteral) {
+      if (isPlain(token.image.slice(1, -1))) continue;
       const decoded = decodeString(path, text, start, end);
       if ("error" in decoded) {
         error = decoded.error;

@@ -25,10 +25,8 @@ const GLOB_ESCAPES = new Set(["*", "?", "{", "}", "[", "]", ",", "\\"]);
  */
 export function decodeString(file: string, text: string, start: number, end: number): DecodeResult {
   const at = (s: number, e: number): Span => ({ file, start: s, end: e });
-  // Most strings are plain text: one part, no character-by-character walk.
-  if (end - start === 2) return { parts: [] };
   const content = text.slice(start + 1, end - 1);
-  if (!NEEDS_WALK.test(content)) return { parts: [{ kind: "Text", text: content, span: at(start + 1, end - 1) }] };
+  if (isPlain(content)) return { parts: plainParts(file, content, start) };
   const parts: StringPart[] = [];
   const contentEnd = end - 1;
   let buffer = "";
@@ -92,6 +90,19 @@ export function decodeString(file: string, text: string, start: number, end: num
   flushRun(contentEnd);
   flushText(contentEnd);
   return { parts };
+}
+
+/**
+ * Most strings are plain text: no escape, no `$`, nothing to reject. They decode to their content,
+ * so the lexer need not keep their parts (a large policy has hundreds of thousands of strings).
+ */
+export function isPlain(content: string): boolean {
+  return !NEEDS_WALK.test(content);
+}
+
+/** The parts of a plain string whose opening quote is at `start`. */
+export function plainParts(file: string, content: string, start: number): StringPart[] {
+  return content.length === 0 ? [] : [{ kind: "Text", text: content, span: { file, start: start + 1, end: start + 1 + content.length } }];
 }
 
 /** Why the UTF-16 unit at i cannot appear in a string, or undefined when it can. */
