@@ -3,7 +3,7 @@
  * folder that the next compile restores: the result is the folder as it was, or fully updated, never a
  * mix. The writer runs in a real child process, transpiled on the fly, so the kill is a real one.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
@@ -45,6 +45,7 @@ const fs = { ...nodeOutputFs, [op]: (...args) => {
   return nodeOutputFs[op](...args);
 } };
 const report = writeOutputs(out, outputs, { display: (p) => p, fs });
+process.stdout.write(JSON.stringify(report.diagnostics.map((d) => d.code)));
 process.exitCode = report.exitCode;
 `,
   );
@@ -80,4 +81,29 @@ describe("a compile killed with SIGKILL", () => {
       expect(kills).toBeGreaterThan(2);
     }, 60_000);
   }
+});
+
+describe("compiles running at the same time", () => {
+  it("never interleave: each one either completes or is refused with MOAT405, and the folder holds one whole version", async () => {
+    const versions = Array.from({ length: 8 }, (_, n) =>
+      withManifest(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`apparmor.d/libvirt-${i}`, `profile ${i} version ${n}\n`]))),
+    );
+    const out = path.join(tempDir(), "generated");
+    const runs = versions.map(
+      (v) =>
+        new Promise<{ status: number | null; codes: string }>((resolve) => {
+          const child = spawn(process.execPath, [runner, out, "kind", "0", JSON.stringify(v)]);
+          let codes = "";
+          child.stdout.on("data", (d: Buffer) => (codes += d.toString()));
+          child.on("close", (status) => resolve({ status, codes }));
+        }),
+    );
+    const results = await Promise.all(runs);
+    for (const r of results) expect([{ status: 0, codes: "[]" }, { status: 2, codes: '["MOAT405"]' }]).toContainEqual(r);
+    expect(results.some((r) => r.status === 0)).toBe(true);
+    // The folder is exactly one version, whole, with no lock or working folder left.
+    const final = snapshot(out);
+    const whole = versions.map((v) => ({ "apparmor.d": "<dir>", ...Object.fromEntries(v.map((o) => [o.path, o.content])) }));
+    expect(whole).toContainEqual(final);
+  }, 30_000);
 });

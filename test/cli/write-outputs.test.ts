@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { nodeOutputFs } from "../../src/cli/outputs/fs-layer.js";
+import { acquireLock } from "../../src/cli/outputs/lock.js";
 import { writeOutputs, type WriteOptions } from "../../src/cli/outputs/write-outputs.js";
 import { faultyFs, snapshot, tempDir, withManifest, writeTree } from "./helpers.js";
 
@@ -208,5 +209,31 @@ describe("the output lock", () => {
     expect(report.exitCode).toBe(0);
     expect(report.notes).toEqual([`removed a stale lock left by process ${DEAD_PID}, which no longer runs`]);
     expect(Object.keys(snapshot(out)).filter((p) => p.startsWith(".moat"))).toEqual([]);
+  });
+});
+
+describe("breaking a stale lock", () => {
+  it("puts back a live process's lock that replaced the stale one while it was being broken", () => {
+    const out = compiledFolder();
+    writeTree(out, { ".moat.lock": "111\n" });
+    const isProcessAlive = (pid: number): boolean => {
+      if (pid === 111) fs.writeFileSync(path.join(out, ".moat.lock"), "222\n"); // 111 died; 222 took over meanwhile
+      return pid === 222;
+    };
+    const lock = acquireLock(out, { fs: nodeOutputFs, pid: 333, isProcessAlive });
+    expect(lock).toEqual({ acquired: false, heldBy: 222 });
+    expect(fs.readFileSync(path.join(out, ".moat.lock"), "utf8")).toBe("222\n");
+    expect(fs.readdirSync(out).filter((n) => n.startsWith(".moat"))).toEqual([".moat.lock"]);
+  });
+
+  it("takes the lock over from a dead holder and releases only its own lock", () => {
+    const out = compiledFolder();
+    writeTree(out, { ".moat.lock": "111\n" });
+    const lock = acquireLock(out, { fs: nodeOutputFs, pid: 333, isProcessAlive: () => false });
+    expect(lock).toMatchObject({ acquired: true, brokeStaleFrom: 111 });
+    expect(fs.readFileSync(path.join(out, ".moat.lock"), "utf8")).toBe("333\n");
+    fs.writeFileSync(path.join(out, ".moat.lock"), "444\n");
+    if (lock.acquired) lock.release();
+    expect(fs.readFileSync(path.join(out, ".moat.lock"), "utf8")).toBe("444\n");
   });
 });

@@ -46,13 +46,28 @@ export function acquireLock(outDir: string, deps: LockDeps): LockResult {
         if (holder === undefined && fs.kind(lock) === undefined) continue; // released meanwhile
         return { acquired: false, heldBy: holder };
       }
+      const stale = `${lock}.stale-${pid}`;
       try {
-        fs.rename(lock, `${lock}.stale-${pid}`);
-        fs.unlink(`${lock}.stale-${pid}`);
-        brokeStaleFrom = holder;
+        fs.rename(lock, stale);
       } catch (e) {
         if (errorCode(e) !== "ENOENT") throw e; // another process broke it first
+        continue;
       }
+      // Between reading the pid and the rename, the dead holder's lock may have been broken and retaken
+      // by a live process: then the lock just moved aside is that process's, and goes back.
+      const moved = readPid(fs, stale);
+      if (moved !== holder && moved !== undefined && deps.isProcessAlive(moved)) {
+        try {
+          fs.link(stale, lock);
+        } catch (e) {
+          if (errorCode(e) !== "EEXIST") throw e; // a third process holds it now: still not ours
+        } finally {
+          removeIfPresent(fs, stale);
+        }
+        return { acquired: false, heldBy: moved };
+      }
+      removeIfPresent(fs, stale);
+      brokeStaleFrom = holder;
     }
     return { acquired: false, heldBy: readPid(fs, lock) };
   } finally {

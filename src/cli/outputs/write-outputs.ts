@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { OutputFile } from "../../api.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
-import { describeFsError, nodeOutputFs, type OutputFs } from "./fs-layer.js";
+import { describeFsError, errorCode, nodeOutputFs, type OutputFs } from "./fs-layer.js";
 import { acquireLock, isProcessAlive, LOCK_NAME, removeDeadLockFiles } from "./lock.js";
 import { MANIFEST_PATH, parsePreviousManifest } from "./manifest.js";
 import { planOutputs, type Conflict } from "./plan.js";
@@ -135,21 +135,26 @@ function conflictDiagnostic(c: Conflict, show: (rel: string) => string): Diagnos
 /** mkdir -p that remembers what it made, so that a run which fails can leave no folder behind. */
 function makeFolder(dir: string, fs: OutputFs): string[] {
   const missing: string[] = [];
-  let made = 0;
   for (let d = dir; fs.kind(d) === undefined; d = d.slice(0, Math.max(d.lastIndexOf("/"), 1))) {
     missing.unshift(d);
     if (d === "/") break;
   }
+  const made: string[] = [];
   try {
-    missing.forEach((d, i) => {
-      fs.mkdir(d);
-      made = i + 1;
-    });
+    for (const d of missing) {
+      try {
+        fs.mkdir(d);
+        made.push(d);
+      } catch (e) {
+        // Another compile starting at the same moment made it: fine, and not ours to remove.
+        if (errorCode(e) !== "EEXIST" || fs.kind(d) !== "dir") throw e;
+      }
+    }
   } catch (e) {
-    removeCreated(missing.slice(0, made), fs);
+    removeCreated(made, fs);
     throw e;
   }
-  return missing;
+  return made;
 }
 
 function removeCreated(dirs: readonly string[], fs: OutputFs): void {
