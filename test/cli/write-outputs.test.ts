@@ -162,6 +162,14 @@ describe("writeOutputs", () => {
     expect(report.notes).toEqual([`--force: replaced ${out}/moat-manifest.json, which was edited by hand since moat wrote it`]);
   });
 
+  it("follows a link that is the output folder itself (the operator's choice)", () => {
+    const root = tempDir();
+    fs.mkdirSync(path.join(root, "real"));
+    fs.symlinkSync(path.join(root, "real"), path.join(root, "generated"));
+    expect(writeOutputs(path.join(root, "generated"), v1, opts()).exitCode).toBe(0);
+    expect(snapshot(path.join(root, "real"))["libvirt/t.a.seclabel.xml"]).toBe("<seclabel/>\n");
+  });
+
   it("fails with exit 2 and writes nothing when the output path is a file", () => {
     const root = tempDir();
     writeTree(root, { generated: "x" });

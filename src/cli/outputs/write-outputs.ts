@@ -45,7 +45,9 @@ export function writeOutputs(outDir: string, outputs: readonly OutputFile[], opt
   let createdDirs: string[];
   try {
     const kind = fs.kind(outDir);
-    if (kind !== undefined && kind !== "dir") return ioError(`cannot write to ${options.display(outDir)}: it exists and is not a folder`);
+    // The folder itself may be a link the operator made (generated -> /etc/apparmor.d/moat): what counts
+    // is that it leads to a folder. Links inside it are never followed.
+    if (kind !== undefined && kind !== "dir" && !leadsToFolder(outDir, fs)) return ioError(`cannot write to ${options.display(outDir)}: it exists and is not a folder`);
     createdDirs = makeFolder(outDir, fs);
   } catch (e) {
     return ioError(`cannot create output folder ${options.display(outDir)}: ${describeFsError(e)}`);
@@ -155,6 +157,15 @@ function makeFolder(dir: string, fs: OutputFs): string[] {
     throw e;
   }
   return made;
+}
+
+function leadsToFolder(path: string, fs: OutputFs): boolean {
+  try {
+    fs.readdir(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function removeCreated(dirs: readonly string[], fs: OutputFs): void {
