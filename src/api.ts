@@ -23,6 +23,12 @@ export interface CompileOptions {
   readonly version?: string;
 }
 
+/** Time spent in each phase of one compile, in milliseconds, in the order the phases ran. */
+export interface PhaseTiming {
+  readonly phase: "parse" | "model" | "check" | "emit";
+  readonly ms: number;
+}
+
 /** One generated file; `path` is relative to the output folder, POSIX separators. */
 export interface OutputFile {
   readonly path: string;
@@ -38,4 +44,6 @@ export interface CompileResult {
   readonly sources: readonly Source[];
   /** The resolved model, when resolution got that far (used by --emit-model and explain). */
   readonly model?: Model;
+  /** The phases that ran and how long each took (for --timings and the benchmark). */
+  readonly timings: readonly PhaseTiming[];
 }

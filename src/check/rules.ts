@@ -1,0 +1,20 @@
+/**
+ * The isolation rules every compile runs, in order (SPEC section 2). One rule per file in rules/;
+ * to add a rule, write its module and list it here.
+ */
+import type { IsolationRule } from "./rule.js";
+import { globComplexity } from "./rules/glob-complexity.js";
+import { overBroadGrant } from "./rules/over-broad-grant.js";
+import { protectedPaths } from "./rules/protected-paths.js";
+import { crossTenantOverlap } from "./rules/cross-tenant-overlap.js";
+import { intraTenantOverlap } from "./rules/intra-tenant-overlap.js";
+import { symlinkedDevice } from "./rules/symlinked-device.js";
+
+export const ISOLATION_RULES: readonly IsolationRule[] = Object.freeze([
+  globComplexity,
+  overBroadGrant,
+  protectedPaths,
+  crossTenantOverlap,
+  intraTenantOverlap,
+  symlinkedDevice,
+]);

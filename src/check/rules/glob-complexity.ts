@@ -1,0 +1,45 @@
+/**
+ * Overlap proofs run on automata with a state budget, so that a hostile glob (a brace bomb, a long
+ * chain of `**`) costs a bounded amount of time and memory. A glob whose automaton alone exceeds the
+ * budget, or a pair whose proof would, is an error: moat never says "isolated" without a proof.
+ */
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { globStates, MAX_GLOB_STATES } from "../../glob/automaton.js";
+import type { Model, Resource } from "../../model/types.js";
+import { quote } from "../../model/paths.js";
+import { findOverlaps } from "../overlaps.js";
+import type { IsolationRule } from "../rule.js";
+
+export const globComplexity: IsolationRule = {
+  name: "glob-complexity",
+  check(model: Model): Diagnostic[] {
+    const diagnostics: Diagnostic[] = [];
+    const tooComplex = new Set<Resource>();
+    for (const tenant of model.tenants) {
+      for (const workload of tenant.workloads) {
+        for (const resource of workload.resources) {
+          const states = globStates(resource.path.glob);
+          if (states > MAX_GLOB_STATES) {
+            tooComplex.add(resource);
+            diagnostics.push(
+              diagnostic("MOAT306", resource.path.span, {
+                path: quote(resource.path.text),
+                detail: `its automaton needs ${states} states, more than the budget of ${MAX_GLOB_STATES}; simplify the alternations`,
+              }),
+            );
+          }
+        }
+      }
+    }
+    for (const finding of findOverlaps(model)) {
+      // A glob already reported on its own is not reported again for every pair it is part of.
+      if (finding.kind !== "budget" || tooComplex.has(finding.first.resource) || tooComplex.has(finding.second.resource)) continue;
+      diagnostics.push(
+        diagnostic("MOAT306", finding.second.resource.path.span, { path: quote(finding.second.resource.path.text), detail: finding.detail }, {
+          related: [{ span: finding.first.resource.path.span, message: `compared with ${finding.first.resource.path.text}` }],
+        }),
+      );
+    }
+    return diagnostics;
+  },
+};

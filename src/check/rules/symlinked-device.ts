@@ -1,0 +1,51 @@
+/**
+ * AppArmor mediates the path a symlink resolves to, not the link. LVM names (`/dev/VG/LV`,
+ * `/dev/mapper/VG-LV`) and `/dev/disk/by-*` names are links to `/dev/dm-N` or `/dev/sdX`, whose name is
+ * known only on the host at run time, so a rule on the link alone lets nothing through. This warns
+ * where that happens, so that an operator is not surprised by a VM that cannot open its disk.
+ */
+import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { fromBytes } from "../../glob/bytes.js";
+import { literalPrefix } from "../../glob/text.js";
+import type { Model } from "../../model/types.js";
+import { quote } from "../../model/paths.js";
+import type { IsolationRule } from "../rule.js";
+
+/** Folders of /dev that the kernel or udev populate with device nodes or links of their own. */
+const KERNEL_DEV_FOLDERS = new Set([
+  "block", "bsg", "bus", "char", "cpu", "dma_heap", "dri", "fd", "hugepages", "infiniband", "input", "mqueue",
+  "net", "pts", "shm", "snd", "usb", "vfio", "vhost", "xen", "hidraw", "tpm", "rtc", "watchdog", "nvme-fabrics",
+]);
+
+/** What a device path is a link to on the host, or undefined when it is no known kind of link. */
+export function symlinkTarget(path: string): string | undefined {
+  if (path.startsWith("/dev/mapper/") && path !== "/dev/mapper/control") return "/dev/dm-N";
+  if (path.startsWith("/dev/disk/by-")) return "/dev/sdX, /dev/nvmeXnY or /dev/dm-N";
+  const lvm = /^\/dev\/([^/]+)\/[^/]+$/.exec(path);
+  if (lvm !== null && !KERNEL_DEV_FOLDERS.has(lvm[1]!) && !lvm[1]!.includes("*")) return "/dev/dm-N";
+  return undefined;
+}
+
+export const symlinkedDevice: IsolationRule = {
+  name: "symlinked-device",
+  check(model: Model): Diagnostic[] {
+    const diagnostics: Diagnostic[] = [];
+    for (const tenant of model.tenants) {
+      for (const workload of tenant.workloads) {
+        for (const resource of workload.resources) {
+          if (resource.namespace !== "path" || resource.kind === "implied" || resource.kind === "socket") continue;
+          // Judge by the literal folder part: `/dev/vg0/acme-*` is as much an LVM link as `/dev/vg0/acme-web01`.
+          const prefix = fromBytes(literalPrefix(resource.path.glob));
+          const target = symlinkTarget(prefix.endsWith("/") ? prefix + "x" : resource.path.text);
+          if (target === undefined) continue;
+          diagnostics.push(
+            diagnostic("MOAT307", resource.path.span, { path: quote(resource.path.text), target }, {
+              hint: "grant the resolved node too (it is fixed per host), or attach the volume by its stable node name",
+            }),
+          );
+        }
+      }
+    }
+    return diagnostics;
+  },
+};

@@ -1,0 +1,148 @@
+/**
+ * Reads and parses every file of a compilation: the entries and, transitively, what they include.
+ * Decides the order in which files are resolved, which must not depend on the order of the entries:
+ * roots are the entries that no other file includes, sorted by path; each file's statements are
+ * resolved in order with an include expanded in place, and a file reached twice is resolved once.
+ */
+import { posix } from "node:path";
+import type { CompileInput } from "../api.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Source, Span } from "../source.js";
+import type { PolicyFile, StringLiteral } from "../syntax/ast.js";
+import { isJsonPolicyPath, parseJsonPolicy } from "../json-form/parse-json-policy.js";
+import { parse } from "../syntax/parse.js";
+
+export interface LoadedFiles {
+  /** Every source read, sorted by path. */
+  readonly sources: readonly Source[];
+  /** Parsed files by path; a file with a syntax error is absent. */
+  readonly files: ReadonlyMap<string, PolicyFile>;
+  /** Where resolution starts, in order; each expands its includes in place. */
+  readonly roots: readonly string[];
+  /** The compilation root: the deepest folder that holds every source. */
+  readonly root: string;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** The target of an include: a literal path relative to the including file, no interpolation. */
+export function includeTarget(includer: string, literal: StringLiteral): string | undefined {
+  if (literal.parts.some((p) => p.kind !== "Text")) return undefined;
+  const text = literal.parts.map((p) => (p.kind === "Text" ? p.text : "")).join("");
+  if (text === "") return undefined;
+  return posix.normalize(posix.join(posix.dirname(includer), text));
+}
+
+export function loadFiles(input: CompileInput): LoadedFiles {
+  const diagnostics: Diagnostic[] = [];
+  const sources = new Map<string, Source>();
+  const files = new Map<string, PolicyFile>();
+  const unreadable = new Set<string>();
+  const includedBy = new Map<string, string>();
+
+  // `shown` is the path as the operator wrote it: the resolved one may be an absolute path of this machine.
+  const read = (path: string, at: Span | undefined, shown: string): boolean => {
+    if (sources.has(path)) return true;
+    if (unreadable.has(path)) return false;
+    const result = input.readFile(path);
+    if ("error" in result) {
+      unreadable.add(path);
+      diagnostics.push(diagnostic("MOAT203", at, { path: JSON.stringify(shown), reason: result.error }));
+      return false;
+    }
+    const source: Source = { path, text: result.text };
+    sources.set(path, source);
+    const parsed = isJsonPolicyPath(path) ? parseJsonPolicy(source) : parse(source);
+    diagnostics.push(...parsed.diagnostics);
+    if (parsed.file !== undefined) files.set(path, parsed.file);
+    return true;
+  };
+
+  const entries = [...new Set(input.entries.map((e) => posix.normalize(e)))].sort();
+  const queue = [...entries];
+  for (const entry of entries) read(entry, undefined, entry);
+  while (queue.length > 0) {
+    const path = queue.shift()!;
+    const file = files.get(path);
+    if (file === undefined) continue;
+    for (const statement of file.statements) {
+      if (statement.kind !== "Include") continue;
+      const target = includeTarget(path, statement.path);
+      if (target === undefined) {
+        diagnostics.push(
+          diagnostic("MOAT203", statement.path.span, { path: "(interpolated or empty path)", reason: "an include names a literal relative path" }),
+        );
+        continue;
+      }
+      if (target !== path && !includedBy.has(target)) includedBy.set(target, path);
+      const known = sources.has(target) || unreadable.has(target);
+      const written = statement.path.parts.map((p) => (p.kind === "Text" ? p.text : "")).join("");
+      if (read(target, statement.path.span, written) && !known) queue.push(target);
+    }
+  }
+
+  const root = compilationRoot([...sources.keys()]);
+  diagnostics.push(...findCycles(files, root));
+
+  // Entries that other files include are resolved where they are included; entries caught in a cycle
+  // of includes follow, so that every file is resolved once whatever the order of the entries.
+  const roots = entries.filter((e) => files.has(e) && !includedBy.has(e));
+  for (const entry of entries) if (files.has(entry) && !roots.includes(entry)) roots.push(entry);
+
+  return {
+    sources: [...sources.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    files,
+    roots,
+    root,
+    diagnostics,
+  };
+}
+
+/** The deepest folder holding every path (SPEC section 3): headers name sources relative to it. */
+export function compilationRoot(paths: readonly string[]): string {
+  if (paths.length === 0) return ".";
+  let common = posix.dirname(paths[0]!).split("/");
+  for (const path of paths.slice(1)) {
+    const parts = posix.dirname(path).split("/");
+    let i = 0;
+    while (i < common.length && i < parts.length && common[i] === parts[i]) i++;
+    common = common.slice(0, i);
+  }
+  const joined = common.join("/");
+  return joined === "" ? (paths[0]!.startsWith("/") ? "/" : ".") : joined;
+}
+
+/** A path relative to the compilation root, for headers, the manifest and chains of includes. */
+export function relativeToRoot(root: string, path: string): string {
+  // root is a folder prefix of every source path, so slicing is exact (and needs no working folder).
+  if (root === ".") return path;
+  const prefix = root.endsWith("/") ? root : root + "/";
+  return path.startsWith(prefix) ? path.slice(prefix.length) : path;
+}
+
+/** Reports each include cycle once, at the include that closes it, naming the whole chain. */
+function findCycles(files: ReadonlyMap<string, PolicyFile>, root: string): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const state = new Map<string, "open" | "done">();
+  const stack: string[] = [];
+  const walk = (path: string): void => {
+    state.set(path, "open");
+    stack.push(path);
+    const file = files.get(path);
+    for (const statement of file?.statements ?? []) {
+      if (statement.kind !== "Include") continue;
+      const target = includeTarget(path, statement.path);
+      if (target === undefined || !files.has(target)) continue;
+      const seen = state.get(target);
+      if (seen === "open") {
+        const chain = [...stack.slice(stack.indexOf(target)), target].map((p) => relativeToRoot(root, p)).join(" -> ");
+        diagnostics.push(diagnostic("MOAT204", statement.path.span, { chain }));
+      } else if (seen === undefined) {
+        walk(target);
+      }
+    }
+    stack.pop();
+    state.set(path, "done");
+  };
+  for (const path of [...files.keys()].sort()) if (!state.has(path)) walk(path);
+  return diagnostics;
+}

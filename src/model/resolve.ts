@@ -1,0 +1,151 @@
+/**
+ * AST -> Model. Walks the files in resolution order (see load-files.ts), substituting lets, merging
+ * tenants across blocks and files, and checking the names that must be unique: workloads within a
+ * tenant, vm names and uuids across the compilation. Collects every problem; never throws.
+ */
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Span } from "../source.js";
+import type { PolicyFile, Statement } from "../syntax/ast.js";
+import { LetScope } from "./lets.js";
+import { includeTarget, type LoadedFiles } from "./load-files.js";
+import { checkedPath } from "./paths.js";
+import type { Model, Named, PathValue, Shared, Tenant, Workload } from "./types.js";
+import { resolveWorkload } from "./workload.js";
+
+interface TenantDraft {
+  readonly spans: Span[];
+  readonly workloads: Map<string, Workload>;
+}
+
+export function resolveModel(loaded: LoadedFiles): { model: Model; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const lets = new LetScope(diagnostics);
+  const tenants = new Map<string, TenantDraft>();
+  const protect: PathValue[] = [];
+  const sharedStatements: Extract<Statement, { kind: "Shared" }>[] = [];
+  const resolved = new Set<string>();
+  let policy: Named | undefined;
+
+  const resolveFile = (file: PolicyFile): void => {
+    resolved.add(file.path);
+    for (const statement of file.statements) {
+      switch (statement.kind) {
+        case "Policy":
+          if (policy === undefined) policy = { name: statement.name.name, span: statement.name.span };
+          else if (policy.name !== statement.name.name)
+            diagnostics.push(
+              diagnostic("MOAT205", statement.name.span, { other: policy.name }, { related: [{ span: policy.span, message: "named here" }] }),
+            );
+          break;
+        case "Let":
+          lets.define(statement.name.name, statement.name.span, statement.value);
+          break;
+        case "Include": {
+          const target = includeTarget(file.path, statement.path);
+          const included = target === undefined ? undefined : loaded.files.get(target);
+          if (included !== undefined && !resolved.has(included.path)) resolveFile(included);
+          break;
+        }
+        case "Protect": {
+          const text = lets.resolve(statement.glob);
+          const path = text === undefined ? undefined : checkedPath(text, statement.glob.span, diagnostics);
+          if (path !== undefined) protect.push(path);
+          break;
+        }
+        case "Tenant": {
+          const name = statement.name.name;
+          let draft = tenants.get(name);
+          if (draft === undefined) tenants.set(name, (draft = { spans: [], workloads: new Map() }));
+          draft.spans.push(statement.name.span);
+          for (const block of statement.workloads) {
+            const workload = resolveWorkload(name, block, lets, diagnostics);
+            const previous = draft.workloads.get(workload.name);
+            if (previous !== undefined) {
+              diagnostics.push(
+                diagnostic("MOAT206", workload.span, { tenant: name, name: workload.name }, {
+                  related: [{ span: previous.span, message: `${previous.kind} ${previous.name} is declared here` }],
+                }),
+              );
+            } else {
+              draft.workloads.set(workload.name, workload);
+            }
+          }
+          break;
+        }
+        case "Shared":
+          sharedStatements.push(statement);
+          break;
+      }
+    }
+  };
+
+  for (const root of loaded.roots) {
+    const file = loaded.files.get(root);
+    if (file !== undefined && !resolved.has(root)) resolveFile(file);
+  }
+
+  const shared: Shared[] = [];
+  for (const statement of sharedStatements) {
+    const text = lets.resolve(statement.glob);
+    const path = text === undefined ? undefined : checkedPath(text, statement.glob.span, diagnostics);
+    const listed: Named[] = [];
+    for (const tenant of statement.tenants) {
+      if (!tenants.has(tenant.name)) diagnostics.push(diagnostic("MOAT219", tenant.span, { tenant: tenant.name }));
+      listed.push({ name: tenant.name, span: tenant.span });
+    }
+    if (path !== undefined) shared.push({ path, tenants: listed, span: statement.span });
+  }
+
+  const sortedTenants: Tenant[] = [...tenants.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, draft]) => ({
+      name,
+      spans: draft.spans,
+      workloads: [...draft.workloads.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    }));
+  diagnostics.push(...checkUniqueAcrossTenants(sortedTenants));
+
+  const model: { -readonly [K in keyof Model]: Model[K] } = {
+    protect,
+    tenants: sortedTenants,
+    shared,
+    sources: loaded.sources,
+    root: loaded.root,
+  };
+  if (policy !== undefined) model.policy = policy;
+  return { model, diagnostics };
+}
+
+/** VM names are libvirt domain names, unique on a host; uuids name profiles, unique everywhere. */
+function checkUniqueAcrossTenants(tenants: readonly Tenant[]): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const byName = new Map<string, Workload>();
+  const byUuid = new Map<string, Workload>();
+  const vms = tenants.flatMap((t) => t.workloads.filter((w) => w.kind === "vm"));
+  // Report the later declaration (by source position) so the message points at the newcomer.
+  vms.sort((a, b) => (a.span.file !== b.span.file ? (a.span.file < b.span.file ? -1 : 1) : a.span.start - b.span.start));
+  for (const vm of vms) {
+    const sameName = byName.get(vm.name);
+    if (sameName !== undefined && sameName.tenant !== vm.tenant) {
+      diagnostics.push(
+        diagnostic("MOAT207", vm.span, { name: vm.name, other: sameName.tenant }, {
+          related: [{ span: sameName.span, message: `vm ${vm.name} of tenant ${sameName.tenant} is declared here` }],
+        }),
+      );
+    } else if (sameName === undefined) {
+      byName.set(vm.name, vm);
+    }
+    if (vm.uuid === undefined) continue;
+    const sameUuid = byUuid.get(vm.uuid);
+    if (sameUuid !== undefined) {
+      diagnostics.push(
+        diagnostic("MOAT208", vm.span, { uuid: vm.uuid, other: `${sameUuid.tenant}/${sameUuid.name}` }, {
+          related: [{ span: sameUuid.span, message: `${sameUuid.tenant}/${sameUuid.name} uses it here` }],
+        }),
+      );
+    } else {
+      byUuid.set(vm.uuid, vm);
+    }
+  }
+  return diagnostics;
+}
