@@ -5,8 +5,9 @@ import { ProblemRecorder } from "../../src/syntax/parse-errors.js";
 import { MoatParser } from "../../src/syntax/parser.js";
 import { allTokens, keywordTokens } from "../../src/syntax/tokens.js";
 import { canonical, fromGast, parseExpr, splitRules, type Expr } from "./ebnf.js";
+import { repoFile } from "./repo-file.js";
 
-const ebnfText = readFileSync(new URL("../../grammar/moat.ebnf", import.meta.url), "utf8");
+const ebnfText = readFileSync(repoFile("grammar/moat.ebnf"), "utf8");
 const ebnf = splitRules(ebnfText);
 const parser = new MoatParser(new ProblemRecorder());
 const gast = parser.getSerializedGastProductions() as (ISerializedGast & { name: string })[];

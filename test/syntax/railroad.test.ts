@@ -4,9 +4,10 @@ import { expect, test } from "vitest";
 import { railroadHtml } from "../../scripts/gen-railroad.js";
 import { ProblemRecorder } from "../../src/syntax/parse-errors.js";
 import { MoatParser } from "../../src/syntax/parser.js";
+import { repoFile } from "./repo-file.js";
 
 test("grammar/railroad.html is what scripts/gen-railroad.ts generates from the parser now", () => {
-  const committed = readFileSync(new URL("../../grammar/railroad.html", import.meta.url), "utf8");
+  const committed = readFileSync(repoFile("grammar/railroad.html"), "utf8");
   // On failure regenerate it: npm run build && node dist/scripts/gen-railroad.js
   expect(committed === railroadHtml()).toBe(true);
 });
