@@ -1,0 +1,92 @@
+/**
+ * Do two globs share a path? Decided exactly on the product of their NFAs, explored breadth-first so
+ * the witness is a shortest common path (with readable bytes where there is a choice, glob/witness.ts).
+ * The exploration is bounded: past `maxStates` product states the answer is "budget", never a hang.
+ */
+import type { Glob } from "./ast.js";
+import { compileGlob, intersectRanges } from "./automaton.js";
+import { matchesPath } from "./match.js";
+import { literalBytes, literalPrefix, literalSuffix } from "./text.js";
+import { pickByte } from "./witness.js";
+
+export type IntersectResult =
+  | { readonly kind: "disjoint" }
+  | { readonly kind: "overlap"; readonly witness: string }
+  | { readonly kind: "budget"; readonly detail: string };
+
+export interface Budget {
+  readonly maxStates: number;
+}
+
+/**
+ * 100,000 product states: far above any realistic pair (two 200-byte paths with wildcards give a few
+ * thousand) and about 50 ms of work in the worst case.
+ */
+export const DEFAULT_BUDGET: Budget = { maxStates: 100_000 };
+
+const DISJOINT: IntersectResult = { kind: "disjoint" };
+
+export function intersect(a: Glob, b: Glob, budget: Budget = DEFAULT_BUDGET): IntersectResult {
+  // Fast paths: most fleet pairs are two literals, a literal and a glob, or differ in their fixed ends.
+  const la = literalBytes(a);
+  const lb = literalBytes(b);
+  if (la !== undefined && lb !== undefined) return la === lb ? { kind: "overlap", witness: la } : DISJOINT;
+  if (la !== undefined) return matchesPath(b, la) ? { kind: "overlap", witness: la } : DISJOINT;
+  if (lb !== undefined) return matchesPath(a, lb) ? { kind: "overlap", witness: lb } : DISJOINT;
+  if (!compatibleEnds(a, b)) return DISJOINT;
+  return product(a, b, budget);
+}
+
+/** Every match of a glob starts with its literal prefix and ends with its literal suffix. */
+export function compatibleEnds(a: Glob, b: Glob): boolean {
+  const pa = literalPrefix(a);
+  const pb = literalPrefix(b);
+  if (!(pa.startsWith(pb) || pb.startsWith(pa))) return false;
+  const sa = literalSuffix(a);
+  const sb = literalSuffix(b);
+  return sa.endsWith(sb) || sb.endsWith(sa);
+}
+
+function product(a: Glob, b: Glob, budget: Budget): IntersectResult {
+  const A = compileGlob(a);
+  const B = compileGlob(b);
+  const nB = B.edges.length;
+  // Breadth-first over pairs (p, q) keyed p * nB + q; parent links rebuild the witness.
+  const index = new Map<number, number>();
+  const pairA: number[] = [0];
+  const pairB: number[] = [0];
+  const parent: number[] = [-1];
+  const viaByte: number[] = [-1];
+  index.set(0, 0);
+  const witness = (i: number): string => {
+    const bytes: number[] = [];
+    for (let k = i; parent[k]! >= 0; k = parent[k]!) bytes.push(viaByte[k]!);
+    return String.fromCharCode(...bytes.reverse());
+  };
+  if (A.accepting[0] && B.accepting[0]) return { kind: "overlap", witness: "" };
+  for (let head = 0; head < pairA.length; head++) {
+    const p = pairA[head]!;
+    const q = pairB[head]!;
+    for (const ea of A.edges[p]!) {
+      for (const eb of B.edges[q]!) {
+        const key = ea.to * nB + eb.to;
+        if (index.has(key)) continue;
+        const common = intersectRanges(ea.label, eb.label);
+        if (common.length === 0) continue;
+        const i = pairA.length;
+        index.set(key, i);
+        pairA.push(ea.to);
+        pairB.push(eb.to);
+        parent.push(head);
+        viaByte.push(pickByte(common));
+        if (A.accepting[ea.to] && B.accepting[eb.to]) return { kind: "overlap", witness: witness(i) };
+        if (i >= budget.maxStates) {
+          return { kind: "budget", detail: `comparing the two globs needs more than ${budget.maxStates} automaton states` };
+        }
+      }
+    }
+  }
+  return DISJOINT;
+}
+
+export { checkCovers, covers, type CoversResult } from "./covers.js";

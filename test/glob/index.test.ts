@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import type { Glob } from "../../src/glob/ast.js";
+import { literalEnds, literalStarts } from "../../src/glob/ends.js";
+import { candidateIndexPairs, findCandidatePairs } from "../../src/glob/index.js";
+import { intersect } from "../../src/glob/intersect.js";
+import { matchesPath } from "../../src/glob/match.js";
+import { anyGlob, expansions } from "./arbitraries.js";
+import { g } from "./helpers.js";
+
+describe("literal starts and ends", () => {
+  it("expands leading and trailing alternations", () => {
+    expect(literalStarts(g("{/a,/b}/x*")).sort()).toEqual(["/a/x", "/b/x"]);
+    expect(literalEnds(g("/x/*.{log,pid}")).sort()).toEqual([".log", ".pid"]);
+    expect(literalStarts(g("/a/{,**}"))).toEqual(["/a/"]);
+    expect(literalEnds(g("/a/{,**}"))).toEqual([""]);
+    expect(literalStarts(g("/var/log/libvirt/**/web01.log"))).toEqual(["/var/log/libvirt/"]);
+    expect(literalEnds(g("/var/log/libvirt/**/web01.log"))).toEqual(["/web01.log"]);
+  });
+  it("falls back to the common part past the bound", () => {
+    expect(literalStarts(g("/x/" + "{a,b}".repeat(10) + "*"))).toEqual(["/x/"]);
+  });
+  it("are true starts and ends of every match", () => {
+    fc.assert(
+      fc.property(anyGlob, fc.integer(), (glob, seed) => {
+        let s = seed;
+        const rnd = (): number => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+        const starts = literalStarts(glob, 3);
+        const ends = literalEnds(glob, 3);
+        for (const path of expansions(glob, rnd, 10).filter((p) => matchesPath(glob, p))) {
+          expect(starts.some((x) => path.startsWith(x)), path).toBe(true);
+          expect(ends.some((x) => path.endsWith(x)), path).toBe(true);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+function allOverlappingPairs(globs: readonly Glob[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < globs.length; i++) {
+    for (let j = i + 1; j < globs.length; j++) if (intersect(globs[i]!, globs[j]!).kind !== "disjoint") out.push(`${i},${j}`);
+  }
+  return out;
+}
+
+describe("findCandidatePairs", () => {
+  it("never misses a pair that intersect() finds overlapping", () => {
+    fc.assert(
+      fc.property(fc.array(anyGlob, { maxLength: 25 }), (globs) => {
+        const candidates = new Set(candidateIndexPairs(globs).map(([i, j]) => `${i},${j}`));
+        for (const pair of allOverlappingPairs(globs)) expect(candidates.has(pair), pair).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+  it("gives each pair once, with i < j", () => {
+    fc.assert(
+      fc.property(fc.array(anyGlob, { maxLength: 25 }), (globs) => {
+        const pairs = candidateIndexPairs(globs).map(([i, j]) => {
+          expect(i).toBeLessThan(j);
+          return `${i},${j}`;
+        });
+        expect(new Set(pairs).size).toBe(pairs.length);
+      }),
+      { numRuns: 200 },
+    );
+  });
+  it("separates per-VM globs that share a prefix but not a suffix", () => {
+    const globs = Array.from({ length: 200 }, (_, i) => g(`/var/log/libvirt/**/web${i}.log`));
+    globs.push(g("/var/log/libvirt/qemu/*.log"));
+    const pairs = candidateIndexPairs(globs);
+    // Only the shared *.log glob meets the per-VM ones ("/web1.log" is no suffix of "/web11.log").
+    expect(pairs.filter(([i, j]) => i !== 200 && j !== 200)).toEqual([]);
+    expect(pairs.filter(([i, j]) => i === 200 || j === 200).length).toBe(200);
+  });
+  it("returns the values of the items", () => {
+    const items = [
+      { glob: g("/a/*"), value: "A" },
+      { glob: g("/b/*"), value: "B" },
+      { glob: g("/a/x"), value: "C" },
+    ];
+    expect([...findCandidatePairs(items)]).toEqual([["A", "C"]]);
+  });
+});
