@@ -40,7 +40,8 @@ export const symlinkedDevice: IsolationRule = {
           if (target === undefined) continue;
           diagnostics.push(
             diagnostic("MOAT307", resource.path.span, { path: quote(resource.path.text), target }, {
-              hint: "grant the resolved node too (it is fixed per host), or attach the volume by its stable node name",
+              // dm-N numbers are handed out at activation, so no build-time profile can name the node.
+              hint: "the resolved node must also be granted on the host, where it is known; where the disk has a node name that is not a link, grant that instead",
             }),
           );
         }
