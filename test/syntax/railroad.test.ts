@@ -1,14 +1,14 @@
 import { readFileSync } from "node:fs";
 import { runInContext, createContext } from "node:vm";
 import { expect, test } from "vitest";
-import { railroadHtml } from "../../scripts/gen-railroad.js";
+import { railroadHtml } from "../../grammar/generate-railroad.js";
 import { ProblemRecorder } from "../../src/syntax/parse-errors.js";
 import { MoatParser } from "../../src/syntax/parser.js";
 import { repoFile } from "./repo-file.js";
 
-test("grammar/railroad.html is what scripts/gen-railroad.ts generates from the parser now", () => {
+test("grammar/railroad.html is what grammar/generate-railroad.ts generates from the parser now", () => {
   const committed = readFileSync(repoFile("grammar/railroad.html"), "utf8");
-  // On failure regenerate it: npm run build && node dist/scripts/gen-railroad.js
+  // On failure regenerate it: npm run build && node dist/grammar/generate-railroad.js
   expect(committed === railroadHtml()).toBe(true);
 });
 
