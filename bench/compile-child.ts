@@ -1,0 +1,88 @@
+/**
+ * One compile in a fresh process, as CI runs it on a merge: `node dist/bench/compile-child.js DIR [OUT]`.
+ * Finds the inputs and reads them as the CLI does, compiles in memory through the library, and, when OUT
+ * is given, writes through the CLI's own transactional writer. Prints one JSON line (ChildReport) on
+ * stdout. A fresh process per measurement means cold JIT and a clean heap, so figures are not flattered
+ * by earlier runs, and its peak RSS is this compile's alone.
+ */
+import * as path from "node:path";
+import { findInputs } from "../src/cli/find-inputs.js";
+import { writeOutputs } from "../src/cli/outputs/write-outputs.js";
+import { readSourceFile } from "../src/cli/read-source.js";
+import { compile } from "../src/index.js";
+
+export interface ChildReport {
+  readonly inputs: number;
+  readonly inputBytes: number;
+  /** Phase -> milliseconds: read, parse, model, check, emit, then write when an output folder was given. */
+  readonly phases: Record<string, number>;
+  /** Time of compile() as a whole (in memory, reading excluded). */
+  readonly compileMs: number;
+  /** CPU time (user + system, all threads: GC runs beside the main thread) of compile(). */
+  readonly compileCpuMs: number;
+  readonly outputs: number;
+  readonly outputBytes: number;
+  readonly errors: readonly string[];
+  readonly warnings: number;
+  /** Peak resident set of this process, bytes. */
+  readonly maxRss: number;
+}
+
+function main(argv: readonly string[]): void {
+  const [dir, out] = argv;
+  if (dir === undefined) throw new Error("usage: compile-child DIR [OUT]");
+  const phases: Record<string, number> = {};
+
+  let start = performance.now();
+  const found = findInputs([dir], process.cwd(), (p) => p);
+  if ("error" in found) throw new Error(found.error);
+  const texts = new Map<string, string>();
+  let inputBytes = 0;
+  for (const entry of found.entries) {
+    const read = readSourceFile(entry);
+    if ("error" in read) throw new Error(`${entry}: ${read.error}`);
+    texts.set(entry, read.text);
+    inputBytes += Buffer.byteLength(read.text);
+  }
+  phases.read = performance.now() - start;
+
+  // Every input is in memory, so the parse phase below measures lexing and parsing, not the disk.
+  start = performance.now();
+  const cpuStart = process.cpuUsage();
+  const result = compile({
+    entries: found.entries,
+    readFile: (p) => {
+      const text = texts.get(p);
+      return text === undefined ? { error: "not among the inputs" } : { text };
+    },
+  });
+  const compileMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpuStart);
+  for (const t of result.timings) phases[t.phase] = t.ms;
+
+  const errors = result.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`);
+  let outputBytes = 0;
+  for (const o of result.outputs) outputBytes += Buffer.byteLength(o.content);
+  if (out !== undefined && errors.length === 0) {
+    start = performance.now();
+    const written = writeOutputs(path.resolve(out), result.outputs, { display: (p) => p });
+    phases.write = performance.now() - start;
+    if (written.exitCode !== 0) errors.push(...written.diagnostics.map((d) => `${d.code} ${d.message}`));
+  }
+
+  const report: ChildReport = {
+    inputs: found.entries.length,
+    inputBytes,
+    phases,
+    compileMs,
+    compileCpuMs: (cpu.user + cpu.system) / 1000,
+    outputs: result.outputs.length,
+    outputBytes,
+    errors: errors.slice(0, 5),
+    warnings: result.diagnostics.length - result.diagnostics.filter((d) => d.severity === "error").length,
+    maxRss: process.resourceUsage().maxRSS * 1024,
+  };
+  process.stdout.write(JSON.stringify(report) + "\n");
+}
+
+main(process.argv.slice(2));

@@ -1,0 +1,177 @@
+/**
+ * Renders the benchmark's results as plain-text tables: one per size, then the growth between sizes and
+ * the issue's targets set beside the figures. Reading only: nothing here measures or decides an exit code.
+ */
+import * as os from "node:os";
+import type { AllPairsEstimate } from "./all-pairs.js";
+import type { ParserEstimate } from "./apparmor-sample.js";
+import type { FleetStats } from "./generate-fleet.js";
+import { growthExponent } from "./measure.js";
+
+export interface SizeResult {
+  readonly nominal: number;
+  readonly fleet: FleetStats;
+  readonly outputs: number;
+  readonly outputBytes: number;
+  /** Median over the runs, milliseconds: read, parse, model, check, emit, write. */
+  readonly phases: Readonly<Record<string, number>>;
+  /** compile() alone (parse+model+check+emit as the library runs them), median. */
+  readonly inMemoryMs: number;
+  readonly inMemoryCpuMs: number;
+  /** `node bin/moat.js compile DIR --out OUT`, spawn to exit, median. */
+  readonly endToEndMs: number;
+  readonly endToEndCpuMs?: number;
+  /** The machine's 1-minute load average after the size's measurements: above the core count, figures are inflated. */
+  readonly loadAverage: number;
+  /** Largest peak RSS of the CLI runs (bytes); the compile child's when GNU time is missing. */
+  readonly peakRss: number;
+  readonly floorMs: number;
+  readonly allPairs?: AllPairsEstimate;
+  readonly parser?: ParserEstimate;
+  readonly errors: readonly string[];
+  readonly warnings: number;
+}
+
+export const PHASES = ["read", "parse", "model", "check", "emit", "write"] as const;
+const PHASE_LABEL: Record<string, string> = {
+  read: "read inputs",
+  parse: "lex+parse",
+  model: "model",
+  check: "isolation checks",
+  emit: "emit",
+  write: "write outputs",
+};
+
+const MB = 1e6;
+const fmtInt = (n: number): string => Math.round(n).toLocaleString("en-US");
+const fmtMs = (ms: number): string => (ms >= 100 ? fmtInt(ms) : ms.toFixed(1)) + " ms";
+const fmtS = (ms: number): string => (ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`);
+const mb = (bytes: number): string => `${(bytes / MB).toFixed(2)} MB`;
+const rate = (units: number, ms: number, unit: string): string => `${fmtInt(units / (ms / 1000))} ${unit}/s`;
+
+function row(cells: readonly string[], widths: readonly number[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
+}
+
+function phaseRows(r: SizeResult): string[] {
+  const f = r.fleet;
+  const lines: string[] = [];
+  const widths = [26, 12, 22, 8, 14];
+  lines.push(row(["   phase", "time", "throughput", "share"], widths));
+  const total = PHASES.reduce((a, p) => a + (r.phases[p] ?? 0), 0);
+  const throughput: Record<string, string> = {
+    read: `${(f.bytes / MB / ((r.phases.read ?? NaN) / 1000)).toFixed(1)} MB/s`,
+    parse: `${(f.bytes / MB / ((r.phases.parse ?? NaN) / 1000)).toFixed(1)} MB/s`,
+    model: rate(f.resources, r.phases.model ?? NaN, "res"),
+    check: rate(f.resources, r.phases.check ?? NaN, "res"),
+    emit: `${(r.outputBytes / MB / ((r.phases.emit ?? NaN) / 1000)).toFixed(1)} MB/s`,
+    write: rate(r.outputs, r.phases.write ?? NaN, "files"),
+  };
+  for (const p of PHASES) {
+    const ms = r.phases[p];
+    if (ms === undefined) continue;
+    lines.push(row([`   ${PHASE_LABEL[p]}`, fmtMs(ms), throughput[p]!, `${((100 * ms) / total).toFixed(0)}%`], widths));
+  }
+  lines.push(
+    row(["   in memory (compile())", fmtMs(r.inMemoryMs), rate(f.resources, r.inMemoryMs, "res"), "", `cpu ${fmtMs(r.inMemoryCpuMs)}`], widths),
+    row(["   end to end (CLI, writes)", fmtMs(r.endToEndMs), rate(f.resources, r.endToEndMs, "res"), "", r.endToEndCpuMs === undefined ? "" : `cpu ${fmtMs(r.endToEndCpuMs)}`], widths),
+    `   peak RSS ${fmtInt(r.peakRss / 2 ** 20)} MiB${r.warnings > 0 ? `; ${r.warnings} warnings` : ""}`,
+  );
+  return lines;
+}
+
+export function renderSize(r: SizeResult): string {
+  const f = r.fleet;
+  const lines: string[] = [];
+  lines.push(
+    `== ${fmtInt(f.resources)} resources (nominal ${fmtInt(r.nominal)}): ${fmtInt(f.tenants)} tenants, ${fmtInt(f.vms)} VMs, ${fmtInt(f.services)} services`,
+    `   input ${fmtInt(f.files)} .iso files, ${mb(f.bytes)}; output ${fmtInt(r.outputs)} files, ${mb(r.outputBytes)}`,
+  );
+  const ran = r.errors.length === 0;
+  if (!ran) {
+    lines.push(`   moat: ${r.errors.join("; ")}`);
+  } else {
+    lines.push(...phaseRows(r));
+  }
+  lines.push(
+    `   load average ${r.loadAverage.toFixed(1)}` +
+      (r.loadAverage > os.cpus().length ? " (more than the cores: other processes competed, times are inflated)" : ""),
+    "   baselines, same input, same run:",
+  );
+  const versus = (text: string): string => (ran ? text : "moat did not finish");
+  if (r.allPairs !== undefined) {
+    const a = r.allPairs;
+    const how = a.exhaustive
+      ? `all ${fmtInt(a.pairs)} pairs run`
+      : `extrapolated from ${fmtInt(a.measuredPairs)} random pairs of ${fmtInt(a.pairs)} (${fmtMs(a.measuredMs)})`;
+    lines.push(`   (a) all-pairs overlap    ${fmtS(a.estimatedMs).padStart(9)}  ${versus(`= ${fmtInt(a.estimatedMs / (r.phases.check ?? NaN))}x moat's check`)}; ${how}`);
+  }
+  if (r.parser !== undefined) {
+    const p = r.parser;
+    if (p.ok) {
+      lines.push(
+        `   (b) apparmor_parser -Q   ${fmtS(p.estimatedMs).padStart(9)}  ${versus(`moat end to end = ${((100 * r.endToEndMs) / p.estimatedMs).toFixed(2)}% of it`)};` +
+          ` sampled ${p.vm.sampled} VM + ${p.service.sampled} service profiles (${fmtMs(p.vm.sampleMs + p.service.sampleMs)}), scaled to ${fmtInt(p.vm.total + p.service.total)}`,
+      );
+    } else {
+      lines.push(`   (b) apparmor_parser -Q   skipped: ${p.reason}`);
+    }
+  }
+  lines.push(`   (c) I/O floor            ${fmtMs(r.floorMs).padStart(9)}  ${versus(`moat end to end = ${(r.endToEndMs / r.floorMs).toFixed(1)}x the floor`)}`);
+  return lines.join("\n");
+}
+
+export function renderGrowth(results: readonly SizeResult[]): string {
+  const ok = results.filter((r) => r.errors.length === 0);
+  if (ok.length < 2) return "";
+  const series: [string, (r: SizeResult) => number][] = [
+    ...PHASES.map((p): [string, (r: SizeResult) => number] => [PHASE_LABEL[p]!, (r) => r.phases[p] ?? NaN]),
+    ["in memory", (r) => r.inMemoryMs],
+    ["end to end", (r) => r.endToEndMs],
+    ["end to end, cpu time", (r) => r.endToEndCpuMs ?? NaN],
+    ["peak RSS", (r) => r.peakRss],
+  ];
+  const pairs = ok.slice(1).map((r, i) => [ok[i]!, r] as const);
+  const widths = [26, ...pairs.map(() => 16)];
+  const lines = [
+    "== growth exponent k, time ~ resources^k (1 is linear; '10x input, at most 12x time' is k <= 1.08)",
+    row(["", ...pairs.map(([a, b]) => `${short(a.fleet.resources)}->${short(b.fleet.resources)}`)], widths),
+  ];
+  for (const [label, get] of series) {
+    lines.push(row([`   ${label}`, ...pairs.map(([a, b]) => growthExponent(a.fleet.resources, get(a), b.fleet.resources, get(b)).toFixed(2))], widths));
+  }
+  return lines.join("\n");
+}
+
+function short(n: number): string {
+  return n >= 1000 ? `${Math.round(n / 1000)}k` : String(n);
+}
+
+/** The issue's targets beside the figures of the size nearest 10,000 VMs. Informative: nothing fails. */
+export function renderTargets(results: readonly SizeResult[]): string {
+  const ok = results.filter((r) => r.errors.length === 0);
+  if (ok.length === 0) return "";
+  const at = ok.reduce((best, r) => (Math.abs(r.fleet.vms - 10_000) < Math.abs(best.fleet.vms - 10_000) ? r : best));
+  const mark = (met: boolean): string => (met ? "met   " : "MISSED");
+  const lines = [`== targets (at ${fmtInt(at.fleet.vms)} VMs, ${fmtInt(at.fleet.resources)} resources)`];
+  lines.push(`   ${mark(at.endToEndMs < 2000)} end to end, writes included, < 2 s: ${fmtMs(at.endToEndMs)}`);
+  lines.push(`   ${mark(at.inMemoryMs < 1000)} in memory < 1 s: ${fmtMs(at.inMemoryMs)}`);
+  lines.push(`   ${mark(at.peakRss < 400 * 2 ** 20)} peak RSS < 400 MB: ${fmtInt(at.peakRss / 2 ** 20)} MiB`);
+  const parseRate = at.fleet.bytes / MB / ((at.phases.parse ?? NaN) / 1000);
+  lines.push(`   ${mark(parseRate >= 20)} lex+parse >= 20 MB/s: ${parseRate.toFixed(1)} MB/s`);
+  const check = at.phases.check ?? NaN;
+  lines.push(`   ${mark(check < 1000)} isolation check of the fleet < 1 s: ${fmtMs(check)}`);
+  if (at.parser?.ok === true) {
+    const share = (100 * at.endToEndMs) / at.parser.estimatedMs;
+    lines.push(`   ${mark(share < 1)} moat < 1% of apparmor_parser on the same profiles: ${share.toFixed(2)}%`);
+  }
+  for (let i = 1; i < ok.length; i++) {
+    const [a, b] = [ok[i - 1]!, ok[i]!];
+    const limit = growthExponent(1, 1, 10, 12);
+    for (const [label, get] of [["end to end", (r: SizeResult) => r.endToEndMs], ["in memory", (r: SizeResult) => r.inMemoryMs], ["isolation checks", (r: SizeResult) => r.phases.check ?? NaN]] as const) {
+      const k = growthExponent(a.fleet.resources, get(a), b.fleet.resources, get(b));
+      lines.push(`   ${mark(k <= limit)} growth ${label} ${short(a.fleet.resources)}->${short(b.fleet.resources)}: k = ${k.toFixed(2)} (<= ${limit.toFixed(2)})`);
+    }
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,211 @@
+/**
+ * `npm run bench`: generates seeded fleets of increasing size into a temporary folder and, for each,
+ * measures moat's phases in a fresh process, the real command line end to end with its peak RSS, and
+ * three baselines on the same input in the same run: the all-pairs overlap method, apparmor_parser on a
+ * sample of the emitted profiles, and the bare I/O floor. Prints tables; never fails on a figure.
+ *
+ *   node dist/bench/run.js [--sizes 1000,10000,50000,100000] [--runs 3] [--json FILE] [--keep]
+ *                          [--all-pairs-budget-ms 3000] [--timeout-s 120] [--lv-links] [--cpu-prof DIR]
+ *
+ * --lv-links also grants every LV by its /dev/VG/LV or /dev/mapper link, as many policies do; moat
+ * then warns once per link (MOAT307), and the end-to-end figure includes rendering those warnings.
+ * --cpu-prof writes DIR/compile-SIZE.cpuprofile for one extra compile per size; bench/profile-summary
+ * prints where its time went.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { OutputFile } from "../src/api.js";
+import { readSourceFile } from "../src/cli/read-source.js";
+import { emitOutputs } from "../src/emit/emit-outputs.js";
+import { loadFiles } from "../src/model/load-files.js";
+import { resolveModel } from "../src/model/resolve.js";
+import type { Model } from "../src/model/types.js";
+import { VERSION } from "../src/version.js";
+import type { ChildReport } from "./compile-child.js";
+import { estimateAllPairs } from "./all-pairs.js";
+import { estimateParserTime } from "./apparmor-sample.js";
+import { generateFleet, writeFleet } from "./generate-fleet.js";
+import { measureFloor, median, writeFiles, runCli, runCompileChild, startupCosts, type CliRun } from "./measure.js";
+import { PHASES, renderGrowth, renderSize, renderTargets, type SizeResult } from "./report.js";
+
+interface Options {
+  readonly sizes: readonly number[];
+  readonly runs: number;
+  readonly json?: string;
+  readonly keep: boolean;
+  readonly allPairsBudgetMs: number;
+  readonly lvLinks: boolean;
+  /** A moat process running longer than this is killed and the size reported as timed out. */
+  readonly timeoutS: number;
+  /** Where to write a V8 CPU profile of one extra compile per size (node --cpu-prof). */
+  readonly cpuProf?: string;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  let sizes = [1000, 10_000, 50_000, 100_000];
+  let runs = 3;
+  let json: string | undefined;
+  let keep = false;
+  let allPairsBudgetMs = 3000;
+  let lvLinks = false;
+  let timeoutS = 120;
+  let cpuProf: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--sizes") sizes = argv[++i]!.split(",").map(Number);
+    else if (a === "--runs") runs = Number(argv[++i]);
+    else if (a === "--json") json = argv[++i];
+    else if (a === "--keep") keep = true;
+    else if (a === "--all-pairs-budget-ms") allPairsBudgetMs = Number(argv[++i]);
+    else if (a === "--lv-links") lvLinks = true;
+    else if (a === "--timeout-s") timeoutS = Number(argv[++i]);
+    else if (a === "--cpu-prof") cpuProf = path.resolve(argv[++i]!);
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (sizes.some((s) => !(s > 0)) || !(runs >= 1)) throw new Error("--sizes and --runs take positive numbers");
+  return { sizes, runs, keep, allPairsBudgetMs, lvLinks, timeoutS, ...(json === undefined ? {} : { json }), ...(cpuProf === undefined ? {} : { cpuProf }) };
+}
+
+function machine(): string {
+  const cpus = os.cpus();
+  const parser = spawnSync("/usr/sbin/apparmor_parser", ["--version"], { encoding: "utf8" });
+  const parserVersion = parser.status === 0 ? (parser.stdout.split("\n")[0] ?? "").trim() : "apparmor_parser not installed";
+  return [
+    `machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? "unknown cpu"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}`,
+    `node ${process.version}; ${parserVersion}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`,
+  ].join("\n");
+}
+
+/** The model and outputs of a fleet, without the isolation checks: what the baselines run on. */
+function modelAndOutputs(inputFiles: readonly string[]): { model: Model; outputs: readonly OutputFile[] } {
+  const loaded = loadFiles({ entries: inputFiles, readFile: readSourceFile });
+  const { model, diagnostics } = resolveModel(loaded);
+  const errors = [...loaded.diagnostics, ...diagnostics].filter((d) => d.severity === "error");
+  if (errors.length > 0) throw new Error(`the generated fleet does not resolve: ${errors[0]!.code} ${errors[0]!.message}`);
+  return { model, outputs: emitOutputs(model, { version: VERSION }) };
+}
+
+function measureSize(repo: string, work: string, nominal: number, opts: Options, skipMoat: boolean): SizeResult {
+  const fleet = generateFleet({ resources: nominal, lvLinks: opts.lvLinks });
+  const dir = path.join(work, `fleet-${nominal}`);
+  const policy = path.join(dir, "policy");
+  const inputFiles = writeFleet(fleet, policy);
+
+  // Baselines first, on the model and outputs made without moat's check, so that they are measured even
+  // when moat's own compile exceeds the timeout.
+  const { model, outputs } = modelAndOutputs(inputFiles);
+  const emitted = path.join(dir, "emitted");
+  const outputBytes = new Map(outputs.map((o) => [o.path, Buffer.from(o.content)] as const));
+  writeFiles(outputBytes, emitted);
+  const allPairs = estimateAllPairs(model, opts.allPairsBudgetMs);
+  const parser = estimateParserTime(repo, emitted);
+  const floorDir = path.join(dir, "floor");
+  const floorMs = median(Array.from({ length: opts.runs }, () => measureFloor(inputFiles, outputBytes, floorDir)));
+  fs.rmSync(floorDir, { recursive: true, force: true });
+
+  const base = {
+    nominal,
+    fleet: fleet.stats,
+    outputs: outputs.length,
+    outputBytes: [...outputBytes.values()].reduce((a, b) => a + b.length, 0),
+    floorMs,
+    allPairs,
+    parser,
+  };
+  const failed = (why: string): SizeResult => ({
+    ...base,
+    phases: {},
+    inMemoryMs: NaN,
+    inMemoryCpuMs: NaN,
+    endToEndMs: NaN,
+    peakRss: NaN,
+    errors: [why],
+    warnings: 0,
+    loadAverage: os.loadavg()[0]!,
+  });
+  if (skipMoat) return failed("not run: a smaller fleet already exceeded the timeout");
+
+  const timeout = `moat did not finish within the ${opts.timeoutS} s timeout`;
+  const childRuns: ChildReport[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    const out = path.join(dir, `child-out-${i}`);
+    const report = runCompileChild({ repo }, policy, out, opts.timeoutS * 1000);
+    fs.rmSync(out, { recursive: true, force: true });
+    if (report === "timeout") return failed(timeout);
+    childRuns.push(report);
+    if (report.errors.length > 0) return failed(report.errors.join("; "));
+  }
+  if (opts.cpuProf !== undefined) {
+    const out = path.join(dir, "profiled-out");
+    runCompileChild({ repo }, policy, out, opts.timeoutS * 1000, ["--cpu-prof", "--cpu-prof-dir", opts.cpuProf, "--cpu-prof-name", `compile-${nominal}.cpuprofile`]);
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+  const phases: Record<string, number> = {};
+  for (const p of PHASES) {
+    const values = childRuns.map((c) => c.phases[p]).filter((v): v is number => v !== undefined);
+    if (values.length > 0) phases[p] = median(values);
+  }
+
+  const cliOut = path.join(dir, "out");
+  const cliRuns: CliRun[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    fs.rmSync(cliOut, { recursive: true, force: true });
+    const run = runCli({ repo }, ["compile", policy, "--out", cliOut], opts.timeoutS * 1000);
+    if (run.timedOut) return failed(timeout);
+    if (run.status !== 0) throw new Error(`moat compile exited ${run.status}: ${run.stderr.slice(0, 2000)}`);
+    cliRuns.push(run);
+  }
+  fs.rmSync(cliOut, { recursive: true, force: true });
+  const rss = cliRuns.map((r) => r.maxRss).filter((v): v is number => v !== undefined);
+
+  return {
+    ...base,
+    outputs: childRuns[0]!.outputs,
+    outputBytes: childRuns[0]!.outputBytes,
+    phases,
+    inMemoryMs: median(childRuns.map((c) => c.compileMs)),
+    inMemoryCpuMs: median(childRuns.map((c) => c.compileCpuMs)),
+    endToEndMs: median(cliRuns.map((r) => r.wallMs)),
+    ...(cliRuns.every((r) => r.cpuMs !== undefined) ? { endToEndCpuMs: median(cliRuns.map((r) => r.cpuMs!)) } : {}),
+    peakRss: rss.length > 0 ? Math.max(...rss) : Math.max(...childRuns.map((c) => c.maxRss)),
+    errors: [],
+    warnings: childRuns[0]!.warnings,
+    loadAverage: os.loadavg()[0]!,
+  };
+}
+
+function main(): void {
+  const opts = parseArgs(process.argv.slice(2));
+  const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "moat-bench-"));
+  const out = (text: string): void => void process.stdout.write(text + "\n");
+  out("moat benchmark: seeded fleets, each phase timed in a fresh process; medians of " + `${opts.runs} run${opts.runs === 1 ? "" : "s"}`);
+  out(machine());
+  const startup = startupCosts({ repo });
+  out(`fixed cost in every end-to-end figure: node start ${startup.nodeMs.toFixed(0)} ms; moat --version (node + moat's modules) ${startup.moatLoadMs.toFixed(0)} ms`);
+  out("");
+  const results: SizeResult[] = [];
+  try {
+    let timedOut = false;
+    for (const size of opts.sizes) {
+      const result = measureSize(repo, work, size, opts, timedOut);
+      timedOut ||= result.errors.some((e) => e.includes("timeout"));
+      results.push(result);
+      out(renderSize(result));
+      out("");
+      if (!opts.keep) fs.rmSync(path.join(work, `fleet-${size}`), { recursive: true, force: true });
+    }
+    out(renderGrowth(results));
+    out("");
+    out(renderTargets(results));
+    if (opts.json !== undefined) fs.writeFileSync(opts.json, JSON.stringify({ startup, results }, null, 2) + "\n");
+  } finally {
+    if (opts.keep) out(`\nfleets kept in ${work}`);
+    else fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main();
