@@ -12,8 +12,8 @@ import { relativeToRoot } from "../model/load-files.js";
 import { aaGlobBody } from "./apparmor-text.js";
 import type { FileRuleView, GrantView, ProfileView, UnixRuleView } from "./templates.js";
 
-/** What owning an abstract socket allows (SPEC section 1, `socket`). */
-const ABSTRACT_SOCKET_PERMS: readonly string[] = ["bind", "listen", "accept", "send", "receive"];
+/** What owning an abstract socket allows (SPEC section 1, `socket`). moat explain reads it too. */
+export const ABSTRACT_SOCKET_PERMS: readonly string[] = ["bind", "listen", "accept", "send", "receive"];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -35,7 +35,8 @@ function where(model: Model, span: { file: string; start: number }): string {
   return source === undefined ? file : `${file}:${getLocation(source, span.start).line}`;
 }
 
-function fileRules(resource: Resource): FileRuleView[] {
+/** The file rules a path resource becomes (exported for moat explain, which must agree with the profiles). */
+export function fileRules(resource: Resource): FileRuleView[] {
   const glob = resource.path.glob;
   const allow = (perms: string): FileRuleView => ({ deny: false, glob, perms });
   switch (resource.kind) {

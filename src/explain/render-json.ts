@@ -1,0 +1,114 @@
+/**
+ * An Explanation as JSON for scripts: `moat explain --format json`. The shape is part of moat's
+ * command-line contract, described by the interfaces below (optional fields are left out, never null):
+ *
+ *   { path, namespace: "path"|"abstract", hostShared, protected: [{glob, builtin, file?, line?}],
+ *     workloads: [{tenant, workload, kind: "vm"|"service", mode, verdict: "allowed"|"denied",
+ *                  permissions?, writesDenied?, grants?: [JsonGrant], reason?: JsonReason}],
+ *     note }
+ *
+ * Files are shown as the CLI shows them (relative to the working folder).
+ */
+import type { Access, Mode, Namespace, ResourceKind, WorkloadKind } from "../model/types.js";
+import { EXPLAIN_SCOPE_NOTE, type Cite, type DenialReason, type Explanation, type GrantMatch, type ProtectedCite, type WorkloadVerdict } from "./types.js";
+
+export interface JsonCite {
+  file: string;
+  line: number;
+}
+
+export interface JsonGrant extends JsonCite {
+  kind: ResourceKind;
+  access: Access;
+  glob: string;
+  /** Permissions the profile's rule allows ("rk"), or the unix ones of an abstract socket. */
+  allow: string;
+  /** Permissions it denies ("w"); "" when none. */
+  deny: string;
+  /** For a rule libvirt implies for a vm: what it is for. */
+  implied?: string;
+  hostShared: boolean;
+  shared?: JsonCite & { glob: string; tenants: string[] };
+}
+
+export interface JsonProtected {
+  glob: string;
+  builtin: boolean;
+  file?: string;
+  line?: number;
+}
+
+export type JsonReason =
+  | { kind: "protected"; by: JsonProtected; overridden: JsonGrant[] }
+  | { kind: "other-tenant"; owners: { tenant: string; workload: string; grant: JsonGrant; alias?: string }[] }
+  | { kind: "not-granted" };
+
+export interface JsonVerdict {
+  tenant: string;
+  workload: string;
+  kind: WorkloadKind;
+  mode: Mode;
+  verdict: "allowed" | "denied";
+  /** Allowed only: what the workload may do, allowed permissions minus denied ones. */
+  permissions?: string;
+  writesDenied?: boolean;
+  grants?: JsonGrant[];
+  /** Denied only. */
+  reason?: JsonReason;
+}
+
+export interface JsonExplanation {
+  path: string;
+  namespace: Namespace;
+  hostShared: boolean;
+  protected: JsonProtected[];
+  workloads: JsonVerdict[];
+  note: string;
+}
+
+export function toJsonExplanation(e: Explanation, display: (file: string) => string): JsonExplanation {
+  const cite = (c: Cite): JsonCite => ({ file: display(c.file), line: c.line });
+  const grant = (g: GrantMatch): JsonGrant => ({
+    kind: g.kind,
+    access: g.access,
+    glob: g.glob,
+    allow: g.allow,
+    deny: g.deny,
+    ...cite(g.at),
+    ...(g.implied === undefined ? {} : { implied: g.implied }),
+    hostShared: g.hostShared,
+    ...(g.shared === undefined ? {} : { shared: { glob: g.shared.glob, tenants: [...g.shared.tenants], ...cite(g.shared.at) } }),
+  });
+  const prot = (p: ProtectedCite): JsonProtected => ({ glob: p.glob, builtin: p.at === undefined, ...(p.at === undefined ? {} : cite(p.at)) });
+  const reason = (r: DenialReason): JsonReason => {
+    switch (r.kind) {
+      case "protected":
+        return { kind: r.kind, by: prot(r.by), overridden: r.overridden.map(grant) };
+      case "other-tenant":
+        return {
+          kind: r.kind,
+          owners: r.owners.map((o) => ({ tenant: o.tenant, workload: o.workload, grant: grant(o.grant), ...(o.alias === undefined ? {} : { alias: o.alias }) })),
+        };
+      case "not-granted":
+        return { kind: r.kind };
+    }
+  };
+  const verdict = (v: WorkloadVerdict): JsonVerdict => {
+    const base = { tenant: v.tenant, workload: v.workload, kind: v.kind, mode: v.mode };
+    return v.verdict === "allowed"
+      ? { ...base, verdict: "allowed", permissions: v.permissions, writesDenied: v.writesDenied, grants: v.grants.map(grant) }
+      : { ...base, verdict: "denied", reason: reason(v.reason) };
+  };
+  return {
+    path: e.path,
+    namespace: e.namespace,
+    hostShared: e.hostShared,
+    protected: e.protectedBy.map(prot),
+    workloads: e.workloads.map(verdict),
+    note: EXPLAIN_SCOPE_NOTE,
+  };
+}
+
+export function renderExplanationJson(e: Explanation, display: (file: string) => string): string {
+  return `${JSON.stringify(toJsonExplanation(e, display), null, 2)}\n`;
+}

@@ -1,0 +1,69 @@
+/**
+ * An Explanation as a table for the terminal: the path, what is special about it, then one row per
+ * workload (who, allowed or denied, the permissions, the lines that decide it), then the note on what
+ * explain does not see. Text from the policy and the command line is made visible (no control
+ * characters reach the terminal), as in the diagnostics.
+ */
+import { visibleMessage } from "../diagnostics/render-text.js";
+import { EXPLAIN_SCOPE_NOTE, type Cite, type DenialReason, type Explanation, type GrantMatch, type Owner, type ProtectedCite, type WorkloadVerdict } from "./types.js";
+
+export function renderExplanationText(e: Explanation, display: (file: string) => string): string {
+  const at = (c: Cite): string => `${display(c.file)}:${c.line}`;
+  const lines = [visibleMessage(e.path)];
+  if (e.protectedBy.length > 0) {
+    lines.push(`  protected: ${e.protectedBy.map((p) => protectedText(p, at)).join(", ")}; every profile denies it, and a deny overrides any grant`);
+  }
+  if (e.hostShared) lines.push("  a host-shared device node: any workload may be granted it, and it belongs to no tenant");
+  if (e.workloads.length === 0) lines.push("  (the policy has no workloads)");
+  const who = (v: WorkloadVerdict): string => `${v.tenant}/${v.workload}${v.kind === "vm" ? " (vm)" : ""}`;
+  const whoWidth = Math.max(0, ...e.workloads.map((v) => who(v).length));
+  const permsWidth = Math.max(0, ...e.workloads.map((v) => (v.verdict === "allowed" ? permsText(v.permissions, v.writesDenied).length : 0)));
+  for (const v of e.workloads) {
+    const head = `  ${who(v).padEnd(whoWidth)}  ${v.verdict.padEnd(7)}  `;
+    const detail =
+      v.verdict === "allowed"
+        ? `${permsText(v.permissions, v.writesDenied).padEnd(permsWidth)}   ${v.grants.map((g) => grantText(g, v.workload, at)).join("; ")}`
+        : denialText(v.reason, at);
+    const complain = v.mode === "complain" ? "  [complain mode: denials are logged, not enforced]" : "";
+    lines.push(visibleMessage(`${head}${detail}${complain}`).trimEnd());
+  }
+  lines.push(`note: ${EXPLAIN_SCOPE_NOTE}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function permsText(permissions: string, writesDenied: boolean): string {
+  return writesDenied ? `${permissions}, writes denied` : permissions;
+}
+
+function protectedText(p: ProtectedCite, at: (c: Cite) => string): string {
+  return p.at === undefined ? `"${p.glob}" (built-in)` : `"${p.glob}" at ${at(p.at)}`;
+}
+
+/** "volume ro at tenants/acme.iso:9", with what it stands on. */
+function grantText(g: GrantMatch, domain: string, at: (c: Cite) => string): string {
+  let text: string;
+  if (g.implied !== undefined) text = `${g.implied}, implied by libvirt for domain ${domain} (${at(g.at)})`;
+  else if (g.kind === "socket") text = `socket at ${at(g.at)}`;
+  else text = `${g.kind} ${g.access} at ${at(g.at)}`;
+  if (g.shared !== undefined) text += `  (shared with ${g.shared.tenants.join(", ")} at ${at(g.shared.at)})`;
+  if (g.hostShared) text += "  (host-shared device)";
+  return text;
+}
+
+function ownerText(o: Owner, at: (c: Cite) => string): string {
+  const where = o.grant.implied !== undefined ? `${o.grant.implied} implied by libvirt for domain ${o.workload}, ${at(o.grant.at)}` : at(o.grant.at);
+  return `${o.tenant}/${o.workload} (${where}${o.alias === undefined ? "" : `, as ${o.alias}`})`;
+}
+
+function denialText(reason: DenialReason, at: (c: Cite) => string): string {
+  switch (reason.kind) {
+    case "protected": {
+      const overridden = reason.overridden.map((g) => `${g.kind === "implied" ? g.implied : `${g.kind} ${g.access}`} at ${at(g.at)}`);
+      return `protected: ${protectedText(reason.by, at)}${overridden.length > 0 ? `; the deny overrides ${overridden.join(", ")}` : ""}`;
+    }
+    case "other-tenant":
+      return `belongs to ${reason.owners.map((o) => ownerText(o, at)).join(", ")}`;
+    case "not-granted":
+      return "not granted";
+  }
+}

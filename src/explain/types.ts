@@ -1,0 +1,97 @@
+/**
+ * What `moat explain` finds out about one path: for each workload, whether its profile lets it reach
+ * the path and through which lines of the policy, or why not. Plain data; the renderers beside this
+ * file turn it into text or JSON. Files are source paths as the model holds them (the CLI shows them
+ * relative to the working folder).
+ */
+import type { Access, Mode, Namespace, ResourceKind, WorkloadKind } from "../model/types.js";
+
+/** A line of the policy. */
+export interface Cite {
+  readonly file: string;
+  readonly line: number;
+}
+
+/** A `shared … ro with` statement that reaches the path and lists the workload's tenant. */
+export interface SharedCite {
+  readonly glob: string;
+  readonly tenants: readonly string[];
+  readonly at: Cite;
+}
+
+/** One resource of a workload whose rules match the path, with the rules it becomes in the profile. */
+export interface GrantMatch {
+  readonly kind: ResourceKind;
+  readonly access: Access;
+  /** The resource's glob as written (lets substituted); an abstract socket keeps its `@`. */
+  readonly glob: string;
+  /** What the profile allows on it: file permissions ("rk") or, for an abstract socket, the unix ones. */
+  readonly allow: string;
+  /** What the profile denies on it ("w" for a read-only volume), or "". */
+  readonly deny: string;
+  readonly at: Cite;
+  /** For a rule libvirt implies for a vm: what it is for ("libvirt log"). */
+  readonly implied?: string;
+  /** The path is a host-shared device node, which belongs to no tenant. */
+  readonly hostShared: boolean;
+  readonly shared?: SharedCite;
+}
+
+/** A protected glob that matches the path; `at` is absent for moat's built-in set. */
+export interface ProtectedCite {
+  readonly glob: string;
+  readonly at?: Cite;
+}
+
+/** A workload of another tenant that owns the path. */
+export interface Owner {
+  readonly tenant: string;
+  readonly workload: string;
+  readonly grant: GrantMatch;
+  /** When it owns the path under its other LVM name: the name it granted (`/dev/mapper/…` or `/dev/VG/LV`). */
+  readonly alias?: string;
+}
+
+export type DenialReason =
+  /** Every profile denies a protected path, and a deny overrides any grant (`overridden`). */
+  | { readonly kind: "protected"; readonly by: ProtectedCite; readonly overridden: readonly GrantMatch[] }
+  | { readonly kind: "other-tenant"; readonly owners: readonly Owner[] }
+  | { readonly kind: "not-granted" };
+
+interface VerdictBase {
+  readonly tenant: string;
+  readonly workload: string;
+  readonly kind: WorkloadKind;
+  readonly mode: Mode;
+}
+
+export interface Allowed extends VerdictBase {
+  readonly verdict: "allowed";
+  /** What the workload may do: allowed permissions minus denied ones ("rk"), or the unix permissions. */
+  readonly permissions: string;
+  /** A deny rule refuses writes (a read-only volume). */
+  readonly writesDenied: boolean;
+  readonly grants: readonly GrantMatch[];
+}
+
+export interface Denied extends VerdictBase {
+  readonly verdict: "denied";
+  readonly reason: DenialReason;
+}
+
+export type WorkloadVerdict = Allowed | Denied;
+
+export interface Explanation {
+  /** The path as explained: normalized, or `@name` for an abstract socket. */
+  readonly path: string;
+  readonly namespace: Namespace;
+  readonly hostShared: boolean;
+  /** Every protected glob that matches, built-in first. */
+  readonly protectedBy: readonly ProtectedCite[];
+  /** Allowed workloads first, then denied ones; each group in the model's order (tenant, then name). */
+  readonly workloads: readonly WorkloadVerdict[];
+}
+
+/** What explain looked at and did not: printed with every answer. */
+export const EXPLAIN_SCOPE_NOTE =
+  "only moat's own rules are considered: included abstractions (libvirt-qemu in every vm profile, base in every service profile, and each `abstraction`) may grant more";
