@@ -131,8 +131,11 @@ function verdictFor(
     if (permissions === "") throw new Error("internal: grants match but leave no permission");
     return { ...base, verdict: "allowed", permissions, writesDenied: deny.has("w"), grants };
   }
+  // A path its own tenant holds is the tenant's, even when other tenants share it: not granted to this one.
+  // It can only hold the path itself without being granted it under its other LVM name.
+  const sameTenant = allOwners.filter((o) => o.tenant === workload.tenant);
   const owners = allOwners.filter((o) => o.tenant !== workload.tenant);
-  return denied(owners.length > 0 ? { kind: "other-tenant", owners } : { kind: "not-granted" });
+  return denied(owners.length > 0 && sameTenant.length === 0 ? { kind: "other-tenant", owners } : { kind: "not-granted", sameTenant });
 }
 
 /** Workloads whose grants reach the path (or its other LVM name), as the isolation checks see them; one entry each. */

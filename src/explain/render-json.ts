@@ -10,7 +10,7 @@
  * Files are shown as the CLI shows them (relative to the working folder).
  */
 import type { Access, Mode, Namespace, ResourceKind, WorkloadKind } from "../model/types.js";
-import { EXPLAIN_SCOPE_NOTE, type Cite, type DenialReason, type Explanation, type GrantMatch, type ProtectedCite, type WorkloadVerdict } from "./types.js";
+import { EXPLAIN_SCOPE_NOTE, type Cite, type DenialReason, type Explanation, type GrantMatch, type Owner, type ProtectedCite, type WorkloadVerdict } from "./types.js";
 
 export interface JsonCite {
   file: string;
@@ -40,8 +40,17 @@ export interface JsonProtected {
 
 export type JsonReason =
   | { kind: "protected"; by: JsonProtected; overridden: JsonGrant[] }
-  | { kind: "other-tenant"; owners: { tenant: string; workload: string; grant: JsonGrant; alias?: string }[] }
-  | { kind: "not-granted" };
+  | { kind: "other-tenant"; owners: JsonOwner[] }
+  /** `sameTenant`: workloads of its own tenant that hold the path. */
+  | { kind: "not-granted"; sameTenant: JsonOwner[] };
+
+export interface JsonOwner {
+  tenant: string;
+  workload: string;
+  grant: JsonGrant;
+  /** When it holds the path under its other LVM name: the name it granted. */
+  alias?: string;
+}
 
 export interface JsonVerdict {
   tenant: string;
@@ -80,17 +89,15 @@ export function toJsonExplanation(e: Explanation, display: (file: string) => str
     ...(g.shared === undefined ? {} : { shared: { glob: g.shared.glob, tenants: [...g.shared.tenants], ...cite(g.shared.at) } }),
   });
   const prot = (p: ProtectedCite): JsonProtected => ({ glob: p.glob, builtin: p.at === undefined, ...(p.at === undefined ? {} : cite(p.at)) });
+  const owner = (o: Owner): JsonOwner => ({ tenant: o.tenant, workload: o.workload, grant: grant(o.grant), ...(o.alias === undefined ? {} : { alias: o.alias }) });
   const reason = (r: DenialReason): JsonReason => {
     switch (r.kind) {
       case "protected":
         return { kind: r.kind, by: prot(r.by), overridden: r.overridden.map(grant) };
       case "other-tenant":
-        return {
-          kind: r.kind,
-          owners: r.owners.map((o) => ({ tenant: o.tenant, workload: o.workload, grant: grant(o.grant), ...(o.alias === undefined ? {} : { alias: o.alias }) })),
-        };
+        return { kind: r.kind, owners: r.owners.map(owner) };
       case "not-granted":
-        return { kind: r.kind };
+        return { kind: r.kind, sameTenant: r.sameTenant.map(owner) };
     }
   };
   const verdict = (v: WorkloadVerdict): JsonVerdict => {

@@ -23,7 +23,7 @@ export function renderExplanationText(e: Explanation, display: (file: string) =>
     const detail =
       v.verdict === "allowed"
         ? `${permsText(v.permissions, v.writesDenied).padEnd(permsWidth)}   ${v.grants.map((g) => grantText(g, v.workload, at)).join("; ")}`
-        : denialText(v.reason, at);
+        : denialText(v.reason, v.workload, at);
     const complain = v.mode === "complain" ? "  [complain mode: denials are logged, not enforced]" : "";
     lines.push(visibleMessage(`${head}${detail}${complain}`).trimEnd());
   }
@@ -55,7 +55,13 @@ function ownerText(o: Owner, at: (c: Cite) => string): string {
   return `${o.tenant}/${o.workload} (${where}${o.alias === undefined ? "" : `, as ${o.alias}`})`;
 }
 
-function denialText(reason: DenialReason, at: (c: Cite) => string): string {
+/** A holder of the workload's own tenant; the workload itself when it has the path under its other LVM name. */
+function holderText(o: Owner, workload: string, at: (c: Cite) => string): string {
+  if (o.workload === workload) return `it has it as ${o.alias ?? o.grant.glob} at ${at(o.grant.at)} (AppArmor matches the name a file is opened by)`;
+  return `its tenant's ${ownerText(o, at)} has it`;
+}
+
+function denialText(reason: DenialReason, workload: string, at: (c: Cite) => string): string {
   switch (reason.kind) {
     case "protected": {
       const overridden = reason.overridden.map((g) => `${g.kind === "implied" ? g.implied : `${g.kind} ${g.access}`} at ${at(g.at)}`);
@@ -64,6 +70,6 @@ function denialText(reason: DenialReason, at: (c: Cite) => string): string {
     case "other-tenant":
       return `belongs to ${reason.owners.map((o) => ownerText(o, at)).join(", ")}`;
     case "not-granted":
-      return "not granted";
+      return reason.sameTenant.length === 0 ? "not granted" : `not granted; ${reason.sameTenant.map((o) => holderText(o, workload, at)).join("; ")}`;
   }
 }

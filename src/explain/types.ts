@@ -43,7 +43,7 @@ export interface ProtectedCite {
   readonly at?: Cite;
 }
 
-/** A workload of another tenant that owns the path. */
+/** A workload that holds the path, as the isolation checks see it. */
 export interface Owner {
   readonly tenant: string;
   readonly workload: string;
@@ -56,7 +56,8 @@ export type DenialReason =
   /** Every profile denies a protected path, and a deny overrides any grant (`overridden`). */
   | { readonly kind: "protected"; readonly by: ProtectedCite; readonly overridden: readonly GrantMatch[] }
   | { readonly kind: "other-tenant"; readonly owners: readonly Owner[] }
-  | { readonly kind: "not-granted" };
+  /** `sameTenant`: workloads of its own tenant that hold the path (it is the tenant's, just not this workload's). */
+  | { readonly kind: "not-granted"; readonly sameTenant: readonly Owner[] };
 
 interface VerdictBase {
   readonly tenant: string;

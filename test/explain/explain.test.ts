@@ -63,18 +63,19 @@ describe("explain", () => {
 
   it("another tenant's resource is denied naming the owner and its line; the same tenant's is merely not granted", () => {
     const e = explained("/var/lib/libvirt/images/acme/web01.qcow2");
-    expect(verdictOf(e, "acme/backup-agent")).toMatchObject({ verdict: "denied", reason: { kind: "not-granted" } });
+    expect(verdictOf(e, "acme/backup-agent")).toMatchObject({ verdict: "denied", reason: { kind: "not-granted", sameTenant: [{ tenant: "acme", workload: "web01" }] } });
     const denied = verdictOf(e, "globex/ci01");
     expect(denied).toMatchObject({ verdict: "denied", reason: { kind: "other-tenant", owners: [{ tenant: "acme", workload: "web01", grant: { at: { file: ACME, line: 4 } } }] } });
     // the shared image belongs to both tenants that have it
     const ops = verdictOf(explained(BASE), "ops/nova-api");
     expect(ops.verdict === "denied" && ops.reason.kind === "other-tenant" && ops.reason.owners.map((o) => `${o.tenant}/${o.workload}`)).toEqual(["acme/web01", "globex/ci01"]);
+    // acme holds it (with globex): for acme's service it is its tenant's, not another tenant's
+    expect(verdictOf(explained(BASE), "acme/backup-agent")).toMatchObject({ reason: { kind: "not-granted", sameTenant: [{ workload: "web01" }] } });
   });
 
   it("a path nobody is granted is denied to everyone as not granted", () => {
     const e = explained("/var/lib/libvirt/images/initech/x.qcow2");
-    expect(e.workloads.every((w) => w.verdict === "denied" && w.reason.kind === "not-granted")).toBe(true);
-    expect(e.workloads).toHaveLength(4);
+    expect(e.workloads.map((w) => w.verdict === "denied" && w.reason)).toEqual(Array(4).fill({ kind: "not-granted", sameTenant: [] }));
   });
 
   it("a protected path is denied to every workload, citing the protect line or the built-in set", () => {
@@ -138,6 +139,11 @@ describe("explain", () => {
     const v = verdictOf(explained("/dev/vg0/globex-ci01"), "acme/web01");
     expect(v).toMatchObject({ verdict: "denied", reason: { kind: "other-tenant", owners: [{ tenant: "globex", workload: "ci01", alias: "/dev/mapper/vg0-globex--ci01" }] } });
     expect(verdictOf(explained("/dev/mapper/vg0-globex--ci01"), "globex/ci01")).toMatchObject({ verdict: "allowed", permissions: "rwk" });
+    // under the other name its own rule does not match (AppArmor matches names), and explain says it has the volume
+    expect(verdictOf(explained("/dev/vg0/globex-ci01"), "globex/ci01")).toMatchObject({
+      verdict: "denied",
+      reason: { kind: "not-granted", sameTenant: [{ workload: "ci01", alias: "/dev/mapper/vg0-globex--ci01" }] },
+    });
   });
 
   it("--workload: tenant/name or a unique bare name selects one; an unknown or ambiguous one is an error naming candidates", () => {
