@@ -5,6 +5,7 @@
  * replaced by their longest common part, which is still a true (weaker) start or end.
  */
 import type { Glob, GlobPart } from "./ast.js";
+import { literalPrefix, literalSuffix } from "./text.js";
 
 /** At most this many alternatives per end; more are merged into their common part. */
 export const MAX_ENDS = 8;
@@ -16,10 +17,12 @@ interface Partial {
 }
 
 export function literalStarts(glob: Glob, limit = MAX_ENDS): string[] {
+  if (!glob.parts.some((p) => p.kind === "alt")) return [literalPrefix(glob)];
   return minimal(walk(glob.parts, limit, false).map((p) => p.text), (a, b) => a.startsWith(b));
 }
 
 export function literalEnds(glob: Glob, limit = MAX_ENDS): string[] {
+  if (!glob.parts.some((p) => p.kind === "alt")) return [literalSuffix(glob)];
   return minimal(walk(glob.parts, limit, true).map((p) => p.text), (a, b) => a.endsWith(b));
 }
 

@@ -55,70 +55,89 @@ export function candidateIndexPairs(globs: readonly Glob[]): [number, number][] 
     out.push([i, j]);
   };
 
+  // Entries reach the end trie only once a later entry starts with their start: most literals are
+  // leaves of the walk and are popped without ever being inserted.
   const ends = new EndTrie();
   const stack: Entry[] = [];
+  let inserted = 0; // stack[0 .. inserted) are in the end trie
   for (const entry of entries) {
-    while (stack.length > 0 && !entry.start.startsWith(stack[stack.length - 1]!.start)) ends.remove(stack.pop()!);
-    ends.forEachCompatible(entry.end, (other) => emit(other, entry.item));
-    ends.insert(entry);
+    while (stack.length > 0 && !entry.start.startsWith(stack[stack.length - 1]!.start)) {
+      const top = stack.pop()!;
+      if (stack.length < inserted) {
+        ends.remove(top);
+        inserted = stack.length;
+      }
+    }
+    if (stack.length > 0) {
+      for (; inserted < stack.length; inserted++) ends.insert(stack[inserted]!);
+      ends.forEachCompatible(entry.end, (other) => emit(other, entry.item));
+    }
     stack.push(entry);
   }
   return out;
 }
 
-/** A trie over reversed ends, with per-node counts so that empty subtrees are skipped. */
+/**
+ * A trie over reversed ends, with per-node counts so that empty subtrees are skipped. Nodes live in
+ * flat arrays (children in one map keyed node * 256 + byte, plus sibling links for walking subtrees):
+ * a map per node costs more in garbage collection than the whole walk.
+ */
 class EndTrie {
-  private readonly children: Map<number, number>[] = [new Map()];
-  private readonly items: number[][] = [[]];
+  private readonly child = new Map<number, number>();
+  private readonly firstChild: number[] = [-1];
+  private readonly nextSibling: number[] = [-1];
   private readonly counts: number[] = [0];
+  private readonly items = new Map<number, number[]>();
 
-  insert(entry: Entry): void {
+  private path(end: string, create: boolean, delta: number): number {
     let node = 0;
-    this.counts[0]!++;
-    for (let i = entry.end.length - 1; i >= 0; i--) {
-      const c = entry.end.charCodeAt(i);
-      let child = this.children[node]!.get(c);
-      if (child === undefined) {
-        child = this.children.length;
-        this.children.push(new Map());
-        this.items.push([]);
+    this.counts[0]! += delta;
+    for (let i = end.length - 1; i >= 0; i--) {
+      const key = node * 256 + end.charCodeAt(i);
+      let next = this.child.get(key);
+      if (next === undefined) {
+        if (!create) throw new Error("EndTrie: removing an end that was never inserted");
+        next = this.counts.length;
         this.counts.push(0);
-        this.children[node]!.set(c, child);
+        this.firstChild.push(-1);
+        this.nextSibling.push(this.firstChild[node]!);
+        this.firstChild[node] = next;
+        this.child.set(key, next);
       }
-      node = child;
-      this.counts[node]!++;
+      node = next;
+      this.counts[node]! += delta;
     }
-    this.items[node]!.push(entry.item);
+    return node;
   }
 
-  /** Entries are removed in the reverse order of insertion (a stack), so the item is last at its node. */
+  insert(entry: Entry): void {
+    const node = this.path(entry.end, true, 1);
+    const list = this.items.get(node);
+    if (list === undefined) this.items.set(node, [entry.item]);
+    else list.push(entry.item);
+  }
+
   remove(entry: Entry): void {
-    let node = 0;
-    this.counts[0]!--;
-    for (let i = entry.end.length - 1; i >= 0; i--) {
-      node = this.children[node]!.get(entry.end.charCodeAt(i))!;
-      this.counts[node]!--;
-    }
-    const list = this.items[node]!;
-    const at = list.lastIndexOf(entry.item);
-    list.splice(at, 1);
+    const list = this.items.get(this.path(entry.end, false, -1))!;
+    list.splice(list.lastIndexOf(entry.item), 1);
   }
 
   /** Items whose end is a suffix of `end` (on its path) or has `end` as a suffix (below it). */
   forEachCompatible(end: string, visit: (item: number) => void): void {
-    let node: number | undefined = 0;
+    let node = 0;
     for (let i = end.length; ; i--) {
       if (this.counts[node]! === 0) return;
       if (i === 0) break;
-      for (const item of this.items[node]!) visit(item);
-      node = this.children[node]!.get(end.charCodeAt(i - 1));
-      if (node === undefined) return;
+      for (const item of this.items.get(node) ?? []) visit(item);
+      const next = this.child.get(node * 256 + end.charCodeAt(i - 1));
+      if (next === undefined) return;
+      node = next;
     }
     const stack = [node];
     while (stack.length > 0) {
       const at = stack.pop()!;
-      for (const item of this.items[at]!) visit(item);
-      for (const child of this.children[at]!.values()) if (this.counts[child]! > 0) stack.push(child);
+      for (const item of this.items.get(at) ?? []) visit(item);
+      for (let c = this.firstChild[at]!; c !== -1; c = this.nextSibling[c]!) if (this.counts[c]! > 0) stack.push(c);
     }
   }
 }

@@ -6,7 +6,7 @@
 import type { Glob } from "./ast.js";
 import { compileGlob, intersectRanges } from "./automaton.js";
 import { matchesPath } from "./match.js";
-import { literalBytes, literalPrefix, literalSuffix } from "./text.js";
+import { globToText, literalBytes, literalPrefix, literalSuffix } from "./text.js";
 import { pickByte } from "./witness.js";
 
 export type IntersectResult =
@@ -28,23 +28,49 @@ const DISJOINT: IntersectResult = { kind: "disjoint" };
 
 export function intersect(a: Glob, b: Glob, budget: Budget = DEFAULT_BUDGET): IntersectResult {
   // Fast paths: most fleet pairs are two literals, a literal and a glob, or differ in their fixed ends.
-  const la = literalBytes(a);
-  const lb = literalBytes(b);
-  if (la !== undefined && lb !== undefined) return la === lb ? { kind: "overlap", witness: la } : DISJOINT;
-  if (la !== undefined) return matchesPath(b, la) ? { kind: "overlap", witness: la } : DISJOINT;
-  if (lb !== undefined) return matchesPath(a, lb) ? { kind: "overlap", witness: lb } : DISJOINT;
-  if (!compatibleEnds(a, b)) return DISJOINT;
+  const ia = infoOf(a);
+  const ib = infoOf(b);
+  if (ia.literal !== undefined && ib.literal !== undefined) {
+    return ia.literal === ib.literal ? { kind: "overlap", witness: ia.literal } : DISJOINT;
+  }
+  if (ia.literal !== undefined) return matchesPath(b, ia.literal) ? { kind: "overlap", witness: ia.literal } : DISJOINT;
+  if (ib.literal !== undefined) return matchesPath(a, ib.literal) ? { kind: "overlap", witness: ib.literal } : DISJOINT;
+  if (!compatible(ia, ib)) return DISJOINT;
+  // The same glob granted twice (a base image every VM reads) is common at fleet scale.
+  if (a === b || ia.text === ib.text) {
+    if (ia.shortest === undefined) ia.shortest = product(a, a, budget);
+    return ia.shortest;
+  }
   return product(a, b, budget);
 }
 
 /** Every match of a glob starts with its literal prefix and ends with its literal suffix. */
 export function compatibleEnds(a: Glob, b: Glob): boolean {
-  const pa = literalPrefix(a);
-  const pb = literalPrefix(b);
-  if (!(pa.startsWith(pb) || pb.startsWith(pa))) return false;
-  const sa = literalSuffix(a);
-  const sb = literalSuffix(b);
-  return sa.endsWith(sb) || sb.endsWith(sa);
+  return compatible(infoOf(a), infoOf(b));
+}
+
+interface Info {
+  readonly literal: string | undefined;
+  readonly prefix: string;
+  readonly suffix: string;
+  readonly text: string;
+  shortest?: IntersectResult;
+}
+
+const infos = new WeakMap<Glob, Info>();
+
+function infoOf(glob: Glob): Info {
+  let info = infos.get(glob);
+  if (info === undefined) {
+    info = { literal: literalBytes(glob), prefix: literalPrefix(glob), suffix: literalSuffix(glob), text: globToText(glob) };
+    infos.set(glob, info);
+  }
+  return info;
+}
+
+function compatible(a: Info, b: Info): boolean {
+  const prefixes = a.prefix.length >= b.prefix.length ? a.prefix.startsWith(b.prefix) : b.prefix.startsWith(a.prefix);
+  return prefixes && (a.suffix.length >= b.suffix.length ? a.suffix.endsWith(b.suffix) : b.suffix.endsWith(a.suffix));
 }
 
 function product(a: Glob, b: Glob, budget: Budget): IntersectResult {
