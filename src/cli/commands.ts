@@ -1,21 +1,26 @@
 /**
- * The three commands. Each compiles through the library (which reads only through readSourceFile),
- * reports diagnostics in the chosen format, and returns the exit code: 0 success (warnings allowed),
- * 1 policy errors, refused outputs or a failed check, 2 usage, I/O or internal errors.
+ * The commands that compile: compile, validate, check (fmt and explain have their own modules). Each
+ * compiles through the library (which reads only through readSourceFile), reports diagnostics in the
+ * chosen format, and returns the exit code: 0 success (warnings allowed), 1 policy errors, refused
+ * outputs or a failed check, 2 usage, I/O or internal errors.
  *
  * Streams: text diagnostics and progress go to stderr; stdout carries what a command was asked to
- * produce (the JSON array, check's findings), so it can be piped.
+ * produce (the JSON array, SARIF, the model, check's findings), so it can be piped.
  */
 import * as path from "node:path";
 import type { CompileResult } from "../api.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnosticsJson } from "../diagnostics/render-json.js";
+import { renderSarif } from "../diagnostics/render-sarif.js";
 import { renderDiagnosticsText } from "../diagnostics/render-text.js";
 import { compile } from "../index.js";
+import { formatModelJson } from "../json-form/model-to-json.js";
+import { VERSION } from "../version.js";
 import { compareOutputs, describeFinding } from "./check-outputs.js";
 import { findInputs, toPosix } from "./find-inputs.js";
 import { describeFsError, nodeOutputFs, type OutputFs } from "./outputs/fs-layer.js";
 import { readSourceFile } from "./read-source.js";
+import { renderTimings } from "./timings.js";
 import type { CommandOptions } from "./usage.js";
 import { writeOutputs } from "./outputs/write-outputs.js";
 
@@ -26,6 +31,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Tests inject faults into the output folder through this; the CLI uses node:fs. */
   readonly outputFs?: OutputFs;
+  /** How moat fmt replaces a file; tests inject faults through this. */
+  readonly rewriteFile?: (file: string, content: string, mode: number) => void;
 }
 
 type Compiled = { readonly result: CompileResult } | { readonly exitCode: number };
@@ -39,18 +46,19 @@ export function displayPathFor(cwd: string): (file: string) => string {
   };
 }
 
-function report(io: CliIo, format: CommandOptions["format"], diagnostics: readonly Diagnostic[], sources: CompileResult["sources"]): void {
+export function report(io: CliIo, format: CommandOptions["format"], diagnostics: readonly Diagnostic[], sources: CompileResult["sources"]): void {
   const context = { sources, displayPath: displayPathFor(io.cwd) };
   if (format === "json") io.stdout.write(renderDiagnosticsJson(diagnostics, context));
+  else if (format === "sarif") io.stdout.write(renderSarif(diagnostics, context, VERSION));
   else io.stderr.write(renderDiagnosticsText(diagnostics, context));
 }
 
-function exitCodeOf(diagnostics: readonly Diagnostic[]): 0 | 1 | 2 {
+export function exitCodeOf(diagnostics: readonly Diagnostic[]): 0 | 1 | 2 {
   if (diagnostics.some((d) => d.code === "MOAT900" || d.code === "MOAT218")) return 2;
   return diagnostics.some((d) => d.severity === "error") ? 1 : 0;
 }
 
-function compileInputs(opts: CommandOptions, io: CliIo): Compiled {
+export function compileInputs(opts: CommandOptions, io: CliIo): Compiled {
   const display = displayPathFor(io.cwd);
   const found = findInputs(opts.paths, io.cwd, display);
   if ("error" in found) {
@@ -63,30 +71,52 @@ function compileInputs(opts: CommandOptions, io: CliIo): Compiled {
 export function runValidate(opts: CommandOptions, io: CliIo): number {
   const compiled = compileInputs(opts, io);
   if ("exitCode" in compiled) return compiled.exitCode;
+  if (opts.emitModel) return emitModel(compiled.result, io);
   report(io, opts.format, compiled.result.diagnostics, compiled.result.sources);
   return exitCodeOf(compiled.result.diagnostics);
+}
+
+/** --emit-model: the model in the JSON form on stdout, only for a policy without errors; never any file. */
+function emitModel(result: CompileResult, io: CliIo): number {
+  report(io, "text", result.diagnostics, result.sources);
+  const failed = exitCodeOf(result.diagnostics);
+  if (failed !== 0) return failed;
+  if (result.model === undefined) throw new Error("a compile without errors gave no model");
+  io.stdout.write(formatModelJson(result.model));
+  return 0;
 }
 
 export function runCompile(opts: CommandOptions, io: CliIo): number {
   const compiled = compileInputs(opts, io);
   if ("exitCode" in compiled) return compiled.exitCode;
   const { result } = compiled;
-  const failed = exitCodeOf(result.diagnostics);
-  if (failed !== 0 || result.outputs.length === 0) {
-    report(io, opts.format, result.diagnostics, result.sources);
-    return failed === 0 ? 2 : failed; // no error and no output would be a bug in moat; never report success for it
+  let writeMs: number | undefined;
+  try {
+    if (opts.emitModel) return emitModel(result, io);
+    const failed = exitCodeOf(result.diagnostics);
+    if (failed !== 0 || result.outputs.length === 0) {
+      report(io, opts.format, result.diagnostics, result.sources);
+      return failed === 0 ? 2 : failed; // no error and no output would be a bug in moat; never report success for it
+    }
+    const display = displayPathFor(io.cwd);
+    const outDir = toPosix(path.resolve(io.cwd, opts.out));
+    const start = performance.now();
+    const written = writeOutputs(outDir, result.outputs, { force: opts.force, display, ...(io.outputFs === undefined ? {} : { fs: io.outputFs }) });
+    writeMs = performance.now() - start;
+    report(io, opts.format, [...result.diagnostics, ...written.diagnostics], result.sources);
+    for (const note of written.notes) io.stderr.write(`moat: ${note}\n`);
+    if (written.exitCode === 0) {
+      const parts = [`${written.written.length} written`, `${written.unchanged.length} unchanged`];
+      if (written.deleted.length > 0) parts.push(`${written.deleted.length} stale deleted`);
+      io.stderr.write(`moat: ${display(outDir)}: ${parts.join(", ")}\n`);
+    }
+    return written.exitCode;
+  } finally {
+    if (opts.timings) {
+      const inputBytes = result.sources.reduce((sum, s) => sum + Buffer.byteLength(s.text, "utf8"), 0);
+      io.stderr.write(renderTimings({ phases: result.timings, inputBytes, inputFiles: result.sources.length, ...(writeMs === undefined ? {} : { writeMs }) }));
+    }
   }
-  const display = displayPathFor(io.cwd);
-  const outDir = toPosix(path.resolve(io.cwd, opts.out));
-  const written = writeOutputs(outDir, result.outputs, { force: opts.force, display, ...(io.outputFs === undefined ? {} : { fs: io.outputFs }) });
-  report(io, opts.format, [...result.diagnostics, ...written.diagnostics], result.sources);
-  for (const note of written.notes) io.stderr.write(`moat: ${note}\n`);
-  if (written.exitCode === 0) {
-    const parts = [`${written.written.length} written`, `${written.unchanged.length} unchanged`];
-    if (written.deleted.length > 0) parts.push(`${written.deleted.length} stale deleted`);
-    io.stderr.write(`moat: ${display(outDir)}: ${parts.join(", ")}\n`);
-  }
-  return written.exitCode;
 }
 
 export function runCheck(opts: CommandOptions, io: CliIo): number {

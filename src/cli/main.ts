@@ -7,7 +7,7 @@ import { diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnosticsText } from "../diagnostics/render-text.js";
 import { VERSION } from "../version.js";
 import type { CliIo } from "./commands.js";
-import { COMMAND_HELP, COMMANDS, MAIN_HELP, parseCommand, UsageError, usageLine, type CommandName } from "./usage.js";
+import { COMMAND_HELP, COMMANDS, MAIN_HELP, parseCommand, UsageError, usageLine, type CommandName, type CommandOptions } from "./usage.js";
 
 export type { CliIo } from "./commands.js";
 
@@ -48,9 +48,23 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   // The compiler is loaded only for a command that needs it: help and usage errors stay instant.
-  const commands = await import("./commands.js");
-  const run = { compile: commands.runCompile, validate: commands.runValidate, check: commands.runCheck }[first];
+  const run = await loadCommand(first);
   return run(opts, io);
+}
+
+async function loadCommand(name: CommandName): Promise<(opts: CommandOptions, io: CliIo) => number> {
+  switch (name) {
+    case "compile":
+      return (await import("./commands.js")).runCompile;
+    case "validate":
+      return (await import("./commands.js")).runValidate;
+    case "check":
+      return (await import("./commands.js")).runCheck;
+    case "fmt":
+      return (await import("./fmt-command.js")).runFmt;
+    case "explain":
+      return (await import("./explain-command.js")).runExplain;
+  }
 }
 
 function isCommand(name: string): name is CommandName {

@@ -1,7 +1,11 @@
-/** Help texts and the parsing of each command's arguments (node:util parseArgs, strict). */
+/** The parsing of each command's arguments (node:util parseArgs, strict); the help texts are in help-text.ts. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseExplainPath } from "../explain/query.js";
+import { COMMAND_HELP, COMMANDS, MAIN_HELP, type CommandName } from "./help-text.js";
 
-export const FORMATS = ["text", "json"] as const;
+export { COMMAND_HELP, COMMANDS, MAIN_HELP, type CommandName };
+
+export const FORMATS = ["text", "json", "sarif"] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** Bad command-line use: reported with the command's usage line, exit 2. */
@@ -14,83 +18,46 @@ export class UsageError extends Error {
   }
 }
 
-export const COMMANDS = ["compile", "validate", "check"] as const;
-export type CommandName = (typeof COMMANDS)[number];
-
-export const MAIN_HELP = `Usage: moat <command> [options]
-
-moat compiles .iso isolation policies into AppArmor profiles and libvirt <seclabel>
-snippets, after proving that no two tenants can reach the same resource.
-
-Commands:
-  compile   [PATH...] [--out DIR] [--format text|json] [--force]
-            check the policy and write the outputs
-  validate  [PATH...] [--format text|json]
-            check the policy; write nothing
-  check     [PATH...] [--out DIR]
-            exit 1 unless DIR holds exactly what compile would write
-
-PATH is an .iso file or a folder searched recursively for *.iso (default: .).
-
-Options:
-  -h, --help     show help (also: moat <command> --help)
-  --version      print moat's version
-
-Exit status: 0 success (warnings allowed), 1 policy errors, refused outputs or a
-failed check, 2 usage or I/O errors.
-`;
-
-export const COMMAND_HELP: Readonly<Record<CommandName, string>> = {
-  compile: `Usage: moat compile [PATH...] [--out DIR] [--format text|json] [--force]
-
-Checks the policy and, when it has no errors, writes the AppArmor profiles, libvirt
-seclabel snippets and moat-manifest.json into DIR. A failed compile writes nothing.
-
-moat changes only files its previous manifest lists with the hash they still have.
-A file it did not write, or one edited by hand since, stops the compile (MOAT401,
-MOAT402) unless --force is given; stale outputs moat wrote are deleted. The update
-is atomic: the folder is either as it was or fully updated.
-
-Options:
-  --out DIR        output folder (default: generated)
-  --format FORMAT  diagnostics as text (on stderr) or json (an array on stdout)
-  --force          replace or delete files moat does not own, saying which
-  -h, --help       show this help
-`,
-  validate: `Usage: moat validate [PATH...] [--format text|json]
-
-Checks the policy (syntax, names, isolation) and reports diagnostics. Writes nothing.
-
-Options:
-  --format FORMAT  diagnostics as text (on stderr) or json (an array on stdout)
-  -h, --help       show this help
-`,
-  check: `Usage: moat check [PATH...] [--out DIR]
-
-Compiles in memory and compares with DIR. Exits 1, listing each file that is missing,
-different (with a unified diff) or stale (in DIR's manifest but no longer produced);
-exits 0 when DIR is exactly what compile would write. Files moat neither wrote nor
-would write are ignored. Writes nothing.
-
-Options:
-  --out DIR        output folder to compare (default: generated)
-  -h, --help       show this help
-`,
-};
-
 export interface CommandOptions {
   readonly paths: readonly string[];
   readonly out: string;
   readonly format: Format;
   readonly force: boolean;
   readonly help: boolean;
+  /** compile, validate: print the model as JSON instead of writing outputs. */
+  readonly emitModel: boolean;
+  /** compile: print the phase breakdown on stderr. */
+  readonly timings: boolean;
+  /** fmt: report only. */
+  readonly check: boolean;
+  /** explain: the path asked about, and the workload to answer for. */
+  readonly explainPath?: string;
+  readonly workload?: string;
 }
 
+const HELP = { type: "boolean", short: "h" } as const;
 const OPTION_SPECS = {
-  compile: { out: { type: "string" }, format: { type: "string" }, force: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-  validate: { format: { type: "string" }, help: { type: "boolean", short: "h" } },
-  check: { out: { type: "string" }, help: { type: "boolean", short: "h" } },
+  compile: {
+    out: { type: "string" },
+    format: { type: "string" },
+    force: { type: "boolean" },
+    "emit-model": { type: "boolean" },
+    timings: { type: "boolean" },
+    help: HELP,
+  },
+  validate: { format: { type: "string" }, "emit-model": { type: "boolean" }, help: HELP },
+  check: { out: { type: "string" }, help: HELP },
+  fmt: { check: { type: "boolean" }, help: HELP },
+  explain: { path: { type: "string" }, workload: { type: "string" }, format: { type: "string" }, help: HELP },
 } as const;
+
+const COMMAND_FORMATS: Readonly<Record<CommandName, readonly Format[]>> = {
+  compile: FORMATS,
+  validate: FORMATS,
+  check: ["text"],
+  fmt: ["text"],
+  explain: ["text", "json"],
+};
 
 export function parseCommand(command: CommandName, args: readonly string[]): CommandOptions {
   let values: Record<string, unknown>;
@@ -103,13 +70,49 @@ export function parseCommand(command: CommandName, args: readonly string[]): Com
     const message = e instanceof Error ? e.message.split(". ")[0]!.replace(/\.$/, "") : String(e);
     throw new UsageError(message, command);
   }
-  const format = values.format ?? "text";
-  if (typeof format !== "string" || !(FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not ${String(format)}`, command);
+  const opts: CommandOptions = {
+    paths: positionals,
+    out: stringValue(values.out, "generated", "--out needs a folder", command),
+    format: formatOf(values.format, command),
+    force: values.force === true,
+    help: values.help === true,
+    emitModel: values["emit-model"] === true,
+    timings: values.timings === true,
+    check: values.check === true,
+    ...(typeof values.path === "string" ? { explainPath: values.path } : {}),
+    ...(typeof values.workload === "string" ? { workload: values.workload } : {}),
+  };
+  if (opts.help) return opts;
+  if (opts.emitModel) {
+    if (values.format !== undefined && opts.format !== "text") {
+      throw new UsageError(`--emit-model prints the model on stdout; --format ${opts.format} cannot share it (diagnostics go to stderr as text)`, command);
+    }
+    if (values.out !== undefined || opts.force) throw new UsageError("--emit-model writes no files: --out and --force do not apply", command);
   }
-  const out = values.out ?? "generated";
-  if (typeof out !== "string" || out === "") throw new UsageError("--out needs a folder", command);
-  return { paths: positionals, out, format: format as Format, force: values.force === true, help: values.help === true };
+  if (command === "explain") checkExplain(opts, command);
+  return opts;
+}
+
+function stringValue(value: unknown, fallback: string, message: string, command: CommandName): string {
+  const v = value ?? fallback;
+  if (typeof v !== "string" || v === "") throw new UsageError(message, command);
+  return v;
+}
+
+function formatOf(value: unknown, command: CommandName): Format {
+  const allowed = COMMAND_FORMATS[command];
+  const format = value ?? "text";
+  if (typeof format !== "string" || !(allowed as readonly string[]).includes(format)) {
+    throw new UsageError(`--format must be one of ${allowed.join(", ")}, not ${String(format)}`, command);
+  }
+  return format as Format;
+}
+
+function checkExplain(opts: CommandOptions, command: CommandName): void {
+  if (opts.explainPath === undefined) throw new UsageError("explain needs --path P: the absolute path (or @name) to explain", command);
+  const target = parseExplainPath(opts.explainPath);
+  if ("error" in target) throw new UsageError(target.error, command);
+  if (opts.workload === "") throw new UsageError("--workload needs a workload: tenant/name, or a name", command);
 }
 
 /** The first line of a command's help, repeated under a usage error. */

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { findInputs } from "../../src/cli/find-inputs.js";
-import { readSourceFile } from "../../src/cli/read-source.js";
+import { readSourceFile, readSourceForRewrite } from "../../src/cli/read-source.js";
 import { tempDir, writeTree } from "./helpers.js";
 
 const display = (p: string): string => p;
@@ -43,19 +43,41 @@ describe("findInputs", () => {
     const root = tempDir();
     writeTree(root, { "empty/readme": "" });
     expect(findInputs(["nope.iso"], root, display)).toEqual({ kind: "usage", error: "cannot read nope.iso: no such file or folder" });
-    expect(findInputs(["empty"], root, display)).toEqual({ kind: "none", error: `no .iso files found in ${root}/empty` });
-    expect(findInputs([], `${root}/empty`, display)).toEqual({ kind: "none", error: `no .iso files found in ${root}/empty` });
+    expect(findInputs(["empty"], root, display)).toEqual({ kind: "none", error: `no .iso or .iso.json files found in ${root}/empty` });
+    expect(findInputs([], `${root}/empty`, display)).toEqual({ kind: "none", error: `no .iso or .iso.json files found in ${root}/empty` });
+    expect(findInputs(["empty"], root, display, "iso")).toEqual({ kind: "none", error: `no .iso files found in ${root}/empty` });
+  });
+
+  it("folders also give *.iso.json files (the JSON form), except for fmt, which refuses a named one", () => {
+    const root = tempDir();
+    writeTree(root, { "a.iso": "", "b.iso.json": "", "c.json": "", "d/e.iso.json": "", "f.iso.json.bak": "" });
+    expect(findInputs([], root, display)).toEqual({ entries: [`${root}/a.iso`, `${root}/b.iso.json`, `${root}/d/e.iso.json`] });
+    expect(findInputs([], root, display, "iso")).toEqual({ entries: [`${root}/a.iso`] });
+    expect(findInputs(["d"], root, display, "iso")).toEqual({ kind: "none", error: `no .iso files found in ${root}/d` });
+    expect(findInputs(["b.iso.json"], root, display, "iso")).toEqual({ kind: "usage", error: "b.iso.json is a policy in the JSON form; moat fmt formats only .iso files" });
   });
 });
 
 describe("readSourceFile", () => {
-  it("returns the text, drops a UTF-8 byte order mark, and reports unreadable or non-UTF-8 files", () => {
+  it("returns the text, drops a UTF-8 byte order mark, replaces bytes that are not UTF-8 by U+FFFD, reports unreadable files", () => {
     const root = tempDir();
     fs.writeFileSync(path.join(root, "ok.iso"), "\ufeffpolicy x\n");
-    fs.writeFileSync(path.join(root, "bad.iso"), Buffer.from([0x70, 0xff, 0x0a]));
+    fs.writeFileSync(path.join(root, "bad.iso"), Buffer.from([0x70, 0xe9, 0x0a, 0x71]));
     expect(readSourceFile(`${root}/ok.iso`)).toEqual({ text: "policy x\n" });
-    expect(readSourceFile(`${root}/bad.iso`)).toEqual({ error: "the file is not valid UTF-8 text" });
+    expect(readSourceFile(`${root}/bad.iso`)).toEqual({ text: "p\ufffd\nq" });
     expect(readSourceFile(`${root}/none.iso`)).toEqual({ error: "no such file or folder" });
     expect(readSourceFile(root)).toEqual({ error: "is a folder" });
+  });
+});
+
+describe("readSourceForRewrite", () => {
+  it("says whether the bytes were UTF-8, whether there was a byte order mark, and the file's mode", () => {
+    const root = tempDir();
+    fs.writeFileSync(path.join(root, "bom.iso"), "\ufeffpolicy x\n", { mode: 0o640 });
+    fs.chmodSync(path.join(root, "bom.iso"), 0o640);
+    fs.writeFileSync(path.join(root, "latin1.iso"), Buffer.from([0x23, 0xe9, 0x0a]));
+    expect(readSourceForRewrite(`${root}/bom.iso`)).toEqual({ text: "policy x\n", validUtf8: true, bom: true, mode: 0o640 });
+    expect(readSourceForRewrite(`${root}/latin1.iso`)).toMatchObject({ text: "#\ufffd\n", validUtf8: false, bom: false });
+    expect(readSourceForRewrite(`${root}/none.iso`)).toEqual({ error: "no such file or folder" });
   });
 });

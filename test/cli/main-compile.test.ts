@@ -104,7 +104,7 @@ describe("moat compile", () => {
     expect(missing).toMatchObject({ code: 2, err: "moat: error MOAT404: cannot read nope.iso: no such file or folder\n\n1 error\n" });
     const empty = await run(tempDir(), ["validate"]);
     expect(empty.code).toBe(2);
-    expect(empty.err).toContain("error MOAT218: no .iso files found in .");
+    expect(empty.err).toContain("error MOAT218: no .iso or .iso.json files found in .");
   });
 
   it("refuses to overwrite a hand-edited output (MOAT402, exit 1) until --force, which says what it replaced", async () => {

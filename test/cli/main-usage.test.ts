@@ -19,22 +19,42 @@ describe("moat's usage", () => {
       const r = await run([flag]);
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/^Usage: moat <command>/);
-      for (const command of ["compile", "validate", "check"]) expect(r.out).toContain(`\n  ${command} `);
+      for (const command of ["compile", "validate", "check", "fmt", "explain"]) expect(r.out).toContain(`\n  ${command} `);
     }
     const none = await run([]);
     expect(none.code).toBe(2);
     expect(none.err).toMatch(/^Usage: moat <command>/);
   });
 
-  for (const command of ["compile", "validate", "check"]) {
+  for (const command of ["compile", "validate", "check", "fmt", "explain"]) {
     it(`${command} --help and -h print the command's help`, async () => {
       for (const argv of [[command, "--help"], [command, "-h"], ["help", command], [command, "x.iso", "--help"]]) {
         const r = await run(argv);
         expect(r).toMatchObject({ code: 0, err: "" });
-        expect(r.out).toMatch(new RegExp(`^Usage: moat ${command} \\[PATH\\.\\.\\.\\]`));
+        expect(r.out).toMatch(new RegExp(`^Usage: moat ${command} (\\[--check\\] )?\\[PATH\\.\\.\\.\\]`));
       }
     });
   }
+
+  it("every option a command accepts is in its help, and every command's options are in the overview", async () => {
+    const options: Record<string, string[]> = {
+      compile: ["--out", "--format", "--force", "--emit-model", "--timings"],
+      validate: ["--format", "--emit-model"],
+      check: ["--out"],
+      fmt: ["--check"],
+      explain: ["--path", "--workload", "--format"],
+    };
+    const overview = (await run(["--help"])).out;
+    for (const [command, flags] of Object.entries(options)) {
+      const help = (await run([command, "--help"])).out;
+      const line = overview.split("\n").find((l) => l.startsWith(`  ${command} `))!;
+      for (const flag of flags) {
+        expect(help).toContain(`  ${flag}`);
+        expect(line).toContain(flag);
+      }
+    }
+    expect((await run(["compile", "--help"])).out).toContain("text|json|sarif");
+  });
 
   it("an unknown command is a usage error: message, usage line, exit 2", async () => {
     const r = await run(["frobnicate"]);
@@ -55,8 +75,29 @@ describe("moat's usage", () => {
     expect(missing.err).toContain("--out");
     const format = await run(["validate", "--format", "xml"]);
     expect(format).toMatchObject({ code: 2, out: "" });
-    expect(format.err).toContain("moat: --format must be one of text, json, not xml");
+    expect(format.err).toContain("moat: --format must be one of text, json, sarif, not xml");
+    expect((await run(["explain", "--path", "/x", "--format", "sarif"])).err).toContain("moat: --format must be one of text, json, not sarif");
+    expect((await run(["fmt", "--format", "json"])).code).toBe(2);
     expect((await run(["--frob"])).err).toContain("moat: unknown option --frob");
+  });
+
+  it("explain needs an absolute --path (or @name); --emit-model refuses options that make no sense with it", async () => {
+    const cases: [string[], string][] = [
+      [["explain"], "moat: explain needs --path P"],
+      [["explain", "--path", "var/lib/x"], 'moat: --path must be an absolute path or @name (an abstract socket), not "var/lib/x"'],
+      [["explain", "--path", "@"], "moat: --path @ needs the abstract socket's name"],
+      [["explain", "--path", "/x", "--workload", ""], "moat: --workload needs a workload"],
+      [["compile", "--emit-model", "--format", "json"], "moat: --emit-model prints the model on stdout; --format json cannot share it"],
+      [["validate", "--emit-model", "--format", "sarif"], "moat: --emit-model prints the model on stdout; --format sarif cannot share it"],
+      [["compile", "--emit-model", "--out", "x"], "moat: --emit-model writes no files: --out and --force do not apply"],
+      [["compile", "--emit-model", "--force"], "moat: --emit-model writes no files"],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await run(argv);
+      expect(r, argv.join(" ")).toMatchObject({ code: 2, out: "" });
+      expect(r.err.startsWith(message), `${argv.join(" ")}: ${r.err}`).toBe(true);
+      expect(r.err).toContain(`Run 'moat ${argv[0]} --help' for more.`);
+    }
   });
 
   it("turns an exception inside moat into MOAT900 with exit 2 and no stack trace, unless MOAT_DEBUG=1", async () => {

@@ -1,0 +1,87 @@
+/**
+ * `moat fmt [--check] [PATH…]`: canonical layout for .iso files, through the library's formatFiles.
+ * Without --check each changed file is rewritten atomically and named on stderr; with --check nothing
+ * is written, and each file that would change is listed on stdout with a unified diff.
+ *
+ * A file that is not valid UTF-8 is never rewritten: its text holds U+FFFD where the bad bytes were,
+ * and writing it back would replace bytes the operator may still want (in a comment, say).
+ */
+import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { renderDiagnosticsText } from "../diagnostics/render-text.js";
+import { formatFiles } from "../format/format-files.js";
+import type { Source } from "../source.js";
+import { displayPathFor, type CliIo } from "./commands.js";
+import { findInputs } from "./find-inputs.js";
+import { describeFsError } from "./outputs/fs-layer.js";
+import { readSourceForRewrite, type DecodedForRewrite } from "./read-source.js";
+import { rewriteFileAtomically } from "./rewrite-file.js";
+import { unifiedDiff } from "./unified-diff.js";
+import type { CommandOptions } from "./usage.js";
+
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? "" : "s"}`;
+
+export function runFmt(opts: CommandOptions, io: CliIo): number {
+  const display = displayPathFor(io.cwd);
+  const context = (sources: readonly Source[]) => ({ sources, displayPath: display });
+  const found = findInputs(opts.paths, io.cwd, display, "iso");
+  if ("error" in found) {
+    io.stderr.write(renderDiagnosticsText([diagnostic(found.kind === "none" ? "MOAT218" : "MOAT404", undefined, { detail: found.error })], context([])));
+    return 2;
+  }
+
+  const diagnostics: Diagnostic[] = [];
+  const sources: Source[] = [];
+  const read = new Map<string, DecodedForRewrite>();
+  let ioFailed = false;
+  for (const file of found.entries) {
+    const r = readSourceForRewrite(file);
+    if ("error" in r) {
+      diagnostics.push(diagnostic("MOAT404", undefined, { detail: `cannot read ${display(file)}: ${r.error}` }));
+      ioFailed = true;
+      continue;
+    }
+    const source = { path: file, text: r.text };
+    if (!r.validUtf8) {
+      const at = r.text.indexOf("\ufffd");
+      const detail = "bytes that are not valid UTF-8 (shown as U+FFFD): save the file as UTF-8; moat fmt leaves it as it is";
+      diagnostics.push(diagnostic("MOAT107", { file, start: at, end: at + 1 }, { detail }));
+      sources.push(source);
+      continue;
+    }
+    sources.push(source);
+    read.set(file, r);
+  }
+  const formatted = formatFiles(sources.filter((s) => read.has(s.path)));
+  diagnostics.push(...formatted.diagnostics);
+  const unformattable = diagnostics.some((d) => d.severity === "error" && d.code !== "MOAT404");
+  io.stderr.write(renderDiagnosticsText(diagnostics, context(sources)));
+
+  if (opts.check) {
+    for (const changed of formatted.changed) {
+      const name = display(changed.path);
+      io.stdout.write(`${name}: not in moat's canonical layout\n`);
+      io.stdout.write(unifiedDiff(name, `${name} (formatted)`, read.get(changed.path)!.text, changed.text));
+    }
+    if (formatted.changed.length > 0) {
+      io.stderr.write(`moat: ${plural(formatted.changed.length, "file")} of ${found.entries.length} would be reformatted; run moat fmt\n`);
+    }
+    return ioFailed ? 2 : formatted.changed.length > 0 || unformattable ? 1 : 0;
+  }
+
+  let rewritten = 0;
+  for (const changed of formatted.changed) {
+    const original = read.get(changed.path)!;
+    try {
+      (io.rewriteFile ?? rewriteFileAtomically)(changed.path, original.bom ? `\ufeff${changed.text}` : changed.text, original.mode);
+    } catch (e) {
+      if (!(e instanceof Error && "code" in e)) throw e;
+      io.stderr.write(renderDiagnosticsText([diagnostic("MOAT404", undefined, { detail: `cannot rewrite ${display(changed.path)}: ${describeFsError(e)}` })], context([])));
+      ioFailed = true;
+      continue;
+    }
+    io.stderr.write(`${display(changed.path)}\n`);
+    rewritten++;
+  }
+  io.stderr.write(`moat: ${plural(rewritten, "file")} of ${found.entries.length} reformatted\n`);
+  return ioFailed ? 2 : unformattable ? 1 : 0;
+}

@@ -1,0 +1,112 @@
+/** The help texts: `moat --help` and `moat COMMAND --help`. The first line of each is its usage line. */
+
+export const COMMANDS = ["compile", "validate", "check", "fmt", "explain"] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+export const MAIN_HELP = `Usage: moat <command> [options]
+
+moat compiles .iso isolation policies into AppArmor profiles and libvirt <seclabel>
+snippets, after proving that no two tenants can reach the same resource.
+
+Commands:
+  compile   [PATH...] [--out DIR] [--format text|json|sarif] [--force] [--emit-model] [--timings]
+            check the policy and write the outputs
+  validate  [PATH...] [--format text|json|sarif] [--emit-model]
+            check the policy; write nothing
+  check     [PATH...] [--out DIR]
+            exit 1 unless DIR holds exactly what compile would write
+  fmt       [--check] [PATH...]
+            rewrite .iso files in moat's canonical layout (--check: only report)
+  explain   [PATH...] --path P [--workload W] [--format text|json]
+            who may access P, by which line of the policy; who is denied and why
+
+PATH is a policy file or a folder searched recursively for *.iso and *.iso.json
+(the JSON form) files (default: .). fmt only takes .iso files.
+
+Options:
+  -h, --help     show help (also: moat <command> --help)
+  --version      print moat's version
+
+Exit status: 0 success (warnings allowed), 1 policy errors, refused outputs, a failed
+check or fmt --check, 2 usage or I/O errors.
+`;
+
+const FORMAT_LINE = "  --format FORMAT  diagnostics as text (on stderr), json (an array on stdout) or\n                   sarif (SARIF 2.1.0 on stdout, for code-scanning tools)\n";
+
+export const COMMAND_HELP: Readonly<Record<CommandName, string>> = {
+  compile: `Usage: moat compile [PATH...] [--out DIR] [--format text|json|sarif] [--force] [--emit-model] [--timings]
+
+Checks the policy and, when it has no errors, writes the AppArmor profiles, libvirt
+seclabel snippets and moat-manifest.json into DIR. A failed compile writes nothing.
+
+moat changes only files its previous manifest lists with the hash they still have.
+A file it did not write, or one edited by hand since, stops the compile (MOAT401,
+MOAT402) unless --force is given; stale outputs moat wrote are deleted. The update
+is atomic: the folder is either as it was or fully updated. While it writes, moat
+holds DIR/.moat.lock (keep it out of version control).
+
+Options:
+  --out DIR        output folder (default: generated)
+${FORMAT_LINE}  --force          replace or delete files moat does not own, saying which
+  --emit-model     print the policy's model in the JSON form (*.iso.json) on stdout
+                   instead of writing outputs; only when it has no errors. Diagnostics
+                   go to stderr as text; --format, --out and --force do not apply.
+  --timings        print the time of each phase (parse, model, check, emit, write),
+                   the input size and the throughput on stderr
+  -h, --help       show this help
+`,
+  validate: `Usage: moat validate [PATH...] [--format text|json|sarif] [--emit-model]
+
+Checks the policy (syntax, names, isolation) and reports diagnostics. Writes nothing.
+
+Options:
+${FORMAT_LINE}  --emit-model     print the policy's model in the JSON form (*.iso.json) on stdout
+                   when it has no errors; diagnostics go to stderr as text
+  -h, --help       show this help
+`,
+  check: `Usage: moat check [PATH...] [--out DIR]
+
+Compiles in memory and compares with DIR. Exits 1, listing each file that is missing,
+different (with a unified diff) or stale (in DIR's manifest but no longer produced);
+exits 0 when DIR is exactly what compile would write. Files moat neither wrote nor
+would write are ignored. Writes nothing.
+
+Options:
+  --out DIR        output folder to compare (default: generated)
+  -h, --help       show this help
+`,
+  fmt: `Usage: moat fmt [--check] [PATH...]
+
+Rewrites .iso files in moat's canonical layout: two-space indentation, one statement
+or item per line, the access and comments of a workload's items aligned, comments kept. PATH is an .iso file or a folder
+searched recursively for *.iso files (default: .); .iso.json files are not formatted.
+
+Each file that changes is replaced atomically (a temporary file beside it, then a
+rename; its permissions are kept) and named on stderr. A file that does not parse is
+reported and left as it is (exit 1); the others are still formatted.
+
+Options:
+  --check          write nothing: list on stdout each file that would change, with a
+                   unified diff, and exit 1 if any would
+  -h, --help       show this help
+`,
+  explain: `Usage: moat explain [PATH...] --path P [--workload W] [--format text|json]
+
+Compiles the policy (exit 1 if it has errors) and says, for every workload, whether
+its profile lets it access P, with which permissions and by which line of the policy
+(a vm's rules implied by libvirt included). For a workload that may not: whether P
+is protected (a protected deny overrides any grant), belongs to another tenant, or
+is simply not granted. Only moat's own rules are considered: abstractions such as
+libvirt-qemu may grant more.
+
+Options:
+  --path P         an absolute path, or @NAME for an abstract unix socket
+  --workload W     only this workload: tenant/name, or a name one tenant uses
+  --format FORMAT  text (default) or json, on stdout; the json shape:
+                   {path, namespace, hostShared, protected[], workloads[], note},
+                   each workload {tenant, workload, kind, mode, verdict: allowed|denied,
+                   permissions?, writesDenied?, grants?[], reason?{kind: protected|
+                   other-tenant|not-granted, ...}}
+  -h, --help       show this help
+`,
+};
