@@ -4,7 +4,7 @@
  * The exploration is bounded: past `maxStates` product states the answer is "budget", never a hang.
  */
 import type { Glob } from "./ast.js";
-import { compileGlob, intersectRanges } from "./automaton.js";
+import { type ByteSet, compileGlob, intersectRanges } from "./automaton.js";
 import { matchesPath } from "./match.js";
 import { globToText, literalBytes, literalPrefix, literalSuffix } from "./text.js";
 import { pickByte } from "./witness.js";
@@ -26,22 +26,35 @@ export const DEFAULT_BUDGET: Budget = { maxStates: 100_000 };
 
 const DISJOINT: IntersectResult = { kind: "disjoint" };
 
-export function intersect(a: Glob, b: Glob, budget: Budget = DEFAULT_BUDGET): IntersectResult {
+/**
+ * kernelPaths: only count paths the kernel can present, which never hold "//" (AppArmor matches the
+ * path after the kernel collapsed repeated slashes). `/a/{/b,c}` then meets `/a/**` nowhere. Leave it
+ * off for abstract socket names, whose bytes are taken as they are.
+ */
+export interface IntersectOptions {
+  readonly kernelPaths?: boolean;
+}
+
+export function intersect(a: Glob, b: Glob, budget: Budget = DEFAULT_BUDGET, options: IntersectOptions = {}): IntersectResult {
   // Fast paths: most fleet pairs are two literals, a literal and a glob, or differ in their fixed ends.
   const ia = infoOf(a);
   const ib = infoOf(b);
   if (ia.literal !== undefined && ib.literal !== undefined) {
+    if (options.kernelPaths === true && ia.literal.includes("//")) return DISJOINT;
     return ia.literal === ib.literal ? { kind: "overlap", witness: ia.literal } : DISJOINT;
   }
-  if (ia.literal !== undefined) return matchesPath(b, ia.literal) ? { kind: "overlap", witness: ia.literal } : DISJOINT;
-  if (ib.literal !== undefined) return matchesPath(a, ib.literal) ? { kind: "overlap", witness: ib.literal } : DISJOINT;
+  const lit = ia.literal ?? ib.literal;
+  if (lit !== undefined) {
+    if (options.kernelPaths === true && lit.includes("//")) return DISJOINT;
+    return matchesPath(ia.literal === undefined ? a : b, lit) ? { kind: "overlap", witness: lit } : DISJOINT;
+  }
   if (!compatible(ia, ib)) return DISJOINT;
   // The same glob granted twice (a base image every VM reads) is common at fleet scale.
-  if (a === b || ia.text === ib.text) {
-    if (ia.shortest === undefined) ia.shortest = product(a, a, budget);
+  if ((a === b || ia.text === ib.text) && options.kernelPaths !== true) {
+    if (ia.shortest === undefined) ia.shortest = product(a, a, budget, options);
     return ia.shortest;
   }
-  return product(a, b, budget);
+  return product(a, b, budget, options);
 }
 
 /** Every match of a glob starts with its literal prefix and ends with its literal suffix. */
@@ -73,14 +86,24 @@ function compatible(a: Info, b: Info): boolean {
   return prefixes && (a.suffix.length >= b.suffix.length ? a.suffix.endsWith(b.suffix) : b.suffix.endsWith(a.suffix));
 }
 
-function product(a: Glob, b: Glob, budget: Budget): IntersectResult {
+const SLASH = 0x2f;
+const ONLY_SLASH: ByteSet = [[SLASH, SLASH]];
+const NO_SLASH: ByteSet = [
+  [0, SLASH - 1],
+  [SLASH + 1, 0xff],
+];
+
+function product(a: Glob, b: Glob, budget: Budget, options: IntersectOptions): IntersectResult {
   const A = compileGlob(a);
   const B = compileGlob(b);
   const nB = B.edges.length;
-  // Breadth-first over pairs (p, q) keyed p * nB + q; parent links rebuild the witness.
+  const noDouble = options.kernelPaths === true;
+  // Breadth-first over (p, q, last byte was '/') keyed (p * nB + q) * 2 + bit; parent links rebuild
+  // the witness. The bit only matters for kernelPaths, which refuses a '/' right after a '/'.
   const index = new Map<number, number>();
   const pairA: number[] = [0];
   const pairB: number[] = [0];
+  const slashed: boolean[] = [false];
   const parent: number[] = [-1];
   const viaByte: number[] = [-1];
   index.set(0, 0);
@@ -95,19 +118,27 @@ function product(a: Glob, b: Glob, budget: Budget): IntersectResult {
     const q = pairB[head]!;
     for (const ea of A.edges[p]!) {
       for (const eb of B.edges[q]!) {
-        const key = ea.to * nB + eb.to;
-        if (index.has(key)) continue;
         const common = intersectRanges(ea.label, eb.label);
         if (common.length === 0) continue;
-        const i = pairA.length;
-        index.set(key, i);
-        pairA.push(ea.to);
-        pairB.push(eb.to);
-        parent.push(head);
-        viaByte.push(pickByte(common));
-        if (A.accepting[ea.to] && B.accepting[eb.to]) return { kind: "overlap", witness: witness(i) };
-        if (i >= budget.maxStates) {
-          return { kind: "budget", detail: `comparing the two globs needs more than ${budget.maxStates} automaton states` };
+        // Without kernelPaths the slash bit is always false: one successor per edge pair.
+        const choices = noDouble ? [intersectRanges(common, NO_SLASH), slashed[head] ? [] : intersectRanges(common, ONLY_SLASH)] : [common];
+        for (const bytes of choices) {
+          if (bytes.length === 0) continue;
+          const byte = pickByte(bytes);
+          const bit = noDouble && byte === SLASH;
+          const key = (ea.to * nB + eb.to) * 2 + (bit ? 1 : 0);
+          if (index.has(key)) continue;
+          const i = pairA.length;
+          index.set(key, i);
+          pairA.push(ea.to);
+          pairB.push(eb.to);
+          slashed.push(bit);
+          parent.push(head);
+          viaByte.push(byte);
+          if (A.accepting[ea.to] && B.accepting[eb.to]) return { kind: "overlap", witness: witness(i) };
+          if (i >= budget.maxStates) {
+            return { kind: "budget", detail: `comparing the two globs needs more than ${budget.maxStates} automaton states` };
+          }
         }
       }
     }

@@ -94,3 +94,31 @@ describe("intersect: budget", () => {
     expect(globStates(g("/x/" + "**a".repeat(3000)))).toBeGreaterThan(5000);
   });
 });
+
+describe("intersect: kernel paths", () => {
+  it("ignores paths with '//', which the kernel never presents, when asked", () => {
+    expect(intersect(g("/a/{/b,/c}"), g("/a/**"))).toEqual({ kind: "disjoint" }); // ** needs a first byte but /
+    expect(intersect(g("/a/{/b,/c}"), g("/a/{,**}"))).toEqual({ kind: "overlap", witness: "/a//b" });
+    expect(intersect(g("/a/{/b,/c}"), g("/a/{,**}"), undefined, { kernelPaths: true })).toEqual({ kind: "disjoint" });
+    expect(intersect(g("/a/{/b,c}"), g("/a/**"), undefined, { kernelPaths: true })).toEqual({ kind: "overlap", witness: "/a/c" });
+    expect(intersect(g("/a/{b/,c}*"), g("/a/*/{/x,y}"), undefined, { kernelPaths: true })).toEqual({ kind: "overlap", witness: "/a/b/y" });
+  });
+  const paths = allPaths(["a", "/", "."], 6).filter((p) => !p.includes("//"));
+  it("agrees with brute force over paths without '//'", () => {
+    fc.assert(
+      fc.property(anyGlob, anyGlob, (a, b) => {
+        const r = intersect(a, b, undefined, { kernelPaths: true });
+        const common = paths.find((p) => matchesPath(a, p) && matchesPath(b, p));
+        if (r.kind === "overlap") {
+          expect(r.witness.includes("//")).toBe(false);
+          expect(matchesPath(a, r.witness) && matchesPath(b, r.witness)).toBe(true);
+          if (common !== undefined) expect(r.witness.length).toBeLessThanOrEqual(common.length);
+        } else {
+          expect(r.kind).toBe("disjoint");
+          expect(common).toBeUndefined();
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
