@@ -1,64 +1,70 @@
 /**
- * Every pair of grants of different workloads that share a path, with a witness: the analysis the
- * cross-tenant, intra-tenant and complexity rules all read. Candidate pairs come from the glob index,
- * never from comparing all pairs; each candidate is then decided exactly by the automaton engine.
- * Computed once per model.
+ * Which grants share a path, for the cross-tenant, intra-tenant and complexity rules. Grants with the
+ * same glob are grouped first: on a real fleet thousands of VMs grant the same base image, and deciding
+ * every pair of them would cost n² for one answer. Candidate pairs of groups come from the glob index,
+ * never from comparing all pairs; each candidate is decided exactly by the automaton engine, once.
+ * A group whose members belong to more than one workload overlaps itself. Computed once per model.
  */
+import type { Glob } from "../glob/ast.js";
 import { fromBytes } from "../glob/bytes.js";
-import { findCandidatePairs } from "../glob/index.js";
+import { candidateIndexPairs } from "../glob/index.js";
 import { intersect } from "../glob/intersect.js";
-import type { Model } from "../model/types.js";
+import { globToText } from "../glob/text.js";
+import type { Model, Namespace } from "../model/types.js";
 import type { Span } from "../source.js";
 import { overlapGrants, type Grant } from "./grants.js";
 
-export type PairFinding =
-  /** `first` is declared before `second` in source order; the witness is display text. */
-  | { readonly kind: "overlap"; readonly first: Grant; readonly second: Grant; readonly witness: string }
-  | { readonly kind: "budget"; readonly first: Grant; readonly second: Grant; readonly detail: string };
+export interface GrantGroup {
+  readonly namespace: Namespace;
+  readonly glob: Glob;
+  /** In source order. */
+  readonly members: readonly Grant[];
+}
 
-const cache = new WeakMap<Model, readonly PairFinding[]>();
+export type GroupFinding =
+  /** The witness is display text (an abstract socket's with its `@`). `a === b` when a group overlaps itself. */
+  | { readonly kind: "overlap"; readonly a: GrantGroup; readonly b: GrantGroup; readonly witness: string }
+  | { readonly kind: "budget"; readonly a: GrantGroup; readonly b: GrantGroup; readonly detail: string };
 
-export function findOverlaps(model: Model): readonly PairFinding[] {
+const cache = new WeakMap<Model, readonly GroupFinding[]>();
+
+export function findOverlaps(model: Model): readonly GroupFinding[] {
   const cached = cache.get(model);
   if (cached !== undefined) return cached;
-  const findings: PairFinding[] = [];
+  const findings: GroupFinding[] = [];
   for (const namespace of ["path", "abstract"] as const) {
-    const grants = overlapGrants(model).filter((g) => g.namespace === namespace);
-    for (const [x, y] of findCandidatePairs(grants.map((g) => ({ glob: g.glob, value: g })))) {
-      if (x.workload === y.workload) continue;
-      const [first, second] = spanBefore(x.resource.path.span, y.resource.path.span) ? [x, y] : [y, x];
-      const result = intersect(first.glob, second.glob);
-      if (result.kind === "overlap") findings.push({ kind: "overlap", first, second, witness: display(namespace, result.witness) });
-      else if (result.kind === "budget") findings.push({ kind: "budget", first, second, detail: result.detail });
+    const groups = groupByGlob(overlapGrants(model).filter((g) => g.namespace === namespace), namespace);
+    // The kernel collapses `//` before matching, so for paths a witness holding `//` would be no path at all.
+    const options = { kernelPaths: namespace === "path" };
+    const decide = (a: GrantGroup, b: GrantGroup): void => {
+      const result = intersect(a.glob, b.glob, undefined, options);
+      if (result.kind === "overlap") findings.push({ kind: "overlap", a, b, witness: display(namespace, result.witness) });
+      else if (result.kind === "budget") findings.push({ kind: "budget", a, b, detail: result.detail });
+    };
+    for (const group of groups) {
+      if (new Set(group.members.map((m) => m.workload)).size > 1) decide(group, group);
     }
+    for (const [i, j] of candidateIndexPairs(groups.map((g) => g.glob))) decide(groups[i]!, groups[j]!);
   }
-  const unique = dedupe(findings);
-  cache.set(model, unique);
-  return unique;
+  cache.set(model, findings);
+  return findings;
 }
 
-/**
- * A mapper alias and its original are two grants of one resource: a pair of resources must be
- * reported once, with the witness of whichever form overlapped first.
- */
-function dedupe(findings: readonly PairFinding[]): PairFinding[] {
-  const seen = new Set<string>();
-  const out: PairFinding[] = [];
-  for (const f of findings) {
-    const key = `${key0(f.first)}|${key0(f.second)}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(f);
+function groupByGlob(grants: readonly Grant[], namespace: Namespace): GrantGroup[] {
+  const byText = new Map<string, Grant[]>();
+  for (const grant of grants) {
+    const key = globToText(grant.glob);
+    const members = byText.get(key);
+    if (members === undefined) byText.set(key, [grant]);
+    else members.push(grant);
   }
-  return out.sort((a, b) => compareSpans(a.second.resource.path.span, b.second.resource.path.span) || compareSpans(a.first.resource.path.span, b.first.resource.path.span));
+  return [...byText.values()].map((members) => {
+    members.sort((x, y) => compareSpans(x.resource.path.span, y.resource.path.span));
+    return { namespace, glob: members[0]!.glob, members };
+  });
 }
 
-function key0(g: Grant): string {
-  const s = g.resource.path.span;
-  return `${s.file}:${s.start}:${s.end}:${g.workload.tenant}/${g.workload.name}:${g.resource.path.text}:${g.resource.kind}`;
-}
-
-function display(namespace: "path" | "abstract", witness: string): string {
+function display(namespace: Namespace, witness: string): string {
   return (namespace === "abstract" ? "@" : "") + fromBytes(witness);
 }
 
@@ -67,6 +73,59 @@ export function compareSpans(a: Span, b: Span): number {
   return a.start - b.start || a.end - b.end;
 }
 
-function spanBefore(a: Span, b: Span): boolean {
-  return compareSpans(a, b) <= 0;
+/** The two grants of a pair, the one declared first first: messages point at the later one. */
+export function inSourceOrder(x: Grant, y: Grant): [Grant, Grant] {
+  return compareSpans(x.resource.path.span, y.resource.path.span) <= 0 ? [x, y] : [y, x];
+}
+
+/** Identity of a resource, so that a pair of resources reached through several findings is told apart cheaply. */
+const resourceIds = new WeakMap<object, number>();
+let nextResourceId = 0;
+function resourceId(g: Grant): number {
+  let n = resourceIds.get(g.resource);
+  if (n === undefined) resourceIds.set(g.resource, (n = nextResourceId++));
+  return n;
+}
+
+/**
+ * Collects the pairs a rule reports for one finding: for every grant, the first grant of the other
+ * side (in source order) that `partnerOf` names. `seen` spans a whole rule run, so that a pair of
+ * resources is reported once even when one of them is granted under two names (an LVM volume and
+ * its mapper alias) and the pair turns up in two findings.
+ */
+export function reportedPairs(
+  finding: GroupFinding,
+  partnerOf: (grant: Grant, others: readonly Grant[]) => Grant | undefined,
+  seen: Set<string>,
+): [Grant, Grant][] {
+  const pairs: [Grant, Grant][] = [];
+  const visit = (grants: readonly Grant[], others: readonly Grant[]): void => {
+    for (const grant of grants) {
+      const partner = partnerOf(grant, others);
+      if (partner === undefined || partner.resource === grant.resource) continue;
+      const [first, second] = inSourceOrder(grant, partner);
+      const key = `${resourceId(first)} ${resourceId(second)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      pairs.push([first, second]);
+    }
+  };
+  visit(finding.a.members, finding.b.members);
+  if (finding.a !== finding.b) visit(finding.b.members, finding.a.members);
+  return pairs;
+}
+
+/** The first grant, and the first after it with a different key: enough to find, for any grant, the first one whose key differs from its own. */
+export function firstTwoDistinct(grants: readonly Grant[], key: (g: Grant) => unknown): Grant[] {
+  const out: Grant[] = [];
+  for (const g of grants) {
+    if (out.length === 0 || (out.length === 1 && key(out[0]!) !== key(g))) out.push(g);
+    if (out.length === 2) break;
+  }
+  return out;
+}
+
+/** The first of `candidates` whose key differs from `key`, or undefined. */
+export function firstOtherThan<K>(candidates: readonly Grant[], key: (g: Grant) => K, value: K): Grant | undefined {
+  return candidates.find((c) => key(c) !== value);
 }

@@ -139,3 +139,41 @@ describe("what an overlap reports", () => {
     expect(result.diagnostics.filter((d) => d.code === "MOAT301")).toHaveLength(2);
   });
 });
+
+describe("one glob granted by many tenants", () => {
+  const N = 300;
+  function fleet(access: (i: number) => string, extra = ""): string {
+    let text = extra;
+    for (let i = 0; i < N; i++) text += `tenant t${i} {\n  service s {\n    volume "/img/base/u.qcow2" ${access(i)}\n  }\n}\n`;
+    return text;
+  }
+
+  it("without a shared statement, reports each grant after the first once, against the first", () => {
+    const result = compileTexts({ "/p/f.iso": fleet(() => "ro") });
+    const overlaps = result.diagnostics.filter((d) => d.code === "MOAT301");
+    expect(overlaps).toHaveLength(N - 1);
+    expect(new Set(overlaps.map((d) => d.span!.start)).size).toBe(N - 1);
+    expect(overlaps.every((d) => d.related[0]!.message.startsWith("volume of t0/s:"))).toBe(true);
+  });
+
+  it("with a shared statement listing every tenant, reports nothing", () => {
+    const all = Array.from({ length: N }, (_, i) => `t${i}`).join(", ");
+    const result = compileTexts({ "/p/f.iso": fleet(() => "ro", `shared "/img/base/**" ro with ${all}\n`) });
+    expect(result.diagnostics).toEqual([]);
+  });
+
+  it("one writer among readers clashes with every reader, each reported once", () => {
+    const all = Array.from({ length: N }, (_, i) => `t${i}`).join(", ");
+    const result = compileTexts({ "/p/f.iso": fleet((i) => (i === 150 ? "rw" : "ro"), `shared "/img/base/**" ro with ${all}\n`) });
+    const codes = result.diagnostics.map((d) => d.code);
+    expect(codes).toEqual(Array(N - 1).fill("MOAT302"));
+    expect(result.diagnostics.every((d) => d.message.endsWith("t150/s grants /img/base/u.qcow2 rw"))).toBe(true);
+  });
+
+  it("a tenant missing from the shared list clashes with every listed one, each reported once", () => {
+    const listed = Array.from({ length: N - 1 }, (_, i) => `t${i}`).join(", ");
+    const result = compileTexts({ "/p/f.iso": fleet(() => "ro", `shared "/img/base/**" ro with ${listed}\n`) });
+    expect(result.diagnostics.map((d) => d.code)).toEqual(Array(N - 1).fill("MOAT302"));
+    expect(result.diagnostics.every((d) => d.message.includes(`tenant t${N - 1} is not listed`))).toBe(true);
+  });
+});

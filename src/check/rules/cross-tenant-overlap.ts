@@ -3,73 +3,135 @@
  * is a `shared GLOB ro with T1, T2…` that covers both grants entirely, lists both tenants, and where
  * both grants are read-only. When a shared statement reaches the witness but misses one of those
  * conditions, the error says which (MOAT302) so the operator fixes the right thing.
+ *
+ * Grants with one glob are checked as a group (see overlaps.ts): each grant is reported at most once
+ * per group it clashes with, against the first grant of another tenant it may not share with, so a
+ * base image granted by a thousand tenants without a shared statement gives a thousand errors, not
+ * half a million.
  */
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { toBytes } from "../../glob/bytes.js";
-import { covers } from "../../glob/intersect.js";
+import { checkCovers } from "../../glob/intersect.js";
 import { matchesPath } from "../../glob/match.js";
+import type { Glob } from "../../glob/ast.js";
 import type { Model, Shared } from "../../model/types.js";
-import { describeResource, type Grant } from "../grants.js";
-import { findOverlaps } from "../overlaps.js";
-import type { IsolationRule } from "../rule.js";
 import { quote } from "../../model/paths.js";
+import { describeResource, type Grant } from "../grants.js";
+import { findOverlaps, firstOtherThan, firstTwoDistinct, inSourceOrder, reportedPairs, type GrantGroup } from "../overlaps.js";
+import type { IsolationRule } from "../rule.js";
 
 export const crossTenantOverlap: IsolationRule = {
   name: "cross-tenant-overlap",
   check(model: Model): Diagnostic[] {
     const diagnostics: Diagnostic[] = [];
+    const coverage = new SharedCoverage();
+    const seen = new Set<string>();
     for (const finding of findOverlaps(model)) {
       if (finding.kind !== "overlap") continue;
-      const { first, second, witness } = finding;
-      if (first.workload.tenant === second.workload.tenant) continue;
-      const verdict = sharedVerdict(model.shared, first, second, witness);
-      if (verdict === "allowed") continue;
-      const params = {
-        kindA: describeResource(second.resource),
-        tenantA: second.workload.tenant,
-        workloadA: second.workload.name,
-        kindB: describeResource(first.resource),
-        tenantB: first.workload.tenant,
-        workloadB: first.workload.name,
-        witness: quote(witness),
-      };
-      const related = [
-        { span: first.resource.path.span, message: `${params.kindB} of ${first.workload.tenant}/${first.workload.name}: ${first.resource.path.text}` },
-      ];
-      if (verdict === undefined) {
-        diagnostics.push(diagnostic("MOAT301", second.resource.path.span, params, { related, witness, hint: hint(first, second) }));
-      } else {
-        related.push({ span: verdict.shared.span, message: "the shared statement that reaches this path" });
-        diagnostics.push(diagnostic("MOAT302", second.resource.path.span, { ...params, missing: verdict.missing }, { related, witness }));
-      }
+      const covering = model.shared.filter((s) => coverage.covers(s, finding.a) && coverage.covers(s, finding.b));
+      const pairs = reportedPairs(finding, partnerFinder(covering), seen);
+      for (const [first, second] of pairs) diagnostics.push(report(model.shared, first, second, finding.witness));
     }
     return diagnostics;
   },
 };
 
-type Verdict = "allowed" | { readonly shared: Shared; readonly missing: string } | undefined;
+/** Whether a shared statement covers a group's glob: decided once per pair of globs. */
+class SharedCoverage {
+  private readonly memo = new Map<Shared, Map<Glob, boolean>>();
+  covers(shared: Shared, group: GrantGroup): boolean {
+    let byGlob = this.memo.get(shared);
+    if (byGlob === undefined) this.memo.set(shared, (byGlob = new Map()));
+    let answer = byGlob.get(group.glob);
+    // Past its budget the inclusion is unproven, so the exception does not apply: moat errs towards an error.
+    if (answer === undefined) byGlob.set(group.glob, (answer = checkCovers(shared.path.glob, group.glob).kind === "covered"));
+    return answer;
+  }
+}
 
-/** Whether a shared statement allows the pair; if one reaches the witness but falls short, what it lacks. */
-function sharedVerdict(shared: readonly Shared[], a: Grant, b: Grant, witness: string): Verdict {
-  let nearest: { shared: Shared; missing: string } | undefined;
-  const witnessBytes = toBytes(a.namespace === "abstract" ? witness.slice(1) : witness);
+const tenantOf = (g: Grant): string => g.workload.tenant;
+
+/**
+ * For a grant, the first grant of the other side that it may not share with: another tenant's grant
+ * where either side writes, or where no covering shared statement lists both tenants.
+ */
+function partnerFinder(covering: readonly Shared[]): (grant: Grant, others: readonly Grant[]) => Grant | undefined {
+  const summaries = new WeakMap<readonly Grant[], SideSummary>();
+  return (grant, others) => {
+    let side = summaries.get(others);
+    if (side === undefined) summaries.set(others, (side = summarize(others)));
+    const tenant = tenantOf(grant);
+    const writer = firstOtherThan(side.firstWriters, tenantOf, tenant);
+    if (grant.resource.access === "rw") return earliest(writer, firstOtherThan(side.firstTenants, tenantOf, tenant));
+    let unlisted = side.unlistedPartner.get(tenant);
+    if (unlisted === undefined) {
+      const allowed = new Set([tenant, ...covering.filter((s) => s.tenants.some((t) => t.name === tenant)).flatMap((s) => s.tenants.map((t) => t.name))]);
+      unlisted = side.byTenant.find((g) => !allowed.has(tenantOf(g))) ?? null;
+      side.unlistedPartner.set(tenant, unlisted);
+    }
+    return earliest(writer, unlisted ?? undefined);
+  };
+}
+
+interface SideSummary {
+  readonly firstTenants: readonly Grant[];
+  readonly firstWriters: readonly Grant[];
+  /** The first grant of each tenant, in source order. */
+  readonly byTenant: readonly Grant[];
+  readonly unlistedPartner: Map<string, Grant | null>;
+}
+
+function summarize(grants: readonly Grant[]): SideSummary {
+  const seen = new Set<string>();
+  const byTenant = grants.filter((g) => !seen.has(tenantOf(g)) && seen.add(tenantOf(g)));
+  return {
+    firstTenants: firstTwoDistinct(grants, tenantOf),
+    firstWriters: firstTwoDistinct(grants.filter((g) => g.resource.access === "rw"), tenantOf),
+    byTenant,
+    unlistedPartner: new Map(),
+  };
+}
+
+function earliest(x: Grant | undefined, y: Grant | undefined): Grant | undefined {
+  if (x === undefined) return y;
+  if (y === undefined) return x;
+  return inSourceOrder(x, y)[0];
+}
+
+function report(shared: readonly Shared[], first: Grant, second: Grant, witness: string): Diagnostic {
+  const params = {
+    kindA: describeResource(second.resource),
+    tenantA: second.workload.tenant,
+    workloadA: second.workload.name,
+    kindB: describeResource(first.resource),
+    tenantB: first.workload.tenant,
+    workloadB: first.workload.name,
+    witness: quote(witness),
+  };
+  const related = [
+    { span: first.resource.path.span, message: `${params.kindB} of ${first.workload.tenant}/${first.workload.name}: ${first.resource.path.text}` },
+  ];
+  const near = nearestShared(shared, first, second, witness);
+  if (near === undefined) return diagnostic("MOAT301", second.resource.path.span, params, { related, witness, hint: hint(first, second) });
+  related.push({ span: near.shared.span, message: "the shared statement that reaches this path" });
+  return diagnostic("MOAT302", second.resource.path.span, { ...params, missing: near.missing }, { related, witness });
+}
+
+/** The first shared statement that reaches the witness, and everything it lacks to allow the pair. */
+function nearestShared(shared: readonly Shared[], a: Grant, b: Grant, witness: string): { shared: Shared; missing: string } | undefined {
+  if (a.namespace !== "path") return undefined;
+  const witnessBytes = toBytes(witness);
   for (const s of shared) {
-    if (a.namespace !== "path") continue;
     if (!matchesPath(s.path.glob, witnessBytes)) continue;
     const missing: string[] = [];
+    for (const g of [a, b]) if (!s.tenants.some((t) => t.name === g.workload.tenant)) missing.push(`tenant ${g.workload.tenant} is not listed`);
+    for (const g of [a, b]) if (g.resource.access !== "ro") missing.push(`${g.workload.tenant}/${g.workload.name} grants ${g.resource.path.text} rw`);
     for (const g of [a, b]) {
-      if (!s.tenants.some((t) => t.name === g.workload.tenant)) missing.push(`tenant ${g.workload.tenant} is not listed`);
+      if (checkCovers(s.path.glob, g.glob).kind !== "covered") missing.push(`${g.resource.path.text} of ${g.workload.tenant}/${g.workload.name} reaches beyond ${s.path.text}`);
     }
-    for (const g of [a, b]) {
-      if (g.resource.access !== "ro") missing.push(`${g.workload.tenant}/${g.workload.name} grants ${g.resource.path.text} rw`);
-    }
-    for (const g of [a, b]) {
-      if (!covers(s.path.glob, g.glob)) missing.push(`${g.resource.path.text} of ${g.workload.tenant}/${g.workload.name} reaches beyond ${s.path.text}`);
-    }
-    if (missing.length === 0) return "allowed";
-    nearest ??= { shared: s, missing: missing.join("; ") };
+    if (missing.length > 0) return { shared: s, missing: missing.join("; ") };
   }
-  return nearest;
+  return undefined;
 }
 
 function hint(a: Grant, b: Grant): string {

@@ -7,7 +7,7 @@ import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { globStates, MAX_GLOB_STATES } from "../../glob/automaton.js";
 import type { Model, Resource } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
-import { findOverlaps } from "../overlaps.js";
+import { findOverlaps, inSourceOrder } from "../overlaps.js";
 import type { IsolationRule } from "../rule.js";
 
 export const globComplexity: IsolationRule = {
@@ -32,11 +32,13 @@ export const globComplexity: IsolationRule = {
       }
     }
     for (const finding of findOverlaps(model)) {
+      if (finding.kind !== "budget") continue;
+      const [first, second] = inSourceOrder(finding.a.members[0]!, finding.b.members[0]!);
       // A glob already reported on its own is not reported again for every pair it is part of.
-      if (finding.kind !== "budget" || tooComplex.has(finding.first.resource) || tooComplex.has(finding.second.resource)) continue;
+      if (tooComplex.has(first.resource) || tooComplex.has(second.resource)) continue;
       diagnostics.push(
-        diagnostic("MOAT306", finding.second.resource.path.span, { path: quote(finding.second.resource.path.text), detail: finding.detail }, {
-          related: [{ span: finding.first.resource.path.span, message: `compared with ${finding.first.resource.path.text}` }],
+        diagnostic("MOAT306", second.resource.path.span, { path: quote(second.resource.path.text), detail: finding.detail }, {
+          related: [{ span: first.resource.path.span, message: `compared with ${first.resource.path.text}` }],
         }),
       );
     }

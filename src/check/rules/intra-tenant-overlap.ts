@@ -1,40 +1,68 @@
 /**
  * SPEC §2 rule 2: two workloads of one tenant that reach the same path, where either may write it, get
- * a warning: within a tenant that is allowed, but it is how one VM corrupts another's disk.
+ * a warning: within a tenant that is allowed, but it is how one VM corrupts another's disk. Each grant
+ * is reported at most once per group it clashes with (see overlaps.ts).
  */
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Model } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
-import { findOverlaps } from "../overlaps.js";
+import type { Grant } from "../grants.js";
+import { findOverlaps, firstOtherThan, firstTwoDistinct, reportedPairs } from "../overlaps.js";
 import type { IsolationRule } from "../rule.js";
+
+const workloadOf = (g: Grant): object => g.workload;
+
+/** Per tenant, the first grants of two different workloads: all, and writers only. */
+function summarize(grants: readonly Grant[]): Map<string, { all: Grant[]; writers: Grant[] }> {
+  const byTenant = new Map<string, Grant[]>();
+  for (const g of grants) {
+    const list = byTenant.get(g.workload.tenant);
+    if (list === undefined) byTenant.set(g.workload.tenant, [g]);
+    else list.push(g);
+  }
+  return new Map(
+    [...byTenant].map(([tenant, list]) => [
+      tenant,
+      { all: firstTwoDistinct(list, workloadOf), writers: firstTwoDistinct(list.filter((g) => g.resource.access === "rw"), workloadOf) },
+    ]),
+  );
+}
 
 export const intraTenantOverlap: IsolationRule = {
   name: "intra-tenant-overlap",
   check(model: Model): Diagnostic[] {
     const diagnostics: Diagnostic[] = [];
+    const seen = new Set<string>();
     for (const finding of findOverlaps(model)) {
       if (finding.kind !== "overlap") continue;
-      const { first, second, witness } = finding;
-      if (first.workload.tenant !== second.workload.tenant) continue;
-      const writers = [second, first].filter((g) => g.resource.access === "rw");
-      if (writers.length === 0) continue;
-      diagnostics.push(
-        diagnostic(
-          "MOAT303",
-          second.resource.path.span,
-          {
-            tenant: second.workload.tenant,
-            workloadA: second.workload.name,
-            workloadB: first.workload.name,
-            witness: quote(witness),
-            writer: writers.map((g) => g.workload.name).join(" and "),
-          },
-          {
-            related: [{ span: first.resource.path.span, message: `${first.workload.name} grants ${first.resource.path.text} ${first.resource.access}` }],
-            witness,
-          },
-        ),
-      );
+      const summaries = new WeakMap<readonly Grant[], ReturnType<typeof summarize>>();
+      const pairs = reportedPairs(finding, (grant, others) => {
+        let side = summaries.get(others);
+        if (side === undefined) summaries.set(others, (side = summarize(others)));
+        const mine = side.get(grant.workload.tenant);
+        if (mine === undefined) return undefined;
+        return firstOtherThan(grant.resource.access === "rw" ? mine.all : mine.writers, workloadOf, grant.workload);
+      }, seen);
+      for (const [first, second] of pairs) {
+        const writers = [second, first].filter((g) => g.resource.access === "rw");
+        diagnostics.push(
+          diagnostic(
+            "MOAT303",
+            second.resource.path.span,
+            {
+              tenant: second.workload.tenant,
+              workloadA: second.workload.name,
+              workloadB: first.workload.name,
+              witness: quote(finding.witness),
+              writer: writers.map((g) => g.workload.name).join(" and "),
+            },
+            {
+              related: [{ span: first.resource.path.span, message: `${first.workload.name} grants ${first.resource.path.text} ${first.resource.access}` }],
+              witness: finding.witness,
+            },
+          ),
+        );
+      }
     }
     return diagnostics;
   },

@@ -5,7 +5,7 @@
  */
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Glob } from "../../glob/ast.js";
-import { covers } from "../../glob/intersect.js";
+import { checkCovers } from "../../glob/intersect.js";
 import { parseGlob } from "../../glob/parse.js";
 import { BROAD_ROOTS } from "../../model/builtin.js";
 import type { Model } from "../../model/types.js";
@@ -29,8 +29,23 @@ export const overBroadGrant: IsolationRule = {
           if (resource.namespace !== "path" || resource.kind === "implied") continue;
           // A literal path has no wildcard and cannot cover a folder's contents: skip the automaton.
           if (resource.path.glob.parts.every((p) => p.kind === "literal")) continue;
-          const broad = EVERYTHING_UNDER.find((b) => covers(resource.path.glob, b.glob));
-          if (broad !== undefined) diagnostics.push(diagnostic("MOAT305", resource.path.span, { path: quote(resource.path.text), root: broad.root }));
+          for (const broad of EVERYTHING_UNDER) {
+            const result = checkCovers(resource.path.glob, broad.glob);
+            if (result.kind === "covered") {
+              diagnostics.push(diagnostic("MOAT305", resource.path.span, { path: quote(resource.path.text), root: broad.root }));
+              break;
+            }
+            // Unproven is not "narrow enough": a grant too complex to decide is refused, never waved through.
+            if (result.kind === "budget") {
+              diagnostics.push(
+                diagnostic("MOAT306", resource.path.span, {
+                  path: quote(resource.path.text),
+                  detail: `cannot prove it is narrower than ${broad.root}: ${result.detail}`,
+                }),
+              );
+              break;
+            }
+          }
         }
       }
     }
