@@ -115,7 +115,7 @@ function measureSize(repo: string, work: string, nominal: number, opts: Options,
     allPairs,
     parser,
   };
-  const failed = (why: string): SizeResult => ({
+  const failed = (why: string, timedOutAfterMs?: number): SizeResult => ({
     ...base,
     phases: {},
     inMemoryMs: NaN,
@@ -125,6 +125,7 @@ function measureSize(repo: string, work: string, nominal: number, opts: Options,
     errors: [why],
     warnings: 0,
     loadAverage: os.loadavg()[0]!,
+    ...(timedOutAfterMs === undefined ? {} : { timedOutAfterMs }),
   });
   if (skipMoat) return failed("not run: a smaller fleet already exceeded the timeout");
 
@@ -134,7 +135,7 @@ function measureSize(repo: string, work: string, nominal: number, opts: Options,
     const out = path.join(dir, `child-out-${i}`);
     const report = runCompileChild({ repo }, policy, out, opts.timeoutS * 1000);
     fs.rmSync(out, { recursive: true, force: true });
-    if (report === "timeout") return failed(timeout);
+    if (report === "timeout") return failed(timeout, opts.timeoutS * 1000);
     childRuns.push(report);
     if (report.errors.length > 0) return failed(report.errors.join("; "));
   }
@@ -154,7 +155,7 @@ function measureSize(repo: string, work: string, nominal: number, opts: Options,
   for (let i = 0; i < opts.runs; i++) {
     fs.rmSync(cliOut, { recursive: true, force: true });
     const run = runCli({ repo }, ["compile", policy, "--out", cliOut], opts.timeoutS * 1000);
-    if (run.timedOut) return failed(timeout);
+    if (run.timedOut) return failed(timeout, opts.timeoutS * 1000);
     if (run.status !== 0) throw new Error(`moat compile exited ${run.status}: ${run.stderr.slice(0, 2000)}`);
     cliRuns.push(run);
   }
