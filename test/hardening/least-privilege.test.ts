@@ -1,0 +1,139 @@
+/**
+ * Least privilege, audited from the outputs: every emitted profile is read back, and
+ * - each allow rule traces to one declared resource of that workload (by the source line its comment
+ *   names, with the permissions SPEC §3 gives that kind and access), or to libvirt's implied rules for
+ *   that very domain; each declared resource yields exactly its rules; includes are exactly the kind's
+ *   abstraction and the declared ones;
+ * - no profile's allow rule matches a path another tenant is granted (sampled from that tenant's own
+ *   rules, matched with the independent AppArmor oracle of test/glob), except read-only through a
+ *   `shared … ro with` listing both tenants, and the host-shared devices nobody owns.
+ * Run on the bundled examples, a generated fleet and generated hostile policies.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { CompileResult } from "../../src/api.js";
+import { HOST_SHARED_DEVICES } from "../../src/model/builtin.js";
+import type { Model, Workload } from "../../src/model/types.js";
+import { getLocation } from "../../src/source.js";
+import { generateFleet } from "../../bench/generate-fleet.js";
+import { oracleMatches } from "../glob/oracle.js";
+import { compileTexts } from "../support/memory.js";
+import { REPO } from "./support/build.js";
+import { isoText, policySpec } from "./support/hostile-policy.js";
+import { readRules, samples, type ReadRule } from "./support/profile-reader.js";
+
+/** SPEC §3: the permissions each kind and access is granted. */
+function declaredPerms(kind: string, access: string, namespace: string): string[] {
+  if (namespace === "abstract") return ["bind, listen, accept, send, receive"];
+  if (kind === "socket") return ["rw"];
+  if (kind === "device") return [access === "ro" ? "r" : "rw"];
+  return access === "ro" ? ["rk", "deny w"] : ["rwk"];
+}
+
+const profilePath = (w: Workload): string => (w.kind === "vm" ? `apparmor.d/libvirt-${w.uuid}` : `apparmor.d/moat.${w.tenant}.${w.name}`);
+
+function lineOf(result: CompileResult, file: string, offset: number): string {
+  const source = result.sources.find((s) => s.path === file)!;
+  return `${path.posix.basename(file)}:${getLocation(source, offset).line}`;
+}
+
+function audit(result: CompileResult): void {
+  expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  const model = result.model as Model;
+  const outputs = new Map(result.outputs.map((o) => [o.path, o.content]));
+  const owned: { tenant: string; rule: ReadRule }[] = [];
+  const profiles: { tenant: string; rules: ReadRule[] }[] = [];
+  for (const tenant of model.tenants) {
+    for (const w of tenant.workloads) {
+      const content = outputs.get(profilePath(w));
+      expect(content, profilePath(w)).toBeDefined();
+      const rules = readRules(content!);
+      const allow = rules.filter((r) => !r.deny);
+      // Every declared resource: its rules, under a comment naming its line, nothing else there.
+      const declared = w.resources.filter((r) => r.kind !== "implied");
+      const traced = new Set<ReadRule>();
+      for (const r of declared) {
+        const where = lineOf(result, r.path.span.file, r.path.span.start);
+        const mine = rules.filter((x) => (x.comment.endsWith(`(${where})`) || x.comment.endsWith(`/${where})`)) && x.comment.startsWith(`# ${r.kind === "socket" ? "socket" : r.kind}`));
+        expect(mine.map((x) => (x.deny ? `deny ${x.perms}` : x.perms)), `${profilePath(w)}: ${r.path.text}`).toEqual(declaredPerms(r.kind, r.access, r.namespace));
+        for (const x of mine) traced.add(x);
+      }
+      // The rest of the allow rules: libvirt's implied rules for this domain, and only for a vm.
+      for (const x of allow.filter((a) => !traced.has(a))) {
+        expect(w.kind, `${profilePath(w)}: untraced rule ${x.glob} ${x.perms}`).toBe("vm");
+        expect(x.comment, `${profilePath(w)}: untraced rule ${x.glob}`).toMatch(new RegExp(`: implied by libvirt for domain ${w.name} \\(`));
+        const implied = w.resources.filter((r) => r.kind === "implied" && r.perms === x.perms);
+        expect(implied.length, `${profilePath(w)}: ${x.glob}`).toBeGreaterThan(0);
+      }
+      // Deny rules are the protected paths and ro volumes' write denies: they never grant.
+      for (const x of rules.filter((r) => r.deny)) expect(["rwlkmx", "w"]).toContain(x.perms);
+      const includes = content!.split("\n").filter((l) => /^\s+include </.test(l)).map((l) => l.trim());
+      const base = w.kind === "vm" ? "include <abstractions/libvirt-qemu>" : "include <abstractions/base>";
+      expect(includes.sort()).toEqual([base, ...w.abstractions.map((a) => `include <abstractions/${a.name}>`)].sort());
+      for (const rule of allow) owned.push({ tenant: tenant.name, rule });
+      profiles.push({ tenant: tenant.name, rules: allow });
+    }
+  }
+  // No profile reaches what another tenant is granted.
+  const hostShared = new Set<string>(HOST_SHARED_DEVICES);
+  const readOnly = (perms: string): boolean => !/[wa]/.test(perms) && !perms.includes("bind");
+  const violations: string[] = [];
+  for (const { tenant, rule } of owned) {
+    for (const sample of samples(rule.glob)) {
+      if (rule.type === "file" && hostShared.has(sample)) continue;
+      for (const p of profiles) {
+        if (p.tenant === tenant) continue;
+        for (const mine of p.rules) {
+          if (mine.type !== rule.type || !oracleMatches(mine.glob, sample)) continue;
+          const shared = model.shared.some(
+            (s) => oracleMatches(s.path.text.replace(/\\([^*?[\]{},\\])/g, "$1"), sample) && [tenant, p.tenant].every((t) => s.tenants.some((n) => n.name === t)),
+          );
+          if (shared && readOnly(mine.perms) && readOnly(rule.perms)) continue;
+          violations.push(`${p.tenant} may ${mine.perms} ${JSON.stringify(sample)}, which ${tenant} is granted (${rule.glob})`);
+        }
+      }
+    }
+  }
+  expect(violations, violations.join("\n")).toEqual([]);
+}
+
+function projectFiles(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (rel: string): void => {
+    for (const e of fs.readdirSync(path.join(REPO, rel), { withFileTypes: true })) {
+      if (e.isDirectory()) walk(`${rel}/${e.name}`);
+      else if (e.name.endsWith(".iso")) files[`/${rel}/${e.name}`] = fs.readFileSync(path.join(REPO, rel, e.name), "utf8");
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+describe("every allow rule traces to its workload's declaration; no tenant reaches another's", () => {
+  for (const example of ["examples/compute-01", "examples/control-01"]) {
+    it(example, () => audit(compileTexts(projectFiles(example), [`/${example}/main.iso`])));
+  }
+
+  it("a generated fleet (zones of tenants sharing read-only golden images)", () => {
+    const fleet = generateFleet({ resources: 250, seed: 7 });
+    const files = Object.fromEntries([...fleet.files].map(([rel, text]) => [`/fleet/${rel}`, text]));
+    audit(compileTexts(files, ["/fleet/main.iso"]));
+  }, 60_000);
+
+  it("generated policies with hostile text in every position", () => {
+    for (const spec of fc.sample(policySpec, { seed: 11, numRuns: 40 })) audit(compileTexts({ "/p/main.iso": isoText(spec) }));
+  }, 60_000);
+
+  it("the audit can fail: an added rule, and a rule moved onto another tenant's disk, are each caught", () => {
+    const result = compileTexts(projectFiles("examples/compute-01"), ["/examples/compute-01/main.iso"]);
+    const globex = result.outputs.find((o) => o.path.startsWith("apparmor.d/libvirt-") && o.content.includes("of tenant globex"))!;
+    const edited = (content: string): CompileResult => ({ ...result, outputs: result.outputs.map((o) => (o === globex ? { ...o, content } : o)) });
+    const added = globex.content.replace(/\n}\n$/, '\n  "/var/lib/libvirt/images/acme/acme-web01.qcow2" rwk,\n}\n');
+    expect(() => audit(edited(added))).toThrow(/untraced rule/);
+    const moved = globex.content.replace(/"\/var\/lib\/libvirt\/images\/globex\/[^"]*" rwk,/, '"/var/lib/libvirt/images/acme/acme-web01.qcow2" rwk,');
+    expect(moved).not.toBe(globex.content);
+    expect(() => audit(edited(moved))).toThrow(/globex may rwk "\/var\/lib\/libvirt\/images\/acme\/acme-web01\.qcow2", which acme is granted/);
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * Reads an emitted AppArmor profile back as data: its rules, each with the comment above it, the
+ * permissions, and the glob as AppArmor reads it (escapes decoded, a literal glob character shown with a
+ * backslash: the "aare" text of `apparmor_parser -D rule-exprs`, which test/glob/oracle.ts matches).
+ */
+export interface ReadRule {
+  readonly deny: boolean;
+  /** "file" for a path rule, "unix" for an abstract socket rule. */
+  readonly type: "file" | "unix";
+  /** aare text (a byte string, one char per byte); for a unix rule the name after `@`. */
+  readonly glob: string;
+  readonly perms: string;
+  /** The comment line just above the rule's group. */
+  readonly comment: string;
+}
+
+const GLOB_SPECIAL = new Set([..."*?[]{}^,\\"]);
+
+/** The inside of a quoted AppArmor string as aare text. */
+export function decodeQuoted(inner: string): string {
+  let out = "";
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i]!;
+    if (c === "\\") {
+      const octal = /^[0-7]{3}/.exec(inner.slice(i + 1));
+      if (octal === null) throw new Error(`unexpected escape in "${inner}"`);
+      const ch = String.fromCharCode(parseInt(octal[0], 8));
+      out += GLOB_SPECIAL.has(ch) ? `\\${ch}` : ch;
+      i += 3;
+    } else {
+      // Raw text outside [A-Za-z0-9/._-] can only be a glob operator; a raw byte above 0x7f would be a
+      // UTF-16 unit here, so it is refused (moat writes those as octal escapes).
+      if (c.charCodeAt(0) > 0x7e) throw new Error(`raw non-ASCII in "${inner}"`);
+      out += c;
+    }
+  }
+  return out;
+}
+
+export function readRules(profile: string): ReadRule[] {
+  const rules: ReadRule[] = [];
+  let comment = "";
+  for (const raw of profile.split("\n")) {
+    const line = raw.trim();
+    if (line.startsWith("#")) {
+      comment = line;
+      continue;
+    }
+    const file = /^(deny )?"((?:[^"\\]|\\[0-7]{3})*)" ([a-z]+),$/.exec(line);
+    if (file !== null) {
+      rules.push({ deny: file[1] !== undefined, type: "file", glob: decodeQuoted(file[2]!), perms: file[3]!, comment });
+      continue;
+    }
+    const unix = /^unix \(([a-z, ]+)\) addr="@((?:[^"\\]|\\[0-7]{3})*)",$/.exec(line);
+    if (unix !== null) {
+      rules.push({ deny: false, type: "unix", glob: decodeQuoted(unix[2]!), perms: unix[1]!, comment });
+      continue;
+    }
+    // Anything else inside the body must be structure, never a rule this reader does not know.
+    if (line !== "" && line !== "}" && !line.startsWith("profile ") && !line.startsWith("include <") && line !== "abi <abi/3.0>,") {
+      throw new Error(`unknown line in profile: ${raw}`);
+    }
+  }
+  return rules;
+}
+
+/**
+ * Concrete paths a glob (aare text) matches: every alternation resolved to its first and to its last
+ * branch, `*` and `**` as one or two components, `?` and classes as their first character.
+ */
+export function samples(glob: string): string[] {
+  const out = new Set<string>();
+  for (const pick of ["first", "last"] as const) {
+    for (const star of ["s", "s/t"]) out.add(expand(glob, pick, star));
+  }
+  return [...out];
+}
+
+function expand(glob: string, pick: "first" | "last", star: string): string {
+  let out = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === "\\") out += glob[++i] ?? "";
+    else if (c === "*") {
+      if (glob[i + 1] === "*") i++;
+      out += glob[i - 1] === "*" ? star : "s";
+    } else if (c === "?") out += "q";
+    else if (c === "[") {
+      const end = glob.indexOf("]", i + 2);
+      out += glob[i + 1] === "\\" ? glob[i + 2] : glob[i + 1];
+      i = end;
+    } else if (c === "{") {
+      const [branches, end] = splitBraces(glob, i);
+      out += expand(pick === "first" ? branches[0]! : branches[branches.length - 1]!, pick, star);
+      i = end;
+    } else out += c;
+  }
+  return out;
+}
+
+/** The branches of the alternation opening at `open`, and the index of its closing brace. */
+function splitBraces(glob: string, open: number): [string[], number] {
+  const branches: string[] = [];
+  let depth = 0;
+  let start = open + 1;
+  for (let i = open; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === "\\") i++;
+    else if (c === "{") depth++;
+    else if (c === "}" && --depth === 0) {
+      branches.push(glob.slice(start, i));
+      return [branches, i];
+    } else if (c === "," && depth === 1) {
+      branches.push(glob.slice(start, i));
+      start = i + 1;
+    }
+  }
+  throw new Error(`unbalanced braces in ${glob}`);
+}
