@@ -43,6 +43,9 @@ export function compileGlob(glob: Glob): Nfa {
  * above its budget (MOAT306) with `globStates(glob) > MAX_GLOB_STATES`.
  */
 export function globStates(glob: Glob): number {
+  // A literal's NFA is a chain, one state per byte and a final one: counting needs no automaton, and
+  // building one for every literal grant of a fleet would hold hundreds of megabytes in the cache.
+  if (glob.parts.every((p) => p.kind === "literal")) return glob.parts.reduce((n, p) => n + (p as { bytes: string }).bytes.length, 1);
   return compileGlob(glob).edges.length;
 }
 

@@ -31,11 +31,79 @@ export function findCandidatePairs<T>(items: readonly { readonly glob: Glob; rea
 
 /** The same, as index pairs [i, j] with i < j, each pair once, in a deterministic order. */
 export function candidateIndexPairs(globs: readonly Glob[]): [number, number][] {
+  // A glob whose literal end is empty (`/srv/t/*`, libvirt's `domain-<id>-NAME/*`) would pair with every
+  // glob under its start, which is every VM's per-domain folder at once. When its tail after the last
+  // literal '/' cannot hold a '/', that '/' is the last one of every match, so the text before it is a
+  // second, independent end: two such globs meet only if those "folder ends" are suffix-compatible.
+  // The passes below split the pairs into disjoint classes so that each uses the strongest key it may.
+  const info = globs.map((glob) => ({ glob, folderEnd: folderEnd(glob), weak: literalEnds(glob).every((e) => e === "") }));
+  const weak = info.flatMap((g, i) => (g.weak && g.folderEnd !== undefined ? [i] : []));
+  const weakSet = new Set(weak);
+  const rest = info.flatMap((_, i) => (weakSet.has(i) ? [] : [i]));
+  const slashFree = rest.filter((i) => info[i]!.folderEnd !== undefined);
+  const other = rest.filter((i) => info[i]!.folderEnd === undefined);
+
+  const out: [number, number][] = [];
+  const add = (pairs: [number, number][], ids: readonly number[]): void => {
+    for (const [a, b] of pairs) {
+      const [i, j] = [ids[a]!, ids[b]!];
+      out.push(i < j ? [i, j] : [j, i]);
+    }
+  };
+  const byLiteralEnds = (i: number): string[] => literalEnds(info[i]!.glob);
+  const byFolderEnd = (i: number): string[] => [info[i]!.folderEnd!];
+  add(pairsOf(rest, byLiteralEnds), rest);
+  add(pairsOf([...weak, ...other], byLiteralEnds, weak.length), [...weak, ...other]);
+  add(pairsOf([...weak, ...slashFree], byFolderEnd, weak.length), [...weak, ...slashFree]);
+  add(pairsOf(weak, byFolderEnd), weak);
+  return out.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+
+  function pairsOf(ids: readonly number[], endsOf: (i: number) => string[], leftCount?: number): [number, number][] {
+    return walkPairs(ids.map((i) => info[i]!.glob), (k) => endsOf(ids[k]!), leftCount);
+  }
+}
+
+/**
+ * Candidate pairs between two sets only, as [index in left, index in right]: for checking many globs
+ * against a few (grants against the protected paths) without visiting the pairs within either set.
+ */
+export function crossCandidatePairs(left: readonly Glob[], right: readonly Glob[]): [number, number][] {
+  const all = [...left, ...right];
+  return walkPairs(all, (k) => literalEnds(all[k]!), left.length)
+    .map(([i, j]): [number, number] => [i, j - left.length])
+    .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+}
+
+/**
+ * The literal text just before a glob's last literal '/', that '/' included, when nothing after it can
+ * match a '/' (no `**`, no alternation); otherwise undefined.
+ */
+function folderEnd(glob: Glob): string | undefined {
+  const parts = glob.parts;
+  for (let k = parts.length - 1; k >= 0; k--) {
+    const part = parts[k]!;
+    if (part.kind === "globstar" || part.kind === "alt") return undefined;
+    if (part.kind !== "literal") continue;
+    const slash = part.bytes.lastIndexOf("/");
+    if (slash < 0) continue;
+    let text = part.bytes.slice(0, slash + 1);
+    for (let j = k - 1; j >= 0 && parts[j]!.kind === "literal"; j--) text = (parts[j] as { bytes: string }).bytes + text;
+    return text.slice(Math.max(0, text.length - END_KEY_BYTES));
+  }
+  return undefined;
+}
+
+/**
+ * Pairs of globs whose starts and ends are compatible. With `leftCount`, only pairs between the first
+ * `leftCount` globs and the others: each side's ends go in a trie of their own, and an entry asks only
+ * the other side's, so pairs within one side are never even visited.
+ */
+function walkPairs(globs: readonly Glob[], endsOf: (k: number) => string[], leftCount?: number): [number, number][] {
   const entries: Entry[] = [];
   let multi = false;
   globs.forEach((glob, item) => {
     const starts = literalStarts(glob);
-    const ends = literalEnds(glob).map((e) => e.slice(Math.max(0, e.length - END_KEY_BYTES)));
+    const ends = endsOf(item).map((e) => e.slice(Math.max(0, e.length - END_KEY_BYTES)));
     if (starts.length * ends.length > 1) multi = true;
     for (const start of starts) for (const end of ends) entries.push({ item, start, end });
   });
@@ -55,22 +123,25 @@ export function candidateIndexPairs(globs: readonly Glob[]): [number, number][] 
     out.push([i, j]);
   };
 
-  // Entries reach the end trie only once a later entry starts with their start: most literals are
+  const bipartite = leftCount !== undefined;
+  const sideOf = (e: Entry): number => (bipartite && e.item >= leftCount! ? 1 : 0);
+  // Entries reach an end trie only once a later entry starts with their start: most literals are
   // leaves of the walk and are popped without ever being inserted.
-  const ends = new EndTrie();
+  const tries = [new EndTrie(), new EndTrie()];
   const stack: Entry[] = [];
-  let inserted = 0; // stack[0 .. inserted) are in the end trie
+  let inserted = 0; // stack[0 .. inserted) are in the end tries
   for (const entry of entries) {
     while (stack.length > 0 && !entry.start.startsWith(stack[stack.length - 1]!.start)) {
       const top = stack.pop()!;
       if (stack.length < inserted) {
-        ends.remove(top);
+        tries[sideOf(top)]!.remove(top);
         inserted = stack.length;
       }
     }
     if (stack.length > 0) {
-      for (; inserted < stack.length; inserted++) ends.insert(stack[inserted]!);
-      ends.forEachCompatible(entry.end, (other) => emit(other, entry.item));
+      for (; inserted < stack.length; inserted++) tries[sideOf(stack[inserted]!)]!.insert(stack[inserted]!);
+      const asked = bipartite ? 1 - sideOf(entry) : 0;
+      tries[asked]!.forEachCompatible(entry.end, (other) => emit(other, entry.item));
     }
     stack.push(entry);
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import type { Glob } from "../../src/glob/ast.js";
 import { literalEnds, literalStarts } from "../../src/glob/ends.js";
-import { candidateIndexPairs, findCandidatePairs } from "../../src/glob/index.js";
+import { candidateIndexPairs, crossCandidatePairs, findCandidatePairs } from "../../src/glob/index.js";
 import { intersect } from "../../src/glob/intersect.js";
 import { matchesPath } from "../../src/glob/match.js";
 import { anyGlob, expansions } from "./arbitraries.js";
@@ -54,6 +54,31 @@ describe("findCandidatePairs", () => {
       }),
       { numRuns: 300 },
     );
+  });
+  it("crossCandidatePairs never misses a pair across the two sets", () => {
+    fc.assert(
+      fc.property(fc.array(anyGlob, { maxLength: 8 }), fc.array(anyGlob, { maxLength: 20 }), (left, right) => {
+        const candidates = new Set(crossCandidatePairs(left, right).map(([i, j]) => `${i},${j}`));
+        for (let i = 0; i < left.length; i++) {
+          for (let j = 0; j < right.length; j++) {
+            if (intersect(left[i]!, right[j]!).kind !== "disjoint") expect(candidates.has(`${i},${j}`), `${i},${j}`).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+  it("pairs libvirt's per-domain folders only where their folder ends meet", () => {
+    const names = Array.from({ length: 300 }, (_, i) => `vm${i}`);
+    const globs = [
+      ...names.map((n) => g(`/var/lib/libvirt/qemu/domain-{[0-9],[0-9][0-9]}-${n}/*`)),
+      ...names.map((n) => g(`/var/lib/libvirt/qemu/domain-${n}/monitor.sock`)),
+    ];
+    const pairs = candidateIndexPairs(globs);
+    // Each folder meets only its own monitor socket's folder and the folders whose names end like its own
+    // ("vm1" is a suffix of "vm11" as text): far from the 180,000 pairs of a start-only index.
+    expect(pairs.length).toBeLessThan(2000);
+    for (const [i, j] of pairs) expect(names[i % 300]!.endsWith(names[j % 300]!) || names[j % 300]!.endsWith(names[i % 300]!)).toBe(true);
   });
   it("gives each pair once, with i < j", () => {
     fc.assert(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { toBytes } from "../../src/glob/bytes.js";
-import { globStates } from "../../src/glob/automaton.js";
+import { compileGlob, globStates } from "../../src/glob/automaton.js";
 import { intersect } from "../../src/glob/intersect.js";
 import { matchesPath } from "../../src/glob/match.js";
 import { allPaths, anyGlob } from "./arbitraries.js";
@@ -90,6 +90,10 @@ describe("intersect: budget", () => {
   });
   it("counts automaton states so the model can refuse huge globs", () => {
     expect(globStates(g("/a/b"))).toBe(5);
+    // The count for a literal is computed without an automaton; it must equal the automaton's.
+    for (const text of ["/", "/a/b", "/var/lib/libvirt/images/acme/web01.qcow2", "/x/\\*é"]) {
+      expect(globStates(g(text))).toBe(compileGlob(g(text)).edges.length);
+    }
     expect(globStates(g("/x/" + "{a,b}".repeat(30)))).toBeLessThan(200);
     expect(globStates(g("/x/" + "**a".repeat(3000)))).toBeGreaterThan(5000);
   });

@@ -1,54 +1,48 @@
 /**
  * SPEC §2 rule 4: no workload may be granted a protected host path: the built-in set (host credentials
  * and security configuration) or a `protect` glob. A grant that merely could match one is refused too:
- * `/etc/sha*` reaches /etc/shadow.
+ * `/etc/sha*` reaches /etc/shadow. Each grant is reported once, for the first protected glob (in the
+ * documented order, then the policy's) that it reaches.
  */
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import type { Glob } from "../../glob/ast.js";
 import { fromBytes } from "../../glob/bytes.js";
-import { findCandidatePairs } from "../../glob/index.js";
+import { crossCandidatePairs } from "../../glob/index.js";
 import { intersect } from "../../glob/intersect.js";
-import type { Model } from "../../model/types.js";
+import type { Model, PathValue } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
+import { protectedGlobs } from "../protected.js";
 import type { IsolationRule } from "../rule.js";
-import { protectedGlobs, type ProtectedGlob } from "../protected.js";
-import type { Resource, Workload } from "../../model/types.js";
 
-type Item = { readonly protectedGlob: ProtectedGlob } | { readonly workload: Workload; readonly resource: Resource };
+/** Every path a workload is given: its resources and the binary its profile attaches to. */
+function grantedPaths(model: Model): PathValue[] {
+  const paths: PathValue[] = [];
+  for (const tenant of model.tenants) {
+    for (const workload of tenant.workloads) {
+      for (const resource of workload.resources) if (resource.namespace === "path") paths.push(resource.path);
+      if (workload.exec !== undefined) paths.push(workload.exec);
+    }
+  }
+  return paths;
+}
 
 export const protectedPaths: IsolationRule = {
   name: "protected-paths",
   check(model: Model): Diagnostic[] {
-    const items: { glob: ProtectedGlob["glob"]; value: Item }[] = protectedGlobs(model).map((p) => ({ glob: p.glob, value: { protectedGlob: p } }));
-    for (const tenant of model.tenants) {
-      for (const workload of tenant.workloads) {
-        for (const resource of workload.resources) {
-          if (resource.namespace === "path") items.push({ glob: resource.path.glob, value: { workload, resource } });
-        }
-        if (workload.exec !== undefined) {
-          items.push({ glob: workload.exec.glob, value: { workload, resource: { kind: "volume", access: "ro", namespace: "path", path: workload.exec } } });
-        }
-      }
+    const guards = protectedGlobs(model);
+    const granted = grantedPaths(model);
+    const firstHit = new Map<number, { guard: number; witness: string }>();
+    // Pairs come sorted by guard, so the first overlap found for a grant is with the earliest guard.
+    for (const [g, p] of crossCandidatePairs(guards.map((x) => x.glob), granted.map((x): Glob => x.glob))) {
+      if (firstHit.has(p)) continue;
+      const result = intersect(granted[p]!.glob, guards[g]!.glob, undefined, { kernelPaths: true });
+      if (result.kind === "overlap") firstHit.set(p, { guard: g, witness: fromBytes(result.witness) });
     }
-    const diagnostics: Diagnostic[] = [];
-    const reported = new Set<Item>();
-    for (const [x, y] of findCandidatePairs(items)) {
-      const guard = "protectedGlob" in x ? x : "protectedGlob" in y ? y : undefined;
-      const grant = guard === x ? y : x;
-      if (guard === undefined || !("protectedGlob" in guard) || "protectedGlob" in grant || reported.has(grant)) continue;
-      const result = intersect(grant.resource.path.glob, guard.protectedGlob.glob);
-      if (result.kind !== "overlap") continue;
-      reported.add(grant);
-      const witness = fromBytes(result.witness);
-      const related = guard.protectedGlob.span === undefined ? [] : [{ span: guard.protectedGlob.span, message: "protected here" }];
-      diagnostics.push(
-        diagnostic(
-          "MOAT304",
-          grant.resource.path.span,
-          { path: quote(grant.resource.path.text), protected: guard.protectedGlob.text, witness: quote(witness) },
-          { related, witness },
-        ),
-      );
-    }
-    return diagnostics;
+    return [...firstHit].map(([p, { guard, witness }]) => {
+      const path = granted[p]!;
+      const protectedGlob = guards[guard]!;
+      const related = protectedGlob.span === undefined ? [] : [{ span: protectedGlob.span, message: "protected here" }];
+      return diagnostic("MOAT304", path.span, { path: quote(path.text), protected: protectedGlob.text, witness: quote(witness) }, { related, witness });
+    });
   },
 };
