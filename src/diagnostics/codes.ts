@@ -49,6 +49,7 @@ export const CODES = {
   MOAT218: { severity: "error", title: "No input", message: "{{detail}}" },
   MOAT219: { severity: "error", title: "Unknown tenant in shared", message: "shared lists tenant {{tenant}}, which no tenant block declares" },
   MOAT220: { severity: "warning", title: "Empty workload", message: "{{kind}} {{name}} grants nothing" },
+  MOAT221: { severity: "error", title: "String too long", message: "this string is {{length}} bytes long once ${…} are substituted; at most {{max}} are allowed" },
 
   // 3xx: isolation rules (SPEC section 2)
   MOAT301: { severity: "error", title: "Cross-tenant overlap", message: "{{kindA}} of {{tenantA}}/{{workloadA}} overlaps {{kindB}} of {{tenantB}}/{{workloadB}}: both match {{witness}}" },

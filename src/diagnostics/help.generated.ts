@@ -120,6 +120,10 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "when": "a vm or service grants nothing of its own: no volume, device or socket. Its profile would only hold the abstractions and, for a VM, the rules libvirt needs for the domain itself. Usually an unfinished block. Points at the workload's name.",
     "fix": "add the workload's resources, or remove the block."
   },
+  "MOAT221": {
+    "when": "a string is longer than 4,096 bytes (UTF-8) once its `${…}` are substituted: a path, a glob, a uuid or a `let` value. No path the kernel accepts is longer than PATH_MAX (4,096 bytes), and the bound also stops `let`s that double each other from building a string of gigabytes. The `let`s that use a refused one then report MOAT201. Points at the string.",
+    "fix": "shorten the path; a generated policy that doubles a `let` is a template gone wrong."
+  },
   "MOAT301": {
     "when": "a path (or abstract socket name) can be reached by workloads of two different tenants, and no `shared` statement allows it. The grants need not be equal: it is enough that one concrete path matches both globs, and moat shows such a path (the witness). Grants include a VM's implied rules (its log, monitor socket, per-domain folder, pid file), and LVM volumes are compared under both of their names (`/dev/vg0/lv` and `/dev/mapper/vg0-lv`). Points at the later grant; a note shows the other one.",
     "fix": "give each tenant its own path, or narrow the glob that reaches too far (in the example, acme's `*.img`). If both tenants must read the file, grant it `ro` to both and add `shared \"GLOB\" ro with acme, globex`."
@@ -141,8 +145,8 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "fix": "grant the folder the workload needs: `/var/log/acme/**`, not `/var/**`."
   },
   "MOAT306": {
-    "when": "proving a glob isolated would cost more than moat's budget: the glob's automaton needs more than 5,000 states (a generated alternation hundreds of groups long), or the overlap proof for a pair of globs would exceed the budget for pairs. moat refuses rather than report isolation it has not proved. Points at the glob (for a pair, the later one, with a note on the other). The example below is shortened; moat prints the whole glob.",
-    "fix": "simplify the glob: a class (`[0-9a-f]`) instead of an alternation of single characters, several shorter grants instead of one generated monster."
+    "when": "proving something about a glob would cost more than moat's budget: the overlap proof for a pair of globs needs more than 100,000 product states, deciding whether a grant is narrower than `/var` (and the other roots of MOAT305) exceeds its budget, or a glob's own automaton needs more than 5,000 states (rare since MOAT221 bounds strings to 4,096 bytes). moat refuses rather than report isolation it has not proved. Points at the glob (for a pair, the later one, with a note on the other). The example below is shortened; moat prints the whole glob.",
+    "fix": "simplify the globs: a class (`[0-9a-f]`) instead of an alternation of single characters, fewer stars in one component, several shorter grants instead of one generated pattern."
   },
   "MOAT307": {
     "when": "a device path is a symbolic link on the host: `/dev/VG/LV` and `/dev/mapper/VG-LV` (LVM, links to `/dev/dm-N`), `/dev/disk/by-id/…` and the other `/dev/disk/by-*` names. AppArmor checks the node a link resolves to, so a rule on the link alone lets nothing through at run time. A warning: the policy compiles, and overlap checks still treat LVM's two names as one resource. Points at the path.",

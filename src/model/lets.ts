@@ -6,6 +6,12 @@ import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../source.js";
 import type { StringLiteral } from "../syntax/ast.js";
 
+/**
+ * No path the kernel accepts is longer than PATH_MAX (4096 bytes), and no let is useful beyond one.
+ * The bound also stops lets that double each other from building a string of gigabytes.
+ */
+export const MAX_STRING_BYTES = 4096;
+
 interface LetValue {
   readonly text: string;
   readonly span: Span;
@@ -28,23 +34,50 @@ export class LetScope {
     if (text !== undefined) this.values.set(name, { text, span: nameSpan });
   }
 
-  /** The literal's glob source with lets substituted; undefined (and a diagnostic) when a name is unknown. */
+  /** The literal's glob source with lets substituted; undefined (and a diagnostic) when a name is unknown or the result too long. */
   resolve(literal: StringLiteral): string | undefined {
     let text = "";
     let ok = true;
-    for (const part of literal.parts) {
+    let complete = true;
+    for (const [index, part] of literal.parts.entries()) {
       if (part.kind === "Text") {
         text += part.text;
-        continue;
-      }
-      const value = this.values.get(part.name);
-      if (value === undefined) {
-        this.diagnostics.push(diagnostic("MOAT201", part.span, { name: part.name }));
-        ok = false;
       } else {
-        text += value.text;
+        const value = this.values.get(part.name);
+        if (value === undefined) {
+          this.diagnostics.push(diagnostic("MOAT201", part.span, { name: part.name }));
+          ok = false;
+        } else {
+          text += value.text;
+        }
+      }
+      // UTF-16 length is a lower bound of the UTF-8 one: past the bound, stop before the string grows more.
+      if (text.length > MAX_STRING_BYTES && index < literal.parts.length - 1) {
+        complete = false;
+        break;
       }
     }
-    return ok ? text : undefined;
+    if (!ok) return undefined;
+    const bytes = utf8Length(text);
+    if (bytes > MAX_STRING_BYTES) {
+      const shown = complete ? String(bytes) : `more than ${bytes}`;
+      this.diagnostics.push(diagnostic("MOAT221", literal.span, { length: shown, max: MAX_STRING_BYTES }));
+      return undefined;
+    }
+    return text;
   }
+}
+
+function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }

@@ -91,7 +91,9 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
   if (kind === "vm" && uuid === undefined && !seen.has("Uuid")) {
     diagnostics.push(diagnostic("MOAT209", block.name.span, { name }));
   }
-  if (resources.length === 0) diagnostics.push(diagnostic("MOAT220", block.name.span, { kind, name }));
+  // Counted on the items written, so that a grant refused for its own error does not also draw this warning.
+  const grants = block.items.filter((i) => i.kind === "Volume" || i.kind === "Device" || i.kind === "Socket");
+  if (grants.length === 0) diagnostics.push(diagnostic("MOAT220", block.name.span, { kind, name }));
   if (kind === "vm") resources.push(...impliedVmResources(name, block.name.span));
 
   const workload: { -readonly [K in keyof Workload]: Workload[K] } = {

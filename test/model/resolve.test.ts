@@ -197,3 +197,27 @@ describe("the pipeline", () => {
     expect(result.outputs).toEqual([]);
   });
 });
+
+describe("string length", () => {
+  it("refuses a path longer than PATH_MAX, at the string", () => {
+    const result = compileTexts({ "/p/m.iso": `tenant a {\n service s {\n  volume "/srv/${"a".repeat(5000)}"\n }\n}\n` });
+    expect(located(result)).toEqual(["MOAT221@/p/m.iso:3:10"]);
+    expect(result.diagnostics[0]!.message).toBe("this string is 5005 bytes long once ${…} are substituted; at most 4096 are allowed");
+  });
+
+  it("counts bytes, not characters", () => {
+    const result = compileTexts({ "/p/m.iso": `tenant a {\n service s {\n  volume "/srv/${"é".repeat(2100)}"\n }\n}\n` });
+    expect(located(result)).toEqual(["MOAT221@/p/m.iso:3:10"]);
+  });
+
+  it("stops lets that double each other (a billion laughs) at the let that grows too long", () => {
+    const lets = ['let l0 = "/aaaaaaaaaaaaaaaa"', ...Array.from({ length: 40 }, (_, i) => `let l${i + 1} = "\${l${i}}\${l${i}}"`)];
+    const result = compileTexts({ "/p/m.iso": lets.join("\n") + "\n" });
+    const codes = result.diagnostics.map((d) => d.code);
+    expect(codes.every((c) => c === "MOAT221" || c === "MOAT201")).toBe(true);
+    // l0 is 17 bytes, so l7 is 2176 and l8 would be 4352: the first refusal is at l8 (line 9), and every
+    // later let names a let that was refused.
+    expect(located(result)[0]).toBe("MOAT221@/p/m.iso:9:10");
+    expect(codes.filter((c) => c === "MOAT221")).toHaveLength(1);
+  });
+});
