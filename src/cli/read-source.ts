@@ -12,12 +12,37 @@ import { describeFsError } from "./outputs/fs-layer.js";
 const lenient = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false });
 const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
-export function readSourceFile(path: string): ReadResult {
+/** Far above any real policy (a 10,000-VM fleet is a few MB), far below what would exhaust memory. */
+export const MAX_SOURCE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A policy file's bytes, or why not. A policy under review may include anything: a link to /dev/zero
+ * would have moat read until memory runs out, and a named pipe would block it forever. So the file is
+ * opened without blocking and checked through its own descriptor (no race with a swapped link) to be a
+ * regular file of bounded size before a byte is read.
+ */
+function readRegularFile(path: string): Buffer | { readonly error: string } {
+  let fd: number;
   try {
-    return { text: lenient.decode(fs.readFileSync(path)) };
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
     return { error: describeFsError(e) };
   }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) return { error: stat.isDirectory() ? "is a folder" : "is not a regular file (a device, pipe or socket)" };
+    if (stat.size > MAX_SOURCE_BYTES) return { error: `is ${stat.size} bytes long; policy files are at most ${MAX_SOURCE_BYTES}` };
+    return fs.readFileSync(fd);
+  } catch (e) {
+    return { error: describeFsError(e) };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function readSourceFile(path: string): ReadResult {
+  const bytes = readRegularFile(path);
+  return Buffer.isBuffer(bytes) ? { text: lenient.decode(bytes) } : bytes;
 }
 
 /** For `moat fmt`, which writes files back: the text, whether the bytes were valid UTF-8, and the BOM. */
@@ -31,10 +56,11 @@ export interface DecodedForRewrite {
 }
 
 export function readSourceForRewrite(path: string): DecodedForRewrite | { readonly error: string } {
-  let bytes: Buffer;
+  const read = readRegularFile(path);
+  if (!Buffer.isBuffer(read)) return read;
+  const bytes = read;
   let mode: number;
   try {
-    bytes = fs.readFileSync(path);
     mode = fs.statSync(path).mode & 0o7777;
   } catch (e) {
     return { error: describeFsError(e) };

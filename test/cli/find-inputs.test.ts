@@ -1,5 +1,7 @@
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { findInputs } from "../../src/cli/find-inputs.js";
 import { readSourceFile, readSourceForRewrite } from "../../src/cli/read-source.js";
@@ -79,5 +81,20 @@ describe("readSourceForRewrite", () => {
     expect(readSourceForRewrite(`${root}/bom.iso`)).toEqual({ text: "policy x\n", validUtf8: true, bom: true, mode: 0o640 });
     expect(readSourceForRewrite(`${root}/latin1.iso`)).toMatchObject({ text: "#\ufffd\n", validUtf8: false, bom: false });
     expect(readSourceForRewrite(`${root}/none.iso`)).toEqual({ error: "no such file or folder" });
+  });
+});
+
+describe("readSourceFile on what a hostile policy may name", () => {
+  it("refuses a device and a named pipe without reading or blocking", () => {
+    expect(readSourceFile("/dev/zero")).toEqual({ error: "is not a regular file (a device, pipe or socket)" });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "moat-fifo-"));
+    try {
+      execFileSync("mkfifo", [path.join(dir, "p.iso")]);
+      const started = Date.now();
+      expect(readSourceFile(path.join(dir, "p.iso"))).toEqual({ error: "is not a regular file (a device, pipe or socket)" });
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
