@@ -13,8 +13,11 @@ export interface OutputFs {
   kind(path: string): "file" | "dir" | "other" | undefined;
   readdir(path: string): string[];
   mkdir(path: string): void;
-  /** Creates the file; fails with EEXIST when anything is there (O_EXCL). */
-  writeNewFile(path: string, data: string | Buffer): void;
+  /**
+   * Creates the file; fails with EEXIST when anything is there (O_EXCL). With `durable`, the data is
+   * on the disk (fsync) before this returns.
+   */
+  writeNewFile(path: string, data: string | Buffer, options?: { readonly durable?: boolean }): void;
   rename(from: string, to: string): void;
   /** A hard link; fails with EEXIST when `to` exists, which makes it an atomic "create with content". */
   link(from: string, to: string): void;
@@ -43,12 +46,11 @@ export const nodeOutputFs: OutputFs = {
   },
   readdir: (path) => fs.readdirSync(path),
   mkdir: (path) => fs.mkdirSync(path),
-  writeNewFile(path, data) {
+  writeNewFile(path, data, options) {
     const fd = fs.openSync(path, "wx", 0o644);
     try {
       fs.writeFileSync(fd, data);
-      // The rename that follows is only atomic for data that has reached the disk.
-      fs.fsyncSync(fd);
+      if (options?.durable === true) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }

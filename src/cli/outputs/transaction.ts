@@ -53,11 +53,15 @@ export function applyChanges(outDir: string, changes: readonly PlannedChange[], 
   try {
     fs.mkdir(`${work}/new`);
     fs.mkdir(`${work}/old`);
+    // Staged outputs are not fsynced one by one: a killed process loses nothing that reached the page
+    // cache, and at fleet scale (20,000 files) an fsync each costs seconds to tens of seconds. Against a
+    // power cut they are build artifacts: `moat check` tells whether the folder is intact, and
+    // `moat compile --force` rewrites it. The journal and the commit marker, which recovery trusts, are made durable.
     changes.forEach((c, i) => {
       if (c.content !== undefined) fs.writeNewFile(`${work}/new/${i}`, c.content);
     });
     journal = { changes: changes.map(({ op, path }) => ({ op, path })), createdDirs: missingDirs(outDir, changes, fs) };
-    fs.writeNewFile(`${work}/journal.json`, JSON.stringify(journal));
+    fs.writeNewFile(`${work}/journal.json`, JSON.stringify(journal), { durable: true });
     const created = journal.createdDirs;
     changes.forEach((c, i) => {
       const target = `${outDir}/${c.path}`;
@@ -69,7 +73,7 @@ export function applyChanges(outDir: string, changes: readonly PlannedChange[], 
       }
       fs.rename(`${work}/new/${i}`, target);
     });
-    fs.writeNewFile(`${work}/COMMITTED`, "");
+    fs.writeNewFile(`${work}/COMMITTED`, "", { durable: true });
   } catch (e) {
     try {
       if (journal !== undefined) rollBack(outDir, work, journal, fs);
