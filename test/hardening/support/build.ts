@@ -40,5 +40,6 @@ export function builtRoot(): string {
   // The packages moat imports (chevrotain, handlebars, ajv…) resolve through the repository's own copy.
   fs.symlinkSync(path.join(REPO, "node_modules"), path.join(root, "node_modules"), "dir");
   built = root;
+  process.on("exit", () => fs.rmSync(root, { recursive: true, force: true }));
   return root;
 }
