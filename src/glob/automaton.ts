@@ -46,7 +46,23 @@ export function globStates(glob: Glob): number {
   // A literal's NFA is a chain, one state per byte and a final one: counting needs no automaton, and
   // building one for every literal grant of a fleet would hold hundreds of megabytes in the cache.
   if (glob.parts.every((p) => p.kind === "literal")) return glob.parts.reduce((n, p) => n + (p as { bytes: string }).bytes.length, 1);
-  return compileGlob(glob).edges.length;
+  const cached = cache.get(glob);
+  if (cached !== undefined) return cached.edges.length;
+  // Counted without building the automaton, which most globs of a fleet never need: removeEpsilons keeps
+  // the start state and every target of a byte edge, and buildThompson makes exactly one fresh target
+  // per byte-consuming atom (each literal byte, `?`, a class, the loop state of `*` or `**`); the start
+  // and the join and branch states of an alternation are only ever reached by epsilon moves.
+  return 1 + consumingAtoms(normalizeGlob(glob));
+}
+
+function consumingAtoms(atoms: readonly Atom[]): number {
+  let n = 0;
+  for (const atom of atoms) {
+    if (atom.kind === "literal") n += atom.bytes.length;
+    else if (atom.kind === "alt") for (const branch of atom.branches) n += consumingAtoms(branch);
+    else n++;
+  }
+  return n;
 }
 
 /** A glob's NFA above this many states is "too complex" (a path of 4 KiB is ~4,100 states). */
