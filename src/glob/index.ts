@@ -36,7 +36,11 @@ export function candidateIndexPairs(globs: readonly Glob[]): [number, number][] 
   // literal '/' cannot hold a '/', that '/' is the last one of every match, so the text before it is a
   // second, independent end: two such globs meet only if those "folder ends" are suffix-compatible.
   // The passes below split the pairs into disjoint classes so that each uses the strongest key it may.
-  const info = globs.map((glob) => ({ glob, folderEnd: folderEnd(glob), weak: literalEnds(glob).every((e) => e === "") }));
+  // Starts and ends are computed once per glob here: the passes below see most globs more than once.
+  const info = globs.map((glob) => {
+    const ends = literalEnds(glob);
+    return { glob, starts: literalStarts(glob), ends, folderEnd: folderEnd(glob), weak: ends.every((e) => e === "") };
+  });
   const weak = info.flatMap((g, i) => (g.weak && g.folderEnd !== undefined ? [i] : []));
   const weakSet = new Set(weak);
   const rest = info.flatMap((_, i) => (weakSet.has(i) ? [] : [i]));
@@ -50,16 +54,16 @@ export function candidateIndexPairs(globs: readonly Glob[]): [number, number][] 
       out.push(i < j ? [i, j] : [j, i]);
     }
   };
-  const byLiteralEnds = (i: number): string[] => literalEnds(info[i]!.glob);
-  const byFolderEnd = (i: number): string[] => [info[i]!.folderEnd!];
+  const byLiteralEnds = (i: number): readonly string[] => info[i]!.ends;
+  const byFolderEnd = (i: number): readonly string[] => [info[i]!.folderEnd!];
   add(pairsOf(rest, byLiteralEnds), rest);
   add(pairsOf([...weak, ...other], byLiteralEnds, weak.length), [...weak, ...other]);
   add(pairsOf([...weak, ...slashFree], byFolderEnd, weak.length), [...weak, ...slashFree]);
   add(pairsOf(weak, byFolderEnd), weak);
   return out.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
 
-  function pairsOf(ids: readonly number[], endsOf: (i: number) => string[], leftCount?: number): [number, number][] {
-    return walkPairs(ids.map((i) => info[i]!.glob), (k) => endsOf(ids[k]!), leftCount);
+  function pairsOf(ids: readonly number[], endsOf: (i: number) => readonly string[], leftCount?: number): [number, number][] {
+    return walkPairs(ids.map((i) => info[i]!.starts), (k) => endsOf(ids[k]!), leftCount);
   }
 }
 
@@ -69,7 +73,7 @@ export function candidateIndexPairs(globs: readonly Glob[]): [number, number][] 
  */
 export function crossCandidatePairs(left: readonly Glob[], right: readonly Glob[]): [number, number][] {
   const all = [...left, ...right];
-  return walkPairs(all, (k) => literalEnds(all[k]!), left.length)
+  return walkPairs(all.map((g) => literalStarts(g)), (k) => literalEnds(all[k]!), left.length)
     .map(([i, j]): [number, number] => [i, j - left.length])
     .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
 }
@@ -98,11 +102,10 @@ function folderEnd(glob: Glob): string | undefined {
  * `leftCount` globs and the others: each side's ends go in a trie of their own, and an entry asks only
  * the other side's, so pairs within one side are never even visited.
  */
-function walkPairs(globs: readonly Glob[], endsOf: (k: number) => string[], leftCount?: number): [number, number][] {
+function walkPairs(startsOf: readonly (readonly string[])[], endsOf: (k: number) => readonly string[], leftCount?: number): [number, number][] {
   const entries: Entry[] = [];
   let multi = false;
-  globs.forEach((glob, item) => {
-    const starts = literalStarts(glob);
+  startsOf.forEach((starts, item) => {
     const ends = endsOf(item).map((e) => e.slice(Math.max(0, e.length - END_KEY_BYTES)));
     if (starts.length * ends.length > 1) multi = true;
     for (const start of starts) for (const end of ends) entries.push({ item, start, end });
@@ -111,7 +114,7 @@ function walkPairs(globs: readonly Glob[], endsOf: (k: number) => string[], left
 
   const out: [number, number][] = [];
   const seen = multi ? new Set<number>() : undefined;
-  const n = globs.length;
+  const n = startsOf.length;
   const emit = (a: number, b: number): void => {
     if (a === b) return;
     const [i, j] = a < b ? [a, b] : [b, a];

@@ -50,7 +50,7 @@ export function intersect(a: Glob, b: Glob, budget: Budget = DEFAULT_BUDGET, opt
   }
   if (!compatible(ia, ib)) return DISJOINT;
   // The same glob granted twice (a base image every VM reads) is common at fleet scale.
-  if ((a === b || ia.text === ib.text) && options.kernelPaths !== true) {
+  if ((a === b || textOf(ia, a) === textOf(ib, b)) && options.kernelPaths !== true) {
     if (ia.shortest === undefined) ia.shortest = product(a, a, budget, options);
     return ia.shortest;
   }
@@ -66,7 +66,8 @@ interface Info {
   readonly literal: string | undefined;
   readonly prefix: string;
   readonly suffix: string;
-  readonly text: string;
+  /** Computed on first need: most pairs are settled by the fast paths above. */
+  text?: string;
   shortest?: IntersectResult;
 }
 
@@ -75,10 +76,15 @@ const infos = new WeakMap<Glob, Info>();
 function infoOf(glob: Glob): Info {
   let info = infos.get(glob);
   if (info === undefined) {
-    info = { literal: literalBytes(glob), prefix: literalPrefix(glob), suffix: literalSuffix(glob), text: globToText(glob) };
+    info = { literal: literalBytes(glob), prefix: literalPrefix(glob), suffix: literalSuffix(glob) };
     infos.set(glob, info);
   }
   return info;
+}
+
+function textOf(info: Info, glob: Glob): string {
+  if (info.text === undefined) info.text = globToText(glob);
+  return info.text;
 }
 
 function compatible(a: Info, b: Info): boolean {
