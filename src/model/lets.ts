@@ -39,7 +39,13 @@ export class LetScope {
     let text = "";
     let ok = true;
     let complete = true;
-    for (const [index, part] of literal.parts.entries()) {
+    const parts = literal.parts;
+    if (parts.length === 1 && parts[0]!.kind === "Text" && parts[0]!.text.length <= MAX_STRING_BYTES / 4) {
+      // Plain text short enough that even four UTF-8 bytes a unit stay in bound: most strings of a policy.
+      return parts[0]!.text;
+    }
+    for (let index = 0; index < parts.length; index++) {
+      const part = parts[index]!;
       if (part.kind === "Text") {
         text += part.text;
       } else {
@@ -52,7 +58,7 @@ export class LetScope {
         }
       }
       // UTF-16 length is a lower bound of the UTF-8 one: past the bound, stop before the string grows more.
-      if (text.length > MAX_STRING_BYTES && index < literal.parts.length - 1) {
+      if (text.length > MAX_STRING_BYTES && index < parts.length - 1) {
         complete = false;
         break;
       }
