@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { OutputFile } from "../../src/api.js";
+import { main, type CliIo } from "../../src/cli/main.js";
 import { nodeOutputFs, type OutputFs } from "../../src/cli/outputs/fs-layer.js";
 
 export function tempDir(): string {
@@ -86,4 +87,11 @@ export function captureIo(cwd: string, env: Record<string, string | undefined> =
     out: () => out,
     err: () => err,
   };
+}
+
+/** Runs the CLI in-process in `cwd`, capturing what it prints. */
+export async function runMain(cwd: string, argv: string[], extra: Partial<CliIo> = {}): Promise<{ code: number; out: string; err: string }> {
+  const c = captureIo(cwd);
+  const code = await main(argv, { ...c.io, ...extra });
+  return { code, out: c.out(), err: c.err() };
 }

@@ -2,8 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import { captureIo, faultyFs, snapshot, tempDir, writeTree } from "./helpers.js";
+import { faultyFs, snapshot, tempDir, writeTree, runMain } from "./helpers.js";
 
 const ACME = `policy test
 tenant acme {
@@ -29,11 +28,7 @@ const CLASH = `tenant globex {
 }
 `;
 
-async function run(cwd: string, argv: string[], extra: Record<string, unknown> = {}): Promise<{ code: number; out: string; err: string }> {
-  const c = captureIo(cwd);
-  const code = await main(argv, { ...c.io, ...extra });
-  return { code, out: c.out(), err: c.err() };
-}
+const run = runMain;
 
 function project(files: Record<string, string> = { "acme.iso": ACME, "globex.iso": GLOBEX }): string {
   const dir = tempDir();

@@ -1,18 +1,13 @@
 /** moat explain through main(): the policy of test/explain/fixture.ts written to a temp folder. */
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { EXPLAIN_SCOPE_NOTE } from "../../src/explain/types.js";
 import { FILES } from "../explain/fixture.js";
-import { captureIo, tempDir, writeTree } from "./helpers.js";
+import { tempDir, writeTree, runMain } from "./helpers.js";
 
 const BASE = "/var/lib/libvirt/images/base/ubuntu-24.04.qcow2";
 
-async function run(cwd: string, argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const c = captureIo(cwd);
-  const code = await main(argv, c.io);
-  return { code, out: c.out(), err: c.err() };
-}
+const run = runMain;
 
 function project(files: Readonly<Record<string, string>> = FILES): string {
   const dir = tempDir();

@@ -2,18 +2,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { rewriteFileAtomically } from "../../src/cli/rewrite-file.js";
-import { captureIo, snapshot, tempDir } from "./helpers.js";
+import { snapshot, tempDir, runMain } from "./helpers.js";
 
 const MESSY = 'tenant acme {\n vm web01 {\n  uuid "6f1c2a3e-0b7d-4a52-9a39-0b1f5c6d7e8f"\n   volume "/x/y" rw\n }\n}\n';
 const CANONICAL = 'tenant acme {\n  vm web01 {\n    uuid   "6f1c2a3e-0b7d-4a52-9a39-0b1f5c6d7e8f"\n    volume "/x/y" rw\n  }\n}\n';
 
-async function run(cwd: string, argv: string[], extra: Record<string, unknown> = {}): Promise<{ code: number; out: string; err: string }> {
-  const c = captureIo(cwd);
-  const code = await main(argv, { ...c.io, ...extra });
-  return { code, out: c.out(), err: c.err() };
-}
+const run = runMain;
 
 function project(files: Record<string, string | Buffer>): string {
   const dir = tempDir();

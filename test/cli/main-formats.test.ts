@@ -2,9 +2,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { VERSION } from "../../src/version.js";
-import { captureIo, snapshot, tempDir } from "./helpers.js";
+import { snapshot, tempDir, runMain } from "./helpers.js";
 
 const ACME = `policy test
 tenant acme {
@@ -30,11 +29,7 @@ const WARNED = `tenant globex {
 }
 `;
 
-async function run(cwd: string, argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const c = captureIo(cwd);
-  const code = await main(argv, c.io);
-  return { code, out: c.out(), err: c.err() };
-}
+const run = runMain;
 
 function project(files: Record<string, string | Buffer>): string {
   const dir = tempDir();

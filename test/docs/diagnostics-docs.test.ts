@@ -4,24 +4,14 @@
  * has exactly one `## CODE — Title` entry with the registry's title and severity, and no entry names a
  * code the registry does not have.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CODES, type Code } from "../../src/diagnostics/codes.js";
+import { repositoryRoot } from "../support/repository.js";
 
 const DOC = join(repositoryRoot(), "docs", "diagnostics.md");
 
-/** The folder holding package.json, found upwards from this file, so a compiled copy of the test works too. */
-function repositoryRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("package.json not found above the test file");
-    dir = parent;
-  }
-  return dir;
-}
 
 const text = readFileSync(DOC, "utf8");
 const codes = Object.keys(CODES) as Code[];

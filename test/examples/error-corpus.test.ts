@@ -8,23 +8,13 @@
  * or, when it has none (JSON has no comments; the no-input case has no policy at all), of its README.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CODES, compile, getLocation, type ReadResult } from "../../src/index.js";
+import { repositoryRoot } from "../support/repository.js";
 
 const ERRORS = join(repositoryRoot(), "examples", "errors");
 
-/** The folder holding package.json, found upwards from this file, so a compiled copy of the test works too. */
-function repositoryRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("package.json not found above the test file");
-    dir = parent;
-  }
-  return dir;
-}
 
 
 interface Expectation {

@@ -4,9 +4,6 @@
  * nothing from the CLI. `normalizedModel` and `comparableOutputs` take away what may differ between
  * an .iso policy and its JSON form: spans and file names.
  */
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { OutputFile } from "../../src/api.js";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { parseJsonPolicy } from "../../src/json-form/parse-json-policy.js";
@@ -16,6 +13,8 @@ import type { Model } from "../../src/model/types.js";
 import { getLocation, type Source } from "../../src/source.js";
 import type { PolicyFile } from "../../src/syntax/ast.js";
 import { parse } from "../../src/syntax/parse.js";
+import { repositoryRoot } from "../support/repository.js";
+export { repositoryRoot };
 
 export function loadSources(files: Readonly<Record<string, string>>): LoadedFiles {
   const sources: Source[] = Object.entries(files)
@@ -95,13 +94,3 @@ export function comparableOutputs(outputs: readonly OutputFile[]): Record<string
   return result;
 }
 
-/** The folder holding package.json above this file, so that compiled copies of the tests work too. */
-export function repositoryRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("no package.json above the tests");
-    dir = parent;
-  }
-  return dir;
-}
