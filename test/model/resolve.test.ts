@@ -221,3 +221,26 @@ describe("string length", () => {
     expect(codes.filter((c) => c === "MOAT221")).toHaveLength(1);
   });
 });
+
+describe("path shape on what a path writes", () => {
+  const volume = (path: string) => compileTexts({ "/p/m.iso": `tenant a {\n service s {\n  volume "${path}"\n }\n}\n` });
+  it.each([
+    ["/srv/h/h{a,b}./x", "a '.' after an alternation ends a longer component"],
+    ["/srv/h/h\\\\,.", "an escaped comma is part of the component"],
+    ["/srv/h/h{.,b}", "a branch that continues a component"],
+    ["/srv/h/a,./x", "a literal comma outside braces"],
+    ["/srv/h/*/x", "a wildcard that could match '.' at run time is no written component"],
+  ])("allows %s (%s)", (path) => {
+    expect(located(volume(path))).toEqual([]);
+  });
+  it.each([
+    ["/srv/./x", "'.'"],
+    ["/srv/{a,..}/x", "'..'"],
+    ["/srv/{.,a}", "'.'"],
+    ["/srv/x/{/y,z}", "'//'"],
+  ])("refuses %s (a %s it writes)", (path, what) => {
+    const result = volume(path);
+    expect(located(result)).toEqual(["MOAT214@/p/m.iso:3:10"]);
+    expect(result.diagnostics[0]!.message).toContain(what);
+  });
+});
