@@ -19,27 +19,33 @@
 import type { Glob, GlobPart } from "../glob/ast.js";
 import { toBytes } from "../glob/bytes.js";
 
-const SAFE_BYTE = /[A-Za-z0-9/._-]/;
 const AT = 0x40;
 
 function octal(byte: number): string {
   return "\\" + byte.toString(8).padStart(3, "0");
 }
 
-function escapeByte(byte: number): string {
+/** What each byte is written as inside quotes: itself for `[A-Za-z0-9/._-]`, else its octal escape. */
+const ESCAPED: readonly string[] = Array.from({ length: 256 }, (_, byte) => {
   const c = String.fromCharCode(byte);
-  return SAFE_BYTE.test(c) ? c : octal(byte);
-}
+  return /^[A-Za-z0-9/._-]$/.test(c) ? c : octal(byte);
+});
+/** A run that needs no escaping at all, the common case for a path literal: written as it is. */
+const ALL_SAFE = /^[A-Za-z0-9/._-]*$/;
 
-function checkByteString(bytes: string): void {
-  if (!/^[\x00-\xff]*$/.test(bytes)) throw new Error("internal: a glob literal is not a byte string");
+function notAByteString(): never {
+  throw new Error("internal: a glob literal is not a byte string");
 }
 
 /** Escaped bytes of a byte string (one char per byte), without the quotes. */
 export function escapeBytes(bytes: string): string {
-  checkByteString(bytes);
+  if (ALL_SAFE.test(bytes)) return bytes;
   let out = "";
-  for (let i = 0; i < bytes.length; i++) out += escapeByte(bytes.charCodeAt(i));
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes.charCodeAt(i);
+    if (byte > 0xff) notAByteString();
+    out += ESCAPED[byte]!;
+  }
   return out;
 }
 
@@ -57,12 +63,9 @@ class GlobWriter {
   private lastWasAt = false;
 
   literal(bytes: string): void {
-    checkByteString(bytes);
-    for (let i = 0; i < bytes.length; i++) {
-      const byte = bytes.charCodeAt(i);
-      this.out += escapeByte(byte);
-      this.lastWasAt = byte === AT;
-    }
+    if (bytes.length === 0) return;
+    this.out += escapeBytes(bytes);
+    this.lastWasAt = bytes.charCodeAt(bytes.length - 1) === AT;
   }
 
   operator(text: string): void {
@@ -115,31 +118,41 @@ const ALNUM_RUNS: readonly (readonly [number, number])[] = [
 
 /** `[0-9a-z]` for letters and digits; other members as alternation branches (see the header). */
 function writeClass(w: GlobWriter, ranges: readonly (readonly [number, number])[]): void {
-  const members = new Set<number>();
-  for (const [lo, hi] of ranges) for (let b = lo; b <= hi; b++) members.add(b);
-  if (members.size === 0) throw new Error("internal: empty character class");
+  const members = new Uint8Array(256);
+  let size = 0;
+  for (const [lo, hi] of ranges) {
+    for (let b = lo; b <= hi; b++) {
+      if (b < 0 || b > 0xff) throw new Error("internal: a character class member is not a byte");
+      if (members[b] === 0) size++;
+      members[b] = 1;
+    }
+  }
+  if (size === 0) throw new Error("internal: empty character class");
 
   let bracket = "";
   for (const [runLo, runHi] of ALNUM_RUNS) {
     let b = runLo;
     while (b <= runHi) {
-      if (!members.has(b)) {
+      if (members[b] === 0) {
         b++;
         continue;
       }
       let end = b;
-      while (end + 1 <= runHi && members.has(end + 1)) end++;
+      while (end + 1 <= runHi && members[end + 1] === 1) end++;
       bracket += end === b ? String.fromCharCode(b) : String.fromCharCode(b) + "-" + String.fromCharCode(end);
       b = end + 1;
     }
   }
-  const others = [...members].filter((b) => !ALNUM_RUNS.some(([lo, hi]) => b >= lo && b <= hi)).sort((a, b) => a - b);
+  const others: number[] = [];
+  for (let b = 0; b < 256; b++) {
+    if (members[b] === 1 && !ALNUM_RUNS.some(([lo, hi]) => b >= lo && b <= hi)) others.push(b);
+  }
 
   if (others.length === 0) {
     w.operator("[" + bracket + "]");
     return;
   }
-  if (members.size === 1) {
+  if (size === 1) {
     w.literal(String.fromCharCode(others[0]!));
     return;
   }
@@ -161,10 +174,21 @@ function writeClass(w: GlobWriter, ranges: readonly (readonly [number, number])[
 
 /** The body of a quoted AppArmor glob (no quotes): literal bytes escaped, operators raw. */
 export function aaGlobBody(glob: Glob): string {
-  const w = new GlobWriter();
-  writeParts(w, glob.parts);
-  return w.text();
+  let body = bodies.get(glob);
+  if (body === undefined) {
+    const w = new GlobWriter();
+    writeParts(w, glob.parts);
+    body = w.text();
+    bodies.set(glob, body);
+  }
+  return body;
 }
+
+/**
+ * Globs are immutable once parsed and the same object recurs (a resource's glob is rendered for its sort
+ * key and then for its rule; built-in and shared globs reach many profiles), so each is written once.
+ */
+const bodies = new WeakMap<Glob, string>();
 
 /** A quoted AppArmor path glob, for file rules and profile attachments. */
 export function aaGlob(glob: Glob): string {

@@ -7,7 +7,7 @@ import type { Glob } from "../glob/ast.js";
 import { parseGlob } from "../glob/parse.js";
 import { BUILTIN_PROTECTED } from "../model/builtin.js";
 import type { Model, Resource, Workload } from "../model/types.js";
-import { getLocation } from "../source.js";
+import { getLocation, type Source } from "../source.js";
 import { relativeToRoot } from "../model/load-files.js";
 import { aaGlobBody } from "./apparmor-text.js";
 import type { FileRuleView, GrantView, ProfileView, UnixRuleView } from "./templates.js";
@@ -28,11 +28,32 @@ export function serviceProfileName(service: Workload): string {
   return `moat.${service.tenant}.${service.name}`;
 }
 
+interface FileIndex {
+  readonly display: string;
+  readonly source: Source | undefined;
+}
+
+/** Per model: each source path's display name and Source, so that a grant's location is a map lookup. */
+const fileIndexes = new WeakMap<Model, Map<string, FileIndex>>();
+
+function fileIndex(model: Model, file: string): FileIndex {
+  let byPath = fileIndexes.get(model);
+  if (byPath === undefined) {
+    byPath = new Map();
+    fileIndexes.set(model, byPath);
+  }
+  let entry = byPath.get(file);
+  if (entry === undefined) {
+    entry = { display: relativeToRoot(model.root, file), source: model.sources.find((s) => s.path === file) };
+    byPath.set(file, entry);
+  }
+  return entry;
+}
+
 /** `file:line` of a workload item, relative to the compilation root. */
 function where(model: Model, span: { file: string; start: number }): string {
-  const file = relativeToRoot(model.root, span.file);
-  const source = model.sources.find((s) => s.path === span.file);
-  return source === undefined ? file : `${file}:${getLocation(source, span.start).line}`;
+  const { display, source } = fileIndex(model, span.file);
+  return source === undefined ? display : `${display}:${getLocation(source, span.start).line}`;
 }
 
 /** The file rules a path resource becomes (exported for moat explain, which must agree with the profiles). */
@@ -115,8 +136,11 @@ function parseBuiltin(text: string): Glob {
 
 const BUILTIN_DENIES: readonly Glob[] = BUILTIN_PROTECTED.map(parseBuiltin);
 
-/** The built-in protected paths in their documented order, then the policy's own, sorted; no repeats. */
-export function protectedDenies(model: Model): Glob[] {
+/**
+ * The built-in protected paths in their documented order, then the policy's own, sorted; no repeats.
+ * Frozen: every profile shares this list, and the templates render its block once (templates.ts).
+ */
+export function protectedDenies(model: Model): readonly Glob[] {
   const seen = new Set<string>();
   const out: Glob[] = [];
   const add = (glob: Glob): void => {
@@ -130,7 +154,7 @@ export function protectedDenies(model: Model): Glob[] {
     .map((p) => ({ glob: p.glob, key: aaGlobBody(p.glob) }))
     .sort((a, b) => compareStrings(a.key, b.key))
     .forEach((p) => add(p.glob));
-  return out;
+  return Object.freeze(out);
 }
 
 function abstractions(workload: Workload): string[] {

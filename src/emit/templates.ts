@@ -80,6 +80,20 @@ env.registerHelper("if", function (this: unknown, condition: unknown, options: H
 for (const [name, source] of Object.entries(TEMPLATE_SOURCES)) {
   if (name.startsWith("_")) env.registerPartial(name, env.compile(source, compileOptions));
 }
+// The protected block reads nothing but `denies`, and emitOutputs hands every profile of a compile the
+// same frozen list: it is rendered once per list, by the template, and its text reused.
+const renderProtected = env.partials["_protected"] as Handlebars.TemplateDelegate;
+const protectedBlocks = new WeakMap<object, string>();
+env.registerPartial("_protected", (context: unknown, options?: Handlebars.RuntimeOptions): string => {
+  const denies = (context as { denies?: unknown } | null | undefined)?.denies;
+  if (!Array.isArray(denies) || !Object.isFrozen(denies)) return renderProtected(context, options);
+  let block = protectedBlocks.get(denies);
+  if (block === undefined) {
+    block = renderProtected(context, options);
+    protectedBlocks.set(denies, block);
+  }
+  return block;
+});
 
 /** Compiled once, here; Handlebars defers the work to the first call and keeps the result. */
 function template<T>(name: keyof typeof TEMPLATE_SOURCES): (view: T) => string {
