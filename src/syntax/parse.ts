@@ -3,7 +3,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source } from "../source.js";
 import type { PolicyFile } from "./ast.js";
-import { createAstBuilder } from "./build-ast.js";
+import { AstContext } from "./build-ast.js";
 import { lex } from "./lexer.js";
 import { ProblemRecorder, renderParseProblem } from "./parse-errors.js";
 import { MoatParser } from "./parser.js";
@@ -11,7 +11,7 @@ import { MoatParser } from "./parser.js";
 // One parser for the process: chevrotain's grammar analysis runs once, at construction.
 const recorder = new ProblemRecorder();
 const parser = new MoatParser(recorder);
-const builder = createAstBuilder(parser);
+const noStrings: ReadonlyMap<number, never> = new Map<number, never>();
 
 export interface ParseResult {
   readonly file?: PolicyFile;
@@ -25,8 +25,11 @@ export interface ParseResult {
 export function parse(source: Source): ParseResult {
   const lexed = lex(source);
   recorder.last = undefined;
+  const context = new AstContext(source.path, lexed.strings);
+  parser.context = context;
   parser.input = lexed.tokens;
-  const cst = parser.file();
+  const statements = parser.file();
+  parser.context = new AstContext("", noStrings); // so that the parser keeps no file alive
   const problem = recorder.last;
   const parseError = parser.errors.length > 0 ? parser.errors[0] : undefined;
   const parseOffset = parseError === undefined ? Infinity : offsetOf(parseError.token.startOffset, source);
@@ -37,7 +40,9 @@ export function parse(source: Source): ParseResult {
     }
     return { diagnostics: [renderParseProblem(problem, source, lexed.tokens)] };
   }
-  return { file: builder.build(cst, source.path, source.text.length, lexed.strings, lexed.comments), diagnostics: [] };
+  const comments = lexed.comments.map((tok) => context.comment(tok));
+  const file: PolicyFile = { kind: "File", path: source.path, statements, comments, span: { file: source.path, start: 0, end: source.text.length } };
+  return { file, diagnostics: [] };
 }
 
 /** chevrotain's end-of-file token has no offset; it stands at the end of the text. */

@@ -1,102 +1,185 @@
 /**
- * The grammar of .iso files as a chevrotain CstParser. It only recognizes structure; the AST is built
- * by build-ast.ts and meaning is given in model/. grammar/moat.ebnf is the same grammar written for
- * people; test/syntax/grammar-sync.test.ts keeps the two in step.
+ * The grammar of .iso files as a chevrotain parser that builds the AST as it recognizes it (nodes in
+ * build-ast.ts); meaning is given in model/. grammar/moat.ebnf is the same grammar written for people;
+ * test/syntax/grammar-sync.test.ts keeps the two in step.
+ *
+ * An EmbeddedActionsParser rather than a CstParser: a concrete syntax tree, and a visitor walking it
+ * afterwards, cost more than the whole recognition on large policies. While chevrotain records the
+ * grammar (in the constructor) rules run with placeholder tokens and sub-rule results; the actions
+ * below only read token fields there, or skip work on RECORDING_PHASE, so they never throw.
  */
-import { CstParser, type IParserErrorMessageProvider } from "chevrotain";
+import { EmbeddedActionsParser, type IOrAlt, type IParserErrorMessageProvider, type IToken } from "chevrotain";
+import type { Access, Item, Mode, Statement, WorkloadBlock, WorkloadKind } from "./ast.js";
+import { AstContext } from "./build-ast.js";
 import * as t from "./tokens.js";
 
-export class MoatParser extends CstParser {
+/** What actions return while chevrotain records the grammar: their results are never looked at. */
+const RECORDING: unknown = Object.freeze({});
+
+export class MoatParser extends EmbeddedActionsParser {
+  /** The file being parsed; set by parse.ts before each parse. */
+  context = new AstContext("", new Map());
+
   constructor(errorMessageProvider: IParserErrorMessageProvider) {
     // Parsing stops at the first error (no recovery): later errors would mostly be echoes of it.
     super([...t.allTokens], { errorMessageProvider, recoveryEnabled: false, maxLookahead: 1 });
     this.performSelfAnalysis();
   }
 
-  file = this.RULE("file", () => {
-    this.MANY(() => this.SUBRULE(this.statement));
+  // Alternatives are built once: an OR given a fresh array of closures on every call allocates them per item.
+  private statementAlts?: IOrAlt<Statement>[];
+  private itemAlts?: IOrAlt<Item>[];
+
+  file = this.RULE("file", (): Statement[] => {
+    const statements: Statement[] = [];
+    this.MANY(() => {
+      statements.push(this.SUBRULE(this.statement));
+    });
+    return statements;
   });
 
-  statement = this.RULE("statement", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.policyStatement) },
-      { ALT: () => this.SUBRULE(this.letStatement) },
-      { ALT: () => this.SUBRULE(this.includeStatement) },
-      { ALT: () => this.SUBRULE(this.protectStatement) },
-      { ALT: () => this.SUBRULE(this.tenantBlock) },
-      { ALT: () => this.SUBRULE(this.sharedStatement) },
-    ]);
+  statement = this.RULE("statement", (): Statement =>
+    this.OR(
+      (this.statementAlts ??= [
+        { ALT: () => this.SUBRULE(this.policyStatement) },
+        { ALT: () => this.SUBRULE(this.letStatement) },
+        { ALT: () => this.SUBRULE(this.includeStatement) },
+        { ALT: () => this.SUBRULE(this.protectStatement) },
+        { ALT: () => this.SUBRULE(this.tenantBlock) },
+        { ALT: () => this.SUBRULE(this.sharedStatement) },
+      ]),
+    ),
+  );
+
+  policyStatement = this.RULE("policyStatement", (): Statement => {
+    const kw = this.CONSUME(t.Policy);
+    const name = this.context.ident(this.CONSUME(t.Identifier));
+    return { kind: "Policy", name, span: this.context.between(kw, name) };
   });
 
-  policyStatement = this.RULE("policyStatement", () => {
-    this.CONSUME(t.Policy);
-    this.CONSUME(t.Identifier);
-  });
-
-  letStatement = this.RULE("letStatement", () => {
-    this.CONSUME(t.Let);
-    this.CONSUME(t.Identifier);
+  letStatement = this.RULE("letStatement", (): Statement => {
+    const kw = this.CONSUME(t.Let);
+    const name = this.CONSUME(t.Identifier);
     this.CONSUME(t.Equals);
-    this.CONSUME(t.StringLiteral);
+    const value = this.context.str(this.CONSUME(t.StringLiteral));
+    return { kind: "Let", name: this.context.ident(name), value, span: this.context.between(kw, value) };
   });
 
-  includeStatement = this.RULE("includeStatement", () => {
-    this.CONSUME(t.Include);
-    this.CONSUME(t.StringLiteral);
+  includeStatement = this.RULE("includeStatement", (): Statement => {
+    const kw = this.CONSUME(t.Include);
+    const path = this.context.str(this.CONSUME(t.StringLiteral));
+    return { kind: "Include", path, span: this.context.between(kw, path) };
   });
 
-  protectStatement = this.RULE("protectStatement", () => {
-    this.CONSUME(t.Protect);
-    this.CONSUME(t.StringLiteral);
+  protectStatement = this.RULE("protectStatement", (): Statement => {
+    const kw = this.CONSUME(t.Protect);
+    const glob = this.context.str(this.CONSUME(t.StringLiteral));
+    return { kind: "Protect", glob, span: this.context.between(kw, glob) };
   });
 
-  tenantBlock = this.RULE("tenantBlock", () => {
-    this.CONSUME(t.Tenant);
-    this.CONSUME(t.Identifier);
+  tenantBlock = this.RULE("tenantBlock", (): Statement => {
+    const kw = this.CONSUME(t.Tenant);
+    const name = this.CONSUME(t.Identifier);
     this.CONSUME(t.LCurly);
-    this.MANY(() => this.SUBRULE(this.workloadBlock));
-    this.CONSUME(t.RCurly);
+    const workloads: WorkloadBlock[] = [];
+    this.MANY(() => {
+      workloads.push(this.SUBRULE(this.workloadBlock));
+    });
+    const close = this.CONSUME(t.RCurly);
+    return { kind: "Tenant", name: this.context.ident(name), workloads, span: this.context.between(kw, close) };
   });
 
-  workloadBlock = this.RULE("workloadBlock", () => {
-    this.OR([{ ALT: () => this.CONSUME(t.Vm) }, { ALT: () => this.CONSUME(t.Service) }]);
-    this.CONSUME(t.Identifier);
+  workloadBlock = this.RULE("workloadBlock", (): WorkloadBlock => {
+    const kw = this.OR([{ ALT: () => this.CONSUME(t.Vm) }, { ALT: () => this.CONSUME(t.Service) }]);
+    const name = this.CONSUME(t.Identifier);
     this.CONSUME(t.LCurly);
-    this.MANY(() => this.SUBRULE(this.item));
-    this.CONSUME(t.RCurly);
+    const items: Item[] = [];
+    this.MANY(() => {
+      items.push(this.SUBRULE(this.item));
+    });
+    const close = this.CONSUME(t.RCurly);
+    if (this.RECORDING_PHASE) return RECORDING as WorkloadBlock; // `kw` is no token while recording
+    const x = this.context;
+    return { kind: "Workload", workloadKind: x.keyword<WorkloadKind>(kw), name: x.ident(name), items, span: x.between(kw, close) };
   });
 
   // One rule for all items, without a sub-rule per item: large policies are mostly items, and every
-  // CST node costs an allocation (parsing time is dominated by garbage collection).
-  item = this.RULE("item", () => {
-    this.OR([
-      { ALT: () => { this.CONSUME(t.Uuid); this.CONSUME1(t.StringLiteral); } },
-      { ALT: () => { this.CONSUME(t.Exec); this.CONSUME2(t.StringLiteral); } },
-      {
-        ALT: () => {
-          this.CONSUME(t.Volume);
-          this.CONSUME3(t.StringLiteral);
-          this.OPTION1(() => this.OR2([{ ALT: () => this.CONSUME1(t.Ro) }, { ALT: () => this.CONSUME1(t.Rw) }]));
+  // rule invocation costs time.
+  item = this.RULE("item", (): Item =>
+    this.OR(
+      (this.itemAlts ??= [
+        { ALT: () => this.stringItem("Uuid", this.CONSUME(t.Uuid), this.CONSUME1(t.StringLiteral)) },
+        { ALT: () => this.stringItem("Exec", this.CONSUME(t.Exec), this.CONSUME2(t.StringLiteral)) },
+        {
+          ALT: () => {
+            const kw = this.CONSUME(t.Volume);
+            const path = this.CONSUME3(t.StringLiteral);
+            const access = this.OPTION1(() => this.OR2([{ ALT: () => this.CONSUME1(t.Ro) }, { ALT: () => this.CONSUME1(t.Rw) }]));
+            return this.accessItem("Volume", kw, path, access);
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(t.Device);
-          this.CONSUME4(t.StringLiteral);
-          this.OPTION2(() => this.OR3([{ ALT: () => this.CONSUME2(t.Ro) }, { ALT: () => this.CONSUME2(t.Rw) }]));
+        {
+          ALT: () => {
+            const kw = this.CONSUME(t.Device);
+            const path = this.CONSUME4(t.StringLiteral);
+            const access = this.OPTION2(() => this.OR3([{ ALT: () => this.CONSUME2(t.Ro) }, { ALT: () => this.CONSUME2(t.Rw) }]));
+            return this.accessItem("Device", kw, path, access);
+          },
         },
-      },
-      { ALT: () => { this.CONSUME(t.Socket); this.CONSUME5(t.StringLiteral); } },
-      { ALT: () => { this.CONSUME(t.Abstraction); this.CONSUME6(t.StringLiteral); } },
-      { ALT: () => { this.CONSUME(t.Mode); this.OR4([{ ALT: () => this.CONSUME(t.Enforce) }, { ALT: () => this.CONSUME(t.Complain) }]); } },
-    ]);
+        { ALT: () => this.stringItem("Socket", this.CONSUME(t.Socket), this.CONSUME5(t.StringLiteral)) },
+        { ALT: () => this.stringItem("Abstraction", this.CONSUME(t.Abstraction), this.CONSUME6(t.StringLiteral)) },
+        {
+          ALT: () => {
+            const kw = this.CONSUME(t.Mode);
+            const token = this.OR4([{ ALT: () => this.CONSUME(t.Enforce) }, { ALT: () => this.CONSUME(t.Complain) }]);
+            if (this.RECORDING_PHASE) return RECORDING as Item;
+            const value = this.context.keyword<Mode>(token);
+            return { kind: "Mode", value, span: this.context.between(kw, value) };
+          },
+        },
+      ]),
+    ),
+  );
+
+  sharedStatement = this.RULE("sharedStatement", (): Statement => {
+    const kw = this.CONSUME(t.Shared);
+    const glob = this.CONSUME(t.StringLiteral);
+    const ro = this.CONSUME(t.Ro);
+    this.CONSUME(t.With);
+    const names: IToken[] = [];
+    this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => names.push(this.CONSUME(t.Identifier)) });
+    const x = this.context;
+    const tenants = names.map((tok) => x.ident(tok));
+    const last = tenants[tenants.length - 1];
+    return {
+      kind: "Shared",
+      glob: x.str(glob),
+      access: x.keyword<"ro">(ro),
+      tenants,
+      span: last === undefined ? x.tokenSpan(kw) : x.between(kw, last),
+    };
   });
 
-  sharedStatement = this.RULE("sharedStatement", () => {
-    this.CONSUME(t.Shared);
-    this.CONSUME(t.StringLiteral);
-    this.CONSUME(t.Ro);
-    this.CONSUME(t.With);
-    this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.CONSUME(t.Identifier) });
-  });
+  private stringItem(kind: "Uuid" | "Exec" | "Socket" | "Abstraction", kw: IToken, tok: IToken): Item {
+    const x = this.context;
+    const value = x.str(tok);
+    const span = x.between(kw, value);
+    switch (kind) {
+      case "Uuid":
+        return { kind, value, span };
+      case "Abstraction":
+        return { kind, name: value, span };
+      default:
+        return { kind, path: value, span };
+    }
+  }
+
+  private accessItem(kind: "Volume" | "Device", kw: IToken, tok: IToken, accessToken: IToken | undefined): Item {
+    if (this.RECORDING_PHASE) return RECORDING as Item; // `accessToken` is no token while recording
+    const x = this.context;
+    const path = x.str(tok);
+    if (accessToken === undefined) return { kind, path, span: x.between(kw, path) };
+    const access = x.keyword<Access>(accessToken);
+    return { kind, path, access, span: x.between(kw, access) };
+  }
 }
