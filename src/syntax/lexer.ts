@@ -2,17 +2,25 @@
  * Tokenizes a source and finds the first lexical problem. Tokens carry offsets only; lines and
  * columns are computed from offsets when a diagnostic is printed (source.ts).
  */
-import { Lexer, type IToken } from "chevrotain";
+import { Lexer, type IToken, type TokenType } from "chevrotain";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source } from "../source.js";
 import type { StringPart } from "./ast.js";
 import { IDENTIFIER_MAX_LENGTH } from "./limits.js";
-import { badCharacter, decodeString, isPlain, printable } from "./strings.js";
-import { allTokens, Identifier, StringLiteral, UnterminatedString } from "./tokens.js";
+import { badCharacter, decodeEscapedString, isPlain, printable } from "./strings.js";
+import { allTokens, Identifier, isKeyword, keywordText, keywordTokens, StringLiteral, UnterminatedString } from "./tokens.js";
 
 // No recovery: lexing stops at the first character no token starts with, as parsing stops at the first
 // error (and chevrotain's recovery retries every pattern at every following offset: slow on junk).
-export const moatLexer = new Lexer([...allTokens], { positionTracking: "onlyOffset", ensureOptimizations: true, recoveryEnabled: false });
+// Keywords are not lexed as themselves: an Identifier whose text is a keyword is retyped below. That is
+// what their patterns (with Identifier as the longer alternative) would give, without trying each
+// keyword's pattern, then Identifier's, at every word of the file.
+export const moatLexer = new Lexer(
+  allTokens.filter((type) => !isKeyword(type)),
+  { positionTracking: "onlyOffset", ensureOptimizations: true, recoveryEnabled: false },
+);
+
+const KEYWORDS: ReadonlyMap<string, TokenType> = new Map(keywordTokens.map((type) => [keywordText(type)!, type]));
 
 export interface LexResult {
   readonly tokens: IToken[];
@@ -28,23 +36,32 @@ export function lex(source: Source): LexResult {
   const result = moatLexer.tokenize(text);
   const strings = new Map<number, StringPart[]>();
   let error: Diagnostic | undefined;
-  for (const token of result.tokens) {
+  const tokens = result.tokens;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    const type = token.tokenType;
+    if (type === Identifier) {
+      const keyword = KEYWORDS.get(token.image);
+      if (keyword !== undefined) {
+        token.tokenType = keyword;
+        token.tokenTypeIdx = keyword.tokenTypeIdx!;
+        continue;
+      }
+    }
+    // Past the first problem, tokens are only retyped: the parser may still read them.
+    if (error !== undefined) continue;
     const start = token.startOffset;
     const end = start + token.image.length;
-    if (token.tokenType === StringLiteral) {
-      if (isPlain(token.image.slice(1, -1))) continue;
-      const decoded = decodeString(path, text, start, end);
-      if ("error" in decoded) {
-        error = decoded.error;
-        break;
-      }
-      strings.set(start, decoded.parts);
-    } else if (token.tokenType === UnterminatedString) {
+    if (type === StringLiteral) {
+      // The quotes are plain, so the image is plain when its content is.
+      if (isPlain(token.image)) continue;
+      const decoded = decodeEscapedString(path, text, start, end);
+      if ("error" in decoded) error = decoded.error;
+      else strings.set(start, decoded.parts);
+    } else if (type === UnterminatedString) {
       error = diagnostic("MOAT103", { file: path, start, end });
-      break;
-    } else if (token.tokenType === Identifier && token.image.length > IDENTIFIER_MAX_LENGTH) {
+    } else if (type === Identifier && token.image.length > IDENTIFIER_MAX_LENGTH) {
       error = diagnostic("MOAT105", { file: path, start, end }, { length: token.image.length });
-      break;
     }
   }
   const unmatched = result.errors[0];

@@ -24,9 +24,14 @@ const GLOB_ESCAPES = new Set(["*", "?", "{", "}", "[", "]", ",", "\\"]);
  * valid UTF-8 when it was read (the CLI decodes with replacement characters).
  */
 export function decodeString(file: string, text: string, start: number, end: number): DecodeResult {
-  const at = (s: number, e: number): Span => ({ file, start: s, end: e });
   const content = text.slice(start + 1, end - 1);
   if (isPlain(content)) return { parts: plainParts(file, content, start) };
+  return decodeEscapedString(file, text, start, end);
+}
+
+/** decodeString for a literal already known not to be plain (isPlain false): the lexer tests that first. */
+export function decodeEscapedString(file: string, text: string, start: number, end: number): DecodeResult {
+  const at = (s: number, e: number): Span => ({ file, start: s, end: e });
   const parts: StringPart[] = [];
   const contentEnd = end - 1;
   let buffer = "";
