@@ -29,6 +29,10 @@ export class MoatParser extends EmbeddedActionsParser {
   // Alternatives are built once: an OR given a fresh array of closures on every call allocates them per item.
   private statementAlts?: IOrAlt<Statement>[];
   private itemAlts?: IOrAlt<Item>[];
+  private workloadKindAlts?: IOrAlt<IToken>[];
+  private modeAlts?: IOrAlt<IToken>[];
+  private volumeAccess?: () => IToken;
+  private deviceAccess?: () => IToken;
 
   file = this.RULE("file", (): Statement[] => {
     const statements: Statement[] = [];
@@ -90,7 +94,7 @@ export class MoatParser extends EmbeddedActionsParser {
   });
 
   workloadBlock = this.RULE("workloadBlock", (): WorkloadBlock => {
-    const kw = this.OR([{ ALT: () => this.CONSUME(t.Vm) }, { ALT: () => this.CONSUME(t.Service) }]);
+    const kw = this.OR((this.workloadKindAlts ??= [{ ALT: () => this.CONSUME(t.Vm) }, { ALT: () => this.CONSUME(t.Service) }]));
     const name = this.CONSUME(t.Identifier);
     this.CONSUME(t.LCurly);
     const items: Item[] = [];
@@ -114,7 +118,7 @@ export class MoatParser extends EmbeddedActionsParser {
           ALT: () => {
             const kw = this.CONSUME(t.Volume);
             const path = this.CONSUME3(t.StringLiteral);
-            const access = this.OPTION1(() => this.OR2([{ ALT: () => this.CONSUME1(t.Ro) }, { ALT: () => this.CONSUME1(t.Rw) }]));
+            const access = this.OPTION1((this.volumeAccess ??= () => this.OR2([{ ALT: () => this.CONSUME1(t.Ro) }, { ALT: () => this.CONSUME1(t.Rw) }])));
             return this.accessItem("Volume", kw, path, access);
           },
         },
@@ -122,7 +126,7 @@ export class MoatParser extends EmbeddedActionsParser {
           ALT: () => {
             const kw = this.CONSUME(t.Device);
             const path = this.CONSUME4(t.StringLiteral);
-            const access = this.OPTION2(() => this.OR3([{ ALT: () => this.CONSUME2(t.Ro) }, { ALT: () => this.CONSUME2(t.Rw) }]));
+            const access = this.OPTION2((this.deviceAccess ??= () => this.OR3([{ ALT: () => this.CONSUME2(t.Ro) }, { ALT: () => this.CONSUME2(t.Rw) }])));
             return this.accessItem("Device", kw, path, access);
           },
         },
@@ -131,7 +135,7 @@ export class MoatParser extends EmbeddedActionsParser {
         {
           ALT: () => {
             const kw = this.CONSUME(t.Mode);
-            const token = this.OR4([{ ALT: () => this.CONSUME(t.Enforce) }, { ALT: () => this.CONSUME(t.Complain) }]);
+            const token = this.OR4((this.modeAlts ??= [{ ALT: () => this.CONSUME(t.Enforce) }, { ALT: () => this.CONSUME(t.Complain) }]));
             if (this.RECORDING_PHASE) return RECORDING as Item;
             const value = this.context.keyword<Mode>(token);
             return { kind: "Mode", value, span: this.context.between(kw, value) };

@@ -5,7 +5,6 @@
  */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { diagnostic } from "../diagnostics/diagnostic.js";
-import type { Span } from "../source.js";
 import type { StringPart } from "./ast.js";
 import { IDENTIFIER_MAX_LENGTH } from "./limits.js";
 
@@ -15,8 +14,6 @@ const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 // Characters that make a string more than plain text: escapes, `$`, and what badCharacter rejects.
 // eslint-disable-next-line no-control-regex
 const NEEDS_WALK = /[\\$\u0000\ufffd\ud800-\udfff]/;
-// A backslash before one of these keeps the backslash, so the glob parser reads a literal.
-const GLOB_ESCAPES = new Set(["*", "?", "{", "}", "[", "]", ",", "\\"]);
 
 /**
  * Decodes the literal text[start, end), quotes included. A NUL, U+FFFD or a lone surrogate inside a
@@ -29,9 +26,11 @@ export function decodeString(file: string, text: string, start: number, end: num
   return decodeEscapedString(file, text, start, end);
 }
 
-/** decodeString for a literal already known not to be plain (isPlain false): the lexer tests that first. */
+/**
+ * decodeString for a literal already known not to be plain (isPlain false): the lexer tests that first.
+ * Written without closures or a call per character: most strings of a large policy insert a let.
+ */
 export function decodeEscapedString(file: string, text: string, start: number, end: number): DecodeResult {
-  const at = (s: number, e: number): Span => ({ file, start: s, end: e });
   const parts: StringPart[] = [];
   const contentEnd = end - 1;
   let buffer = "";
@@ -39,62 +38,63 @@ export function decodeEscapedString(file: string, text: string, start: number, e
   let runStart = start + 1; // start of the current run of characters copied verbatim
   let i = start + 1;
 
-  const flushRun = (upTo: number): void => {
-    if (upTo > runStart) buffer += text.slice(runStart, upTo);
-  };
-  const flushText = (upTo: number): void => {
-    if (textStart >= 0) parts.push({ kind: "Text", text: buffer, span: at(textStart, upTo) });
-    buffer = "";
-    textStart = -1;
-  };
-
   while (i < contentEnd) {
     const c = text.charCodeAt(i);
     if (c === 92 /* \ */) {
       if (textStart < 0) textStart = i;
-      const escaped = String.fromCodePoint(text.codePointAt(i + 1)!);
-      if (escaped === '"') {
-        flushRun(i);
+      const next = text.charCodeAt(i + 1);
+      if (next === 34 /* " */) {
+        if (i > runStart) buffer += text.slice(runStart, i);
         buffer += '"';
         runStart = i + 2;
-      } else if (!GLOB_ESCAPES.has(escaped)) {
-        return { error: diagnostic("MOAT104", at(i, i + 1 + escaped.length), { escape: "\\" + printable(escaped) }) };
+      } else if (!isGlobEscape(next)) {
+        const escaped = String.fromCodePoint(text.codePointAt(i + 1)!);
+        return { error: diagnostic("MOAT104", { file, start: i, end: i + 1 + escaped.length }, { escape: "\\" + printable(escaped) }) };
       } // else: a kept escape is copied as written, with the run
-      i += 1 + escaped.length;
+      i += 2;
     } else if (c === 36 /* $ */ && text.charCodeAt(i + 1) === 123 /* { */) {
-      flushRun(i);
+      if (i > runStart) buffer += text.slice(runStart, i);
       const close = text.indexOf("}", i + 2);
       if (close < 0 || close >= contentEnd) {
-        return { error: diagnostic("MOAT106", at(i, contentEnd), { detail: "'${' has no closing '}' in this string" }) };
+        return { error: diagnostic("MOAT106", { file, start: i, end: contentEnd }, { detail: "'${' has no closing '}' in this string" }) };
       }
       const name = text.slice(i + 2, close);
       if (name.length === 0) {
-        return { error: diagnostic("MOAT106", at(i, close + 1), { detail: "empty '${}': write ${name} to insert a let" }) };
+        return { error: diagnostic("MOAT106", { file, start: i, end: close + 1 }, { detail: "empty '${}': write ${name} to insert a let" }) };
       }
       if (!NAME.test(name)) {
         return {
-          error: diagnostic("MOAT106", at(i, close + 1), {
+          error: diagnostic("MOAT106", { file, start: i, end: close + 1 }, {
             detail: `'\${${printable(name)}}' does not name a let: a name is a letter followed by letters, digits, '_' or '-'`,
           }),
         };
       }
       if (name.length > IDENTIFIER_MAX_LENGTH) {
-        return { error: diagnostic("MOAT105", at(i + 2, close), { length: name.length }) };
+        return { error: diagnostic("MOAT105", { file, start: i + 2, end: close }, { length: name.length }) };
       }
-      flushText(i);
-      parts.push({ kind: "Interpolation", name, span: at(i, close + 1) });
+      if (textStart >= 0) parts.push({ kind: "Text", text: buffer, span: { file, start: textStart, end: i } });
+      buffer = "";
+      textStart = -1;
+      parts.push({ kind: "Interpolation", name, span: { file, start: i, end: close + 1 } });
       i = close + 1;
       runStart = i;
     } else {
-      const bad = badCharacter(text, i, c);
-      if (bad !== undefined) return { error: diagnostic("MOAT107", at(i, i + 1), { detail: bad }) };
+      if (c === 0 || c === 0xfffd || (c >= 0xd800 && c <= 0xdfff)) {
+        const bad = badCharacter(text, i, c);
+        if (bad !== undefined) return { error: diagnostic("MOAT107", { file, start: i, end: i + 1 }, { detail: bad }) };
+      }
       if (textStart < 0) textStart = i;
       i++;
     }
   }
-  flushRun(contentEnd);
-  flushText(contentEnd);
+  if (contentEnd > runStart) buffer += text.slice(runStart, contentEnd);
+  if (textStart >= 0) parts.push({ kind: "Text", text: buffer, span: { file, start: textStart, end: contentEnd } });
   return { parts };
+}
+
+/** The characters a backslash keeps escaped, so that the glob parser reads them as literals: * ? { } [ ] , \ */
+function isGlobEscape(c: number): boolean {
+  return c === 42 || c === 63 || c === 123 || c === 125 || c === 91 || c === 93 || c === 44 || c === 92;
 }
 
 /**
