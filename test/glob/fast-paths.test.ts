@@ -3,6 +3,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Glob } from "../../src/glob/ast.js";
 import { compileGlob, globStates } from "../../src/glob/automaton.js";
+import { candidateIndexPairs } from "../../src/glob/index.js";
+import { intersect } from "../../src/glob/intersect.js";
 import { anyGlob } from "./arbitraries.js";
 import { g } from "./helpers.js";
 
@@ -28,5 +30,18 @@ describe("state counts without automata", () => {
     ]) {
       expect(globStates(g(text))).toBe(compileGlob(g(text)).edges.length);
     }
+  });
+});
+
+describe("candidate index on hand-built globs", () => {
+  it("pairs a glob whose two star parts spell `**` with what it overlaps past a '/'", () => {
+    // `/a/` + `*` + `*` is `/a/**`: it reaches `/a/x//`, which `/**//` matches too.
+    const a: Glob = { parts: [{ kind: "literal", bytes: "/" }, { kind: "literal", bytes: "a/" }, { kind: "star" }, { kind: "star" }] };
+    const b: Glob = { parts: [{ kind: "literal", bytes: "/" }, { kind: "globstar" }, { kind: "literal", bytes: "//" }] };
+    expect(intersect(a, b).kind).toBe("overlap");
+    expect(candidateIndexPairs([a, b])).toEqual([[0, 1]]);
+    const c: Glob = { parts: [{ kind: "literal", bytes: "/a/" }, { kind: "star" }, { kind: "literal", bytes: "" }, { kind: "star" }] };
+    expect(intersect(c, b).kind).toBe("overlap");
+    expect(candidateIndexPairs([c, b])).toEqual([[0, 1]]);
   });
 });
