@@ -62,7 +62,7 @@ function groupByGlob(grants: readonly Grant[], namespace: Namespace): GrantGroup
     else members.push(grant);
   }
   return [...byText.values()].map((members) => {
-    members.sort((x, y) => compareSpans(x.resource.path.span, y.resource.path.span));
+    if (members.length > 1) members.sort((x, y) => compareSpans(x.resource.path.span, y.resource.path.span));
     return { namespace, glob: members[0]!.glob, members };
   });
 }

@@ -140,6 +140,7 @@ function buildThompson(atoms: readonly Atom[]): Thompson {
 function removeEpsilons(t: Thompson): Nfa {
   const n = t.edges.length;
   const closure = (s: number): number[] => {
+    if (t.eps[s]!.length === 0) return [s];
     const seen = new Set<number>([s]);
     const stack = [s];
     while (stack.length > 0) {
@@ -166,6 +167,12 @@ function removeEpsilons(t: Thompson): Nfa {
   const edges: Edge[][] = [];
   const accepting: boolean[] = [];
   for (const s of order) {
+    // Most states (every byte of a literal) have no epsilon move and one byte edge: copied as they are.
+    if (t.eps[s]!.length === 0 && t.edges[s]!.length <= 1) {
+      edges.push(t.edges[s]!.map((e) => ({ label: e.label, to: keep.get(e.to)! })));
+      accepting.push(s === t.final);
+      continue;
+    }
     const byTarget = new Map<number, ByteSet>();
     let acc = false;
     for (const c of closure(s)) {
