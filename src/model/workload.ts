@@ -27,7 +27,9 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
   let exec: PathValue | undefined;
   let mode: Mode = "enforce";
 
+  let grants = 0; // counted on the items written, so that a grant refused for its own error does not also draw MOAT220
   for (const item of block.items) {
+    if (item.kind === "Volume" || item.kind === "Device" || item.kind === "Socket") grants++;
     const single = SINGLE[item.kind];
     const only = ONLY_IN[item.kind];
     if (only !== undefined && only !== kind) {
@@ -91,10 +93,8 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
   if (kind === "vm" && uuid === undefined && !seen.has("Uuid")) {
     diagnostics.push(diagnostic("MOAT209", block.name.span, { name }));
   }
-  // Counted on the items written, so that a grant refused for its own error does not also draw this warning.
-  const grants = block.items.filter((i) => i.kind === "Volume" || i.kind === "Device" || i.kind === "Socket");
-  if (grants.length === 0) diagnostics.push(diagnostic("MOAT220", block.name.span, { kind, name }));
-  if (kind === "vm") resources.push(...impliedVmResources(name, block.name.span));
+  if (grants === 0) diagnostics.push(diagnostic("MOAT220", block.name.span, { kind, name }));
+  if (kind === "vm") for (const implied of impliedVmResources(name, block.name.span)) resources.push(implied);
 
   const workload: { -readonly [K in keyof Workload]: Workload[K] } = {
     kind,
