@@ -70,12 +70,77 @@ export function candidateIndexPairs(globs: readonly Glob[]): [number, number][] 
 /**
  * Candidate pairs between two sets only, as [index in left, index in right]: for checking many globs
  * against a few (grants against the protected paths) without visiting the pairs within either set.
+ * The left starts go in a trie, and each right start walks down it, so a right glob costs the length
+ * of its start, not a share of sorting both sets together: most grants leave the trie after a byte or
+ * two. The same two conditions as above decide a candidate: starts prefix-compatible (a left start met
+ * on the way down, or below where the right start ends) and ends suffix-compatible.
  */
 export function crossCandidatePairs(left: readonly Glob[], right: readonly Glob[]): [number, number][] {
-  const all = [...left, ...right];
-  return walkPairs(all.map((g) => literalStarts(g)), (k) => literalEnds(all[k]!), left.length)
-    .map(([i, j]): [number, number] => [i, j - left.length])
-    .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const root = new StartNode();
+  left.forEach((glob, item) => {
+    const ends = literalEnds(glob);
+    for (const start of literalStarts(glob)) root.add(start, { item, ends });
+  });
+  const out: [number, number][] = [];
+  const found = new Set<number>();
+  right.forEach((glob, j) => {
+    const ends = literalEnds(glob);
+    const consider = (entry: StartEntry): void => {
+      if (!found.has(entry.item) && endsMeet(entry.ends, ends)) found.add(entry.item);
+    };
+    for (const start of literalStarts(glob)) {
+      let node: StartNode | undefined = root;
+      for (let k = 0; node !== undefined; k++) {
+        if (k === start.length) {
+          node.forEachBelow(consider);
+          break;
+        }
+        for (const entry of node.here) consider(entry);
+        node = node.children.get(start.charCodeAt(k));
+      }
+    }
+    for (const i of found) out.push([i, j]);
+    found.clear();
+  });
+  return out.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+}
+
+interface StartEntry {
+  readonly item: number;
+  readonly ends: readonly string[];
+}
+
+/** A node of a trie of starts: the entries whose start ends here, and the children by next byte. */
+class StartNode {
+  readonly here: StartEntry[] = [];
+  readonly children = new Map<number, StartNode>();
+
+  add(start: string, entry: StartEntry): void {
+    let node: StartNode = this;
+    for (let k = 0; k < start.length; k++) {
+      const byte = start.charCodeAt(k);
+      let next = node.children.get(byte);
+      if (next === undefined) node.children.set(byte, (next = new StartNode()));
+      node = next;
+    }
+    node.here.push(entry);
+  }
+
+  /** This node's entries and those of every node below it. */
+  forEachBelow(visit: (entry: StartEntry) => void): void {
+    const stack: StartNode[] = [this];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      for (const entry of node.here) visit(entry);
+      for (const child of node.children.values()) stack.push(child);
+    }
+  }
+}
+
+/** Whether one of `a` and one of `b` can end the same path: one is a suffix of the other. */
+function endsMeet(a: readonly string[], b: readonly string[]): boolean {
+  for (const x of a) for (const y of b) if (x.length >= y.length ? x.endsWith(y) : y.endsWith(x)) return true;
+  return false;
 }
 
 /**
