@@ -116,8 +116,17 @@ const ALNUM_RUNS: readonly (readonly [number, number])[] = [
   [0x61, 0x7a],
 ];
 
+/** Classes of letters and digits only (`[0-9]` in every vm's per-domain folder), by their ranges. */
+const letterDigitClasses = new Map<string, string>();
+
 /** `[0-9a-z]` for letters and digits; other members as alternation branches (see the header). */
 function writeClass(w: GlobWriter, ranges: readonly (readonly [number, number])[]): void {
+  const key = ranges.join(";");
+  const known = letterDigitClasses.get(key);
+  if (known !== undefined) {
+    w.operator(known);
+    return;
+  }
   const members = new Uint8Array(256);
   let size = 0;
   for (const [lo, hi] of ranges) {
@@ -149,6 +158,8 @@ function writeClass(w: GlobWriter, ranges: readonly (readonly [number, number])[
   }
 
   if (others.length === 0) {
+    if (letterDigitClasses.size >= 4096) letterDigitClasses.clear();
+    letterDigitClasses.set(key, "[" + bracket + "]");
     w.operator("[" + bracket + "]");
     return;
   }
@@ -230,12 +241,16 @@ export function aaPerms(perms: string): string {
   return perms;
 }
 
+/** Text that commentText keeps as it is: printable ASCII without a backslash. */
+const PLAIN_COMMENT = /^[\x20-\x5b\x5d-\x7e]*$/;
+
 /**
  * Text for a `#` comment: a comment runs to the end of the line, so nothing may break the line.
  * Printable ASCII is kept (readability), a backslash and everything else become `\xHH` of its UTF-8
  * bytes. The result never holds a line break or a byte a lexer could read as one.
  */
 export function commentText(text: string): string {
+  if (PLAIN_COMMENT.test(text)) return text;
   const bytes = toBytes(text);
   let out = "";
   for (let i = 0; i < bytes.length; i++) {

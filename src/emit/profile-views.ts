@@ -79,7 +79,8 @@ interface SortableGrant {
   readonly implied: boolean;
   readonly file: string;
   readonly start: number;
-  readonly key: string;
+  /** The last tie-breaker: the rules' text, then the title. Built only when a sort needs it. */
+  key: string | undefined;
 }
 
 function grantOf(model: Model, workload: Workload, resource: Resource): SortableGrant {
@@ -96,18 +97,25 @@ function grantOf(model: Model, workload: Workload, resource: Resource): Sortable
   if (abstract && resource.kind !== "socket") throw new Error("internal: only sockets have abstract names");
   const files = abstract ? [] : fileRules(resource);
   const abstractSockets: UnixRuleView[] = abstract ? [{ glob: resource.path.glob, perms: ABSTRACT_SOCKET_PERMS }] : [];
-  const key = [
-    ...files.map((r) => `${r.deny ? "deny " : ""}${aaGlobBody(r.glob)} ${r.perms}`),
-    ...abstractSockets.map((r) => `unix @${aaGlobBody(r.glob)}`),
-    title,
-  ].join("\n");
   return {
     view: { title, files, abstractSockets },
     implied: resource.kind === "implied",
     file: resource.path.span.file,
     start: resource.path.span.start,
-    key,
+    key: undefined,
   };
+}
+
+function keyOf(grant: SortableGrant): string {
+  if (grant.key === undefined) {
+    const { files, abstractSockets, title } = grant.view;
+    grant.key = [
+      ...files.map((r) => `${r.deny ? "deny " : ""}${aaGlobBody(r.glob)} ${r.perms}`),
+      ...abstractSockets.map((r) => `unix @${aaGlobBody(r.glob)}`),
+      title,
+    ].join("\n");
+  }
+  return grant.key;
 }
 
 function compareStrings(a: string, b: string): number {
@@ -123,7 +131,7 @@ function grants(model: Model, workload: Workload): GrantView[] {
         Number(a.implied) - Number(b.implied) ||
         compareStrings(a.file, b.file) ||
         a.start - b.start ||
-        compareStrings(a.key, b.key),
+        compareStrings(keyOf(a), keyOf(b)),
     )
     .map((g) => g.view);
 }
