@@ -1,13 +1,12 @@
 /**
- * The Handlebars environment of the emitters: isolated (`Handlebars.create()`, so nothing registered
- * elsewhere leaks in), every template compiled once, in strict mode (a missing field is an error, not
- * an empty string) and without Handlebars' HTML escaping, which is wrong for both targets. All escaping
- * is explicit, through the helpers below, one per target; test/emit/templates.test.ts checks that no
- * template inserts a value without one.
+ * The templates of the emitters, parsed by Handlebars and rendered by template-render.ts: strict (a
+ * missing field is an error, not an empty string) and without HTML escaping, which is wrong for both
+ * targets. All escaping is explicit, through the helpers below, one per target; the renderer refuses a
+ * template that inserts a value without one, and so does test/emit/templates.test.ts.
  */
-import Handlebars from "handlebars";
 import type { Glob } from "../glob/ast.js";
 import { aaAbstractAddr, aaGlob, aaIncludeName, aaName, aaPerms, commentText } from "./apparmor-text.js";
+import { createRenderer } from "./template-render.js";
 import { TEMPLATE_SOURCES } from "./templates.generated.js";
 import { xmlAttr, xmlCommentText, xmlText } from "./xml-text.js";
 
@@ -33,7 +32,7 @@ function glob(value: unknown, helper: string): Glob {
   return value as Glob;
 }
 
-/** Helpers take exactly one argument (Handlebars appends its options object). */
+/** Each helper takes exactly one field (the renderer checks it when the templates load). */
 const HELPERS: Readonly<Record<string, (value: unknown) => string>> = {
   aaName: (v) => aaName(text(v, "aaName")),
   aaIncludeName: (v) => aaIncludeName(text(v, "aaIncludeName")),
@@ -50,54 +49,29 @@ const HELPERS: Readonly<Record<string, (value: unknown) => string>> = {
 
 export const HELPER_NAMES: readonly string[] = Object.keys(HELPERS);
 
-const env = Handlebars.create();
-type CompileOptions = NonNullable<Parameters<typeof Handlebars.compile>[1]>;
-const compileOptions: CompileOptions = {
-  strict: true,
-  noEscape: true,
-  knownHelpersOnly: true,
-  knownHelpers: Object.fromEntries(HELPER_NAMES.map((name) => [name, true])),
-};
-
-for (const [name, helper] of Object.entries(HELPERS)) {
-  env.registerHelper(name, function (this: unknown, ...args: unknown[]) {
-    if (args.length !== 2) throw new Error(`internal: helper ${name} takes one argument`);
-    return helper(args[0]);
-  });
-}
-// Strict mode does not reach block parameters: `{{#each missing}}` would render nothing. These
-// wrappers make a missing list or condition an error too.
-const builtinEach = env.helpers["each"] as Handlebars.HelperDelegate;
-const builtinIf = env.helpers["if"] as Handlebars.HelperDelegate;
-env.registerHelper("each", function (this: unknown, list: unknown, options: Handlebars.HelperOptions) {
-  if (!Array.isArray(list)) throw new Error(`internal: #each needs a list, got ${typeof list}`);
-  return builtinEach.call(this, list, options);
-});
-env.registerHelper("if", function (this: unknown, condition: unknown, options: Handlebars.HelperOptions) {
-  if (condition === undefined) throw new Error("internal: #if on a missing field");
-  return builtinIf.call(this, condition, options);
-});
-for (const [name, source] of Object.entries(TEMPLATE_SOURCES)) {
-  if (name.startsWith("_")) env.registerPartial(name, env.compile(source, compileOptions));
-}
 // The protected block reads nothing but `denies`, and emitOutputs hands every profile of a compile the
-// same frozen list: it is rendered once per list, by the template, and its text reused.
-const renderProtected = env.partials["_protected"] as Handlebars.TemplateDelegate;
+// same frozen list: it is rendered once per list, by its template, and its text reused.
 const protectedBlocks = new WeakMap<object, string>();
-env.registerPartial("_protected", (context: unknown, options?: Handlebars.RuntimeOptions): string => {
+function protectedOnce(name: string, context: unknown, render: (context: unknown) => string): string | undefined {
+  if (name !== "_protected") return undefined;
   const denies = (context as { denies?: unknown } | null | undefined)?.denies;
-  if (!Array.isArray(denies) || !Object.isFrozen(denies)) return renderProtected(context, options);
+  if (!Array.isArray(denies) || !Object.isFrozen(denies)) return undefined;
   let block = protectedBlocks.get(denies);
   if (block === undefined) {
-    block = renderProtected(context, options);
+    block = render(context);
     protectedBlocks.set(denies, block);
   }
   return block;
-});
+}
 
-/** Compiled once, here; Handlebars defers the work to the first call and keeps the result. */
+const renderer = createRenderer(TEMPLATE_SOURCES, HELPERS, protectedOnce);
+
 function template<T>(name: keyof typeof TEMPLATE_SOURCES): (view: T) => string {
-  return env.compile<T>(TEMPLATE_SOURCES[name], compileOptions);
+  return (view) => {
+    const out: string[] = [];
+    renderer.render(name, view, out);
+    return out.join("");
+  };
 }
 
 export interface FileRuleView {
