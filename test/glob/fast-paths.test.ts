@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import type { Glob } from "../../src/glob/ast.js";
 import { compileGlob, globStates } from "../../src/glob/automaton.js";
 import { candidateIndexPairs } from "../../src/glob/index.js";
-import { intersect } from "../../src/glob/intersect.js";
+import { checkCovers, intersect } from "../../src/glob/intersect.js";
+import { literalPrefix, literalSuffix } from "../../src/glob/text.js";
+import { mayCover } from "../../src/check/rules/over-broad-grant.js";
 import { anyGlob } from "./arbitraries.js";
 import { g } from "./helpers.js";
 
@@ -43,5 +45,31 @@ describe("candidate index on hand-built globs", () => {
     const c: Glob = { parts: [{ kind: "literal", bytes: "/a/" }, { kind: "star" }, { kind: "literal", bytes: "" }, { kind: "star" }] };
     expect(intersect(c, b).kind).toBe("overlap");
     expect(candidateIndexPairs([c, b])).toEqual([[0, 1]]);
+  });
+});
+
+describe("over-broad pre-filter", () => {
+  it("never rules out a glob that covers ROOT/**", () => {
+    const roots = ["/", "/a", "/a.b", "/b"].map((root) => ({ root, glob: g(root === "/" ? "/**" : `${root}/**`) }));
+    let covered = 0;
+    fc.assert(
+      fc.property(anyGlob, (glob) => {
+        for (const { root, glob: broad } of roots) {
+          if (checkCovers(glob, broad).kind !== "covered") continue;
+          covered++;
+          expect(mayCover(literalPrefix(glob), literalSuffix(glob), root), root).toBe(true);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    // The property is only worth something if random globs do cover a root now and then.
+    expect(covered).toBeGreaterThan(10);
+  });
+  it("rules out the grants a fleet is made of", () => {
+    for (const text of ["/var/lib/libvirt/images/t/vm-{root,data}.qcow2", "/srv/t/backup-staging/{,**}", "/var/log/libvirt/**/vm.log"]) {
+      for (const root of ["/", "/var", "/srv"]) expect(mayCover(literalPrefix(g(text)), literalSuffix(g(text)), root)).toBe(false);
+    }
+    expect(mayCover(literalPrefix(g("/{var,tmp}/**")), "", "/var")).toBe(true);
+    expect(mayCover(literalPrefix(g("/va*")), "", "/var")).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Glob } from "../../glob/ast.js";
 import { checkCovers } from "../../glob/intersect.js";
 import { parseGlob } from "../../glob/parse.js";
+import { literalPrefix, literalSuffix } from "../../glob/text.js";
 import { BROAD_ROOTS } from "../../model/builtin.js";
 import type { Model } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
@@ -19,6 +20,18 @@ const EVERYTHING_UNDER: readonly { root: string; glob: Glob }[] = BROAD_ROOTS.ma
   return { root, glob: parsed.glob };
 });
 
+/**
+ * Whether a glob with this literal prefix and suffix can cover `ROOT/**` at all, decided without an
+ * automaton. `ROOT/**` matches `ROOT/a` and `ROOT/b` (its `**` after a '/' needs one byte, no more), so
+ * the paths it matches share exactly the start `ROOT/` and no end. A covering glob matches all of them,
+ * and every path a glob matches starts with its literal prefix and ends with its literal suffix: so its
+ * prefix must be a prefix of `ROOT/` and its suffix must be empty. A grant under `/var/lib/...` or ending
+ * in `.qcow2` is narrower than every root, proven, and costs no inclusion check.
+ */
+export function mayCover(prefix: string, suffix: string, root: string): boolean {
+  return suffix === "" && (root === "/" ? "/" : root + "/").startsWith(prefix);
+}
+
 export const overBroadGrant: IsolationRule = {
   name: "over-broad-grant",
   check(model: Model): Diagnostic[] {
@@ -29,7 +42,10 @@ export const overBroadGrant: IsolationRule = {
           if (resource.namespace !== "path" || resource.kind === "implied") continue;
           // A literal path has no wildcard and cannot cover a folder's contents: skip the automaton.
           if (resource.path.glob.parts.every((p) => p.kind === "literal")) continue;
+          const prefix = literalPrefix(resource.path.glob);
+          const suffix = literalSuffix(resource.path.glob);
           for (const broad of EVERYTHING_UNDER) {
+            if (!mayCover(prefix, suffix, broad.root)) continue;
             const result = checkCovers(resource.path.glob, broad.glob);
             if (result.kind === "covered") {
               diagnostics.push(diagnostic("MOAT305", resource.path.span, { path: quote(resource.path.text), root: broad.root }));
