@@ -11,13 +11,14 @@
  */
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { toBytes } from "../../glob/bytes.js";
+import { crossCandidatePairs } from "../../glob/index.js";
 import { checkCovers } from "../../glob/intersect.js";
 import { matchesPath } from "../../glob/match.js";
 import type { Glob } from "../../glob/ast.js";
 import type { Model, Shared } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
 import { describeResource, type Grant } from "../grants.js";
-import { findOverlaps, firstOtherThan, firstTwoDistinct, inSourceOrder, reportedPairs, type GrantGroup } from "../overlaps.js";
+import { findOverlaps, firstOtherThan, firstTwoDistinct, inSourceOrder, reportedPairs, type GrantGroup, type GroupFinding } from "../overlaps.js";
 import type { IsolationRule } from "../rule.js";
 
 export const crossTenantOverlap: IsolationRule = {
@@ -26,15 +27,39 @@ export const crossTenantOverlap: IsolationRule = {
     const diagnostics: Diagnostic[] = [];
     const coverage = new SharedCoverage();
     const seen = new Set<string>();
-    for (const finding of findOverlaps(model)) {
-      if (finding.kind !== "overlap") continue;
-      const covering = model.shared.filter((s) => coverage.covers(s, finding.a) && coverage.covers(s, finding.b));
+    const findings = findOverlaps(model).filter((f) => f.kind === "overlap");
+    const candidates = sharedCandidates(model.shared, findings);
+    const none: readonly number[] = [];
+    for (const finding of findings) {
+      const ofB = new Set(candidates.get(finding.b.glob) ?? none);
+      const covering = (candidates.get(finding.a.glob) ?? none)
+        .filter((i) => ofB.has(i))
+        .map((i) => model.shared[i]!)
+        .filter((s) => coverage.covers(s, finding.a) && coverage.covers(s, finding.b));
       const pairs = reportedPairs(finding, partnerFinder(covering), seen);
       for (const [first, second] of pairs) diagnostics.push(report(model.shared, first, second, finding.witness));
     }
     return diagnostics;
   },
 };
+
+/**
+ * For each glob of an overlapping group, the shared statements (indices, in policy order) that may cover
+ * it, from the candidate index instead of trying every statement on every group, which costs zones ×
+ * groups on a fleet. Exact: a group in an overlap finding matches some path, so a statement that covers
+ * it shares that path with it, and the index never misses a pair that shares a path.
+ */
+function sharedCandidates(shared: readonly Shared[], findings: readonly GroupFinding[]): Map<Glob, number[]> {
+  const globs = [...new Set(findings.flatMap((f) => [f.a.glob, f.b.glob]))];
+  const out = new Map<Glob, number[]>();
+  for (const [i, j] of crossCandidatePairs(shared.map((s) => s.path.glob), globs)) {
+    const list = out.get(globs[j]!);
+    if (list === undefined) out.set(globs[j]!, [i]);
+    else list.push(i);
+  }
+  for (const list of out.values()) list.sort((x, y) => x - y);
+  return out;
+}
 
 /** Whether a shared statement covers a group's glob: decided once per pair of globs. */
 class SharedCoverage {
