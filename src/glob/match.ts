@@ -5,9 +5,17 @@
  */
 import type { Glob } from "./ast.js";
 import { compileGlob, hasByte } from "./automaton.js";
-import { literalBytes } from "./text.js";
+import { literalBytes, literalPrefix, literalSuffix } from "./text.js";
 
 const literalCache = new WeakMap<Glob, string | null>();
+
+const endsCache = new WeakMap<Glob, { prefix: string; suffix: string }>();
+
+function endsOf(glob: Glob): { prefix: string; suffix: string } {
+  let ends = endsCache.get(glob);
+  if (ends === undefined) endsCache.set(glob, (ends = { prefix: literalPrefix(glob), suffix: literalSuffix(glob) }));
+  return ends;
+}
 
 export function matchesPath(glob: Glob, path: string): boolean {
   let literal = literalCache.get(glob);
@@ -16,6 +24,10 @@ export function matchesPath(glob: Glob, path: string): boolean {
     literalCache.set(glob, literal);
   }
   if (literal !== null) return literal === path;
+  // Every match starts with the glob's literal prefix and ends with its literal suffix: most paths a
+  // glob is tried against (a grant against a shared folder, a socket against a VM's folder) fail here.
+  const ends = endsOf(glob);
+  if (!path.startsWith(ends.prefix) || !path.endsWith(ends.suffix)) return false;
 
   const nfa = compileGlob(glob);
   let current: number[] = [0];
