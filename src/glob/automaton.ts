@@ -3,7 +3,7 @@
  * bomb `{a,b}`×30 is ~100 states, not 2^30 paths), so only products and determinization need budgets.
  * Wildcards never match NUL (AppArmor's `[^/\x00]`, `[^\x00]`); `/` is 0x2f.
  */
-import type { Glob } from "./ast.js";
+import type { Glob, GlobPart } from "./ast.js";
 import { type Atom, normalizeGlob } from "./normalize.js";
 
 /** A set of bytes as sorted, disjoint, non-adjacent inclusive ranges. */
@@ -52,16 +52,33 @@ export function globStates(glob: Glob): number {
   // the start state and every target of a byte edge, and buildThompson makes exactly one fresh target
   // per byte-consuming atom (each literal byte, `?`, a class, the loop state of `*` or `**`); the start
   // and the join and branch states of an alternation are only ever reached by epsilon moves.
-  return 1 + consumingAtoms(normalizeGlob(glob));
+  return 1 + consumingAtoms(glob.parts);
 }
 
-function consumingAtoms(atoms: readonly Atom[]): number {
+/**
+ * The byte-consuming atoms normalizeGlob would make of these parts, counted on the parts themselves:
+ * literal bytes count one each, and a run of n stars (`**` counts two; empty literals inside a run
+ * vanish) becomes n / 2 `**` and n % 2 `*`, one atom each.
+ */
+function consumingAtoms(parts: readonly GlobPart[]): number {
   let n = 0;
-  for (const atom of atoms) {
-    if (atom.kind === "literal") n += atom.bytes.length;
-    else if (atom.kind === "alt") for (const branch of atom.branches) n += consumingAtoms(branch);
+  let stars = 0;
+  const endRun = (): void => {
+    n += Math.ceil(stars / 2);
+    stars = 0;
+  };
+  for (const part of parts) {
+    if (part.kind === "star" || part.kind === "globstar") {
+      stars += part.kind === "star" ? 1 : 2;
+      continue;
+    }
+    if (part.kind === "literal" && part.bytes === "") continue;
+    endRun();
+    if (part.kind === "literal") n += part.bytes.length;
+    else if (part.kind === "alt") for (const branch of part.branches) n += consumingAtoms(branch.parts);
     else n++;
   }
+  endRun();
   return n;
 }
 

@@ -1,7 +1,7 @@
 /** The shortcuts the isolation checks take at fleet scale must agree with the full engine they skip. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Glob } from "../../src/glob/ast.js";
+import type { Glob, GlobPart } from "../../src/glob/ast.js";
 import { compileGlob, globStates } from "../../src/glob/automaton.js";
 import { candidateIndexPairs } from "../../src/glob/index.js";
 import { checkCovers, intersect } from "../../src/glob/intersect.js";
@@ -18,6 +18,20 @@ describe("state counts without automata", () => {
     fc.assert(
       fc.property(anyGlob, (glob) => {
         expect(globStates(fresh(glob))).toBe(compileGlob(fresh(glob)).edges.length);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it("equal it when empty literals split a run of stars", () => {
+    const withEmpties = (glob: Glob): Glob => ({
+      parts: glob.parts.flatMap((p): GlobPart[] => {
+        const part = p.kind === "alt" ? { kind: "alt" as const, branches: p.branches.map(withEmpties) } : p;
+        return part.kind === "star" || part.kind === "globstar" ? [part, { kind: "literal", bytes: "" }] : [part];
+      }),
+    });
+    fc.assert(
+      fc.property(anyGlob, (glob) => {
+        expect(globStates(withEmpties(glob))).toBe(compileGlob(withEmpties(glob)).edges.length);
       }),
       { numRuns: 2000 },
     );
