@@ -9,11 +9,22 @@ import { literalBytes, literalPrefix, literalSuffix } from "./text.js";
 
 const literalCache = new WeakMap<Glob, string | null>();
 
-const endsCache = new WeakMap<Glob, { prefix: string; suffix: string }>();
+interface Ends {
+  readonly prefix: string;
+  readonly suffix: string;
+  /** The ranges of a class that directly follows the prefix (empty literals aside), if one does. */
+  readonly nextClass: readonly (readonly [number, number])[] | undefined;
+}
 
-function endsOf(glob: Glob): { prefix: string; suffix: string } {
+const endsCache = new WeakMap<Glob, Ends>();
+
+function endsOf(glob: Glob): Ends {
   let ends = endsCache.get(glob);
-  if (ends === undefined) endsCache.set(glob, (ends = { prefix: literalPrefix(glob), suffix: literalSuffix(glob) }));
+  if (ends === undefined) {
+    const next = glob.parts.find((p) => p.kind !== "literal");
+    const nextClass = next?.kind === "class" ? next.ranges : undefined;
+    endsCache.set(glob, (ends = { prefix: literalPrefix(glob), suffix: literalSuffix(glob), nextClass }));
+  }
   return ends;
 }
 
@@ -28,6 +39,12 @@ export function matchesPath(glob: Glob, path: string): boolean {
   // glob is tried against (a grant against a shared folder, a socket against a VM's folder) fail here.
   const ends = endsOf(glob);
   if (!path.startsWith(ends.prefix) || !path.endsWith(ends.suffix)) return false;
+  // A class right after the prefix consumes exactly the next byte: libvirt's `domain-[0-9]…-NAME/*` is
+  // refused for `domain-NAME/monitor.sock` here, without building its automaton for every VM.
+  if (ends.nextClass !== undefined) {
+    const b = path.charCodeAt(ends.prefix.length);
+    if (!(b >= 0) || !ends.nextClass.some(([lo, hi]) => b >= Math.min(lo, hi) && b <= Math.max(lo, hi))) return false;
+  }
 
   const nfa = compileGlob(glob);
   let current: number[] = [0];

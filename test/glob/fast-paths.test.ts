@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Glob, GlobPart } from "../../src/glob/ast.js";
 import { compileGlob, globStates } from "../../src/glob/automaton.js";
 import { candidateIndexPairs } from "../../src/glob/index.js";
+import { matchesPath } from "../../src/glob/match.js";
 import { checkCovers, intersect } from "../../src/glob/intersect.js";
 import { literalPrefix, literalSuffix } from "../../src/glob/text.js";
 import { mayCover } from "../../src/check/rules/over-broad-grant.js";
@@ -85,5 +86,16 @@ describe("over-broad pre-filter", () => {
     }
     expect(mayCover(literalPrefix(g("/{var,tmp}/**")), "", "/var")).toBe(true);
     expect(mayCover(literalPrefix(g("/va*")), "", "/var")).toBe(true);
+  });
+});
+
+describe("matchesPath pre-checks", () => {
+  it("decide libvirt's per-domain folder against a monitor socket as the automaton does", () => {
+    const domain = g(`/var/lib/libvirt/qemu/domain-[0-9]${"{,[0-9]".repeat(9)}${"}".repeat(9)}-web01/*`);
+    expect(matchesPath(domain, "/var/lib/libvirt/qemu/domain-web01/monitor.sock")).toBe(false);
+    expect(matchesPath(domain, "/var/lib/libvirt/qemu/domain-")).toBe(false);
+    expect(matchesPath(domain, "/var/lib/libvirt/qemu/domain-12-web01/monitor.sock")).toBe(true);
+    expect(matchesPath(g("/a/[b-c]x"), "/a/cx")).toBe(true);
+    expect(matchesPath(g("/a/[b-c]x"), "/a/dx")).toBe(false);
   });
 });
