@@ -108,12 +108,11 @@ function grantOf(model: Model, workload: Workload, resource: Resource): Sortable
 
 function keyOf(grant: SortableGrant): string {
   if (grant.key === undefined) {
-    const { files, abstractSockets, title } = grant.view;
-    grant.key = [
-      ...files.map((r) => `${r.deny ? "deny " : ""}${aaGlobBody(r.glob)} ${r.perms}`),
-      ...abstractSockets.map((r) => `unix @${aaGlobBody(r.glob)}`),
-      title,
-    ].join("\n");
+    // Each rule's line, then the title, joined by newlines.
+    let key = "";
+    for (const r of grant.view.files) key += (r.deny ? "deny " : "") + aaGlobBody(r.glob) + " " + r.perms + "\n";
+    for (const r of grant.view.abstractSockets) key += "unix @" + aaGlobBody(r.glob) + "\n";
+    grant.key = key + grant.view.title;
   }
   return grant.key;
 }
