@@ -123,7 +123,8 @@ interface Run {
 }
 
 function run(command: string, args: readonly string[]): Run {
-  const result = spawnSync(command, args, { encoding: "latin1", timeout: 120_000 });
+  // -D rule-exprs over a batch of profiles prints megabytes: past node's default 1 MiB the call would fail with ENOBUFS.
+  const result = spawnSync(command, args, { encoding: "latin1", timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
   if (result.error) throw result.error;
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
