@@ -1,12 +1,13 @@
 /**
- * The templates of the emitters, parsed by Handlebars and rendered by template-render.ts: strict (a
- * missing field is an error, not an empty string) and without HTML escaping, which is wrong for both
- * targets. All escaping is explicit, through the helpers below, one per target; the renderer refuses a
- * template that inserts a value without one, and so does test/emit/templates.test.ts.
+ * The Handlebars environment of the emitters: isolated (`Handlebars.create()`, so nothing registered
+ * elsewhere leaks in), every template compiled once, in strict mode (a missing field is an error, not
+ * an empty string) and without Handlebars' HTML escaping, which is wrong for both targets. All escaping
+ * is explicit, through the helpers below, one per target; test/emit/templates.test.ts checks that no
+ * template inserts a value without one.
  */
+import Handlebars from "handlebars";
 import type { Glob } from "../glob/ast.js";
 import { aaAbstractAddr, aaGlob, aaIncludeName, aaName, aaPerms, commentText } from "./apparmor-text.js";
-import { createRenderer } from "./template-render.js";
 import { TEMPLATE_SOURCES } from "./templates.generated.js";
 import { xmlAttr, xmlCommentText, xmlText } from "./xml-text.js";
 
@@ -32,7 +33,7 @@ function glob(value: unknown, helper: string): Glob {
   return value as Glob;
 }
 
-/** Each helper takes exactly one field (the renderer checks it when the templates load). */
+/** Helpers take exactly one argument (Handlebars appends its options object). */
 const HELPERS: Readonly<Record<string, (value: unknown) => string>> = {
   aaName: (v) => aaName(text(v, "aaName")),
   aaIncludeName: (v) => aaIncludeName(text(v, "aaIncludeName")),
@@ -49,29 +50,54 @@ const HELPERS: Readonly<Record<string, (value: unknown) => string>> = {
 
 export const HELPER_NAMES: readonly string[] = Object.keys(HELPERS);
 
+const env = Handlebars.create();
+type CompileOptions = NonNullable<Parameters<typeof Handlebars.compile>[1]>;
+const compileOptions: CompileOptions = {
+  strict: true,
+  noEscape: true,
+  knownHelpersOnly: true,
+  knownHelpers: Object.fromEntries(HELPER_NAMES.map((name) => [name, true])),
+};
+
+for (const [name, helper] of Object.entries(HELPERS)) {
+  env.registerHelper(name, function (this: unknown, ...args: unknown[]) {
+    if (args.length !== 2) throw new Error(`internal: helper ${name} takes one argument`);
+    return helper(args[0]);
+  });
+}
+// Strict mode does not reach block parameters: `{{#each missing}}` would render nothing. These
+// wrappers make a missing list or condition an error too.
+const builtinEach = env.helpers["each"] as Handlebars.HelperDelegate;
+const builtinIf = env.helpers["if"] as Handlebars.HelperDelegate;
+env.registerHelper("each", function (this: unknown, list: unknown, options: Handlebars.HelperOptions) {
+  if (!Array.isArray(list)) throw new Error(`internal: #each needs a list, got ${typeof list}`);
+  return builtinEach.call(this, list, options);
+});
+env.registerHelper("if", function (this: unknown, condition: unknown, options: Handlebars.HelperOptions) {
+  if (condition === undefined) throw new Error("internal: #if on a missing field");
+  return builtinIf.call(this, condition, options);
+});
+for (const [name, source] of Object.entries(TEMPLATE_SOURCES)) {
+  if (name.startsWith("_")) env.registerPartial(name, env.compile(source, compileOptions));
+}
 // The protected block reads nothing but `denies`, and emitOutputs hands every profile of a compile the
-// same frozen list: it is rendered once per list, by its template, and its text reused.
+// same frozen list: it is rendered once per list, by the template, and its text reused.
+const renderProtected = env.partials["_protected"] as Handlebars.TemplateDelegate;
 const protectedBlocks = new WeakMap<object, string>();
-function protectedOnce(name: string, context: unknown, render: (context: unknown) => string): string | undefined {
-  if (name !== "_protected") return undefined;
+env.registerPartial("_protected", (context: unknown, options?: Handlebars.RuntimeOptions): string => {
   const denies = (context as { denies?: unknown } | null | undefined)?.denies;
-  if (!Array.isArray(denies) || !Object.isFrozen(denies)) return undefined;
+  if (!Array.isArray(denies) || !Object.isFrozen(denies)) return renderProtected(context, options);
   let block = protectedBlocks.get(denies);
   if (block === undefined) {
-    block = render(context);
+    block = renderProtected(context, options);
     protectedBlocks.set(denies, block);
   }
   return block;
-}
+});
 
-const renderer = createRenderer(TEMPLATE_SOURCES, HELPERS, protectedOnce);
-
+/** Compiled once, here; Handlebars defers the work to the first call and keeps the result. */
 function template<T>(name: keyof typeof TEMPLATE_SOURCES): (view: T) => string {
-  return (view) => {
-    const out: string[] = [];
-    renderer.render(name, view, out);
-    return out.join("");
-  };
+  return env.compile<T>(TEMPLATE_SOURCES[name], compileOptions);
 }
 
 export interface FileRuleView {
