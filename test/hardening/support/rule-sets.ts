@@ -44,27 +44,23 @@ function ruleExprs(text: string): string {
 }
 
 /**
+ * Spellings of one language that differ as text: moat writes a literal `@` before an alternation's
+ * brace as the class `[\100]` (so that `@{` can never read as a variable), which AppArmor prints as
+ * `[@]`; a class of the one character is that character. AppArmor prints a literal `[` and `]` both
+ * escaped (`"/a/x\[@\]y"` reads back as `\[@\]`), so the three characters `[@]` are always the class,
+ * whatever precedes them: the regex column prints a literal backslash as a single `\`, so counting
+ * backslashes before the `[` cannot tell (`x\[@]` there is a backslash, then the class).
+ */
+function normalize(line: string): string {
+  return line.replace(/^(aare|rule): p\d{5}-b-/, "$1: ").replaceAll("[@]", "@");
+}
+
+/**
  * One parser run over `blocks`; per block, the sorted list of its `aare:` and `rule:` lines.
  * The parser handles profiles in the order of their names, so each block is renamed `pNNNNN-b-NAME`
  * (names were checked as text before) and preceded by an empty profile `pNNNNN-a` that marks where its
  * rules start; profiles of different policies may then also share a name.
  */
-/**
- * Spellings of one language that differ as text: moat writes a literal `@` before an alternation's
- * brace as the class `[\100]` (so that `@{` can never read as a variable), which AppArmor prints as
- * `[@]`; a class of the one character is that character. A literal `[` is printed escaped (`\[`), so
- * an unescaped `[@]` is always such a class.
- */
-function normalize(line: string): string {
-  let out = line.replace(/^(aare|rule): p\d{5}-b-/, "$1: ");
-  // `[@]` after an even number of backslashes (an odd one would make its `[` literal).
-  for (let before = ""; before !== out; ) {
-    before = out;
-    out = out.replace(/((?:^|[^\\])(?:\\\\)*)\[@\]/, "$1@");
-  }
-  return out;
-}
-
 export function rulesPerProfile(blocks: readonly string[]): string[][] {
   const key = (i: number): string => `p${String(i).padStart(5, "0")}`;
   const text = ["abi <abi/3.0>,", "include <tunables/global>", ...blocks.flatMap((b, i) => [`profile ${key(i)}-a {`, "}", b.replace(/^profile /, `profile ${key(i)}-b-`)])].join("\n") + "\n";
