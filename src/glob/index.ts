@@ -9,6 +9,7 @@
  */
 import type { Glob } from "./ast.js";
 import { literalEnds, literalStarts } from "./ends.js";
+import { literalBytes } from "./text.js";
 
 /**
  * Ends are cut to their last bytes: a cut end is still a true end, and a short key keeps the end trie
@@ -37,13 +38,21 @@ export function candidateIndexPairs(globs: readonly Glob[]): [number, number][] 
   // second, independent end: two such globs meet only if those "folder ends" are suffix-compatible.
   // The passes below split the pairs into disjoint classes so that each uses the strongest key it may.
   // Starts and ends are computed once per glob here: the passes below see most globs more than once.
+  //
+  // Most globs of a fleet are literals (images, /dev/vfio/N, sockets), and two literals share a path only
+  // when they are the same bytes: so literals meet each other by equal bytes alone, and the walks below
+  // pair a literal only with globs that have operators (a literal is never weak: its end is itself).
   const info = globs.map((glob) => {
-    const ends = literalEnds(glob);
-    return { glob, starts: literalStarts(glob), ends, folderEnd: folderEnd(glob), weak: ends.every((e) => e === "") };
+    const literal = literalBytes(glob);
+    const ends = literal !== undefined ? [literal] : literalEnds(glob);
+    const starts = literal !== undefined ? [literal] : literalStarts(glob);
+    return { glob, literal, starts, ends, folderEnd: folderEnd(glob), weak: ends.every((e) => e === "") };
   });
   const weak = info.flatMap((g, i) => (g.weak && g.folderEnd !== undefined ? [i] : []));
   const weakSet = new Set(weak);
   const rest = info.flatMap((_, i) => (weakSet.has(i) ? [] : [i]));
+  const restOps = rest.filter((i) => info[i]!.literal === undefined);
+  const restLiterals = rest.filter((i) => info[i]!.literal !== undefined);
   const slashFree = rest.filter((i) => info[i]!.folderEnd !== undefined);
   const other = rest.filter((i) => info[i]!.folderEnd === undefined);
 
@@ -56,15 +65,32 @@ export function candidateIndexPairs(globs: readonly Glob[]): [number, number][] 
   };
   const byLiteralEnds = (i: number): readonly string[] => info[i]!.ends;
   const byFolderEnd = (i: number): readonly string[] => [info[i]!.folderEnd!];
-  add(pairsOf(rest, byLiteralEnds), rest);
+  const restOrdered = [...restOps, ...restLiterals];
+  add(pairsOf(restOrdered, byLiteralEnds, restOps.length, true), restOrdered);
+  out.push(...sameLiteralPairs(restLiterals, (i) => info[i]!.literal!));
   add(pairsOf([...weak, ...other], byLiteralEnds, weak.length), [...weak, ...other]);
   add(pairsOf([...weak, ...slashFree], byFolderEnd, weak.length), [...weak, ...slashFree]);
   add(pairsOf(weak, byFolderEnd), weak);
   return out.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
 
-  function pairsOf(ids: readonly number[], endsOf: (i: number) => readonly string[], leftCount?: number): [number, number][] {
-    return walkPairs(ids.map((i) => info[i]!.starts), (k) => endsOf(ids[k]!), leftCount);
+  function pairsOf(ids: readonly number[], endsOf: (i: number) => readonly string[], leftCount?: number, rightLiterals?: boolean): [number, number][] {
+    return walkPairs(ids.map((i) => info[i]!.starts), (k) => endsOf(ids[k]!), leftCount, rightLiterals);
   }
+}
+
+/** Pairs [i, j], i < j, of the literals whose bytes are equal: the only literals that share a path. */
+function sameLiteralPairs(ids: readonly number[], bytesOf: (i: number) => string): [number, number][] {
+  const byBytes = new Map<string, number[]>();
+  for (const i of ids) {
+    const same = byBytes.get(bytesOf(i));
+    if (same === undefined) byBytes.set(bytesOf(i), [i]);
+    else same.push(i);
+  }
+  const out: [number, number][] = [];
+  for (const same of byBytes.values()) {
+    for (let a = 0; a < same.length; a++) for (let b = a + 1; b < same.length; b++) out.push(same[a]! < same[b]! ? [same[a]!, same[b]!] : [same[b]!, same[a]!]);
+  }
+  return out;
 }
 
 /**
@@ -174,9 +200,17 @@ function folderEnd(glob: Glob): string | undefined {
 /**
  * Pairs of globs whose starts and ends are compatible. With `leftCount`, only pairs between the first
  * `leftCount` globs and the others: each side's ends go in a trie of their own, and an entry asks only
- * the other side's, so pairs within one side are never even visited.
+ * the other side's, so pairs within one side are never even visited. With `rightLiterals`, the right
+ * side holds literals (their one start is their whole text) and the pairs within the left side are
+ * wanted too: a left entry asks the left trie as well, and a right entry never enters a trie, since a
+ * left glob meets a literal only when its start is a prefix of the literal (equal starts sort left first).
  */
-function walkPairs(startsOf: readonly (readonly string[])[], endsOf: (k: number) => readonly string[], leftCount?: number): [number, number][] {
+function walkPairs(
+  startsOf: readonly (readonly string[])[],
+  endsOf: (k: number) => readonly string[],
+  leftCount?: number,
+  rightLiterals = false,
+): [number, number][] {
   const entries: Entry[] = [];
   let multi = false;
   startsOf.forEach((starts, item) => {
@@ -211,14 +245,19 @@ function walkPairs(startsOf: readonly (readonly string[])[], endsOf: (k: number)
     while (stack.length > 0 && !entry.start.startsWith(stack[stack.length - 1]!.start)) {
       const top = stack.pop()!;
       if (stack.length < inserted) {
-        tries[sideOf(top)]!.remove(top);
+        if (!(rightLiterals && sideOf(top) === 1)) tries[sideOf(top)]!.remove(top);
         inserted = stack.length;
       }
     }
     if (stack.length > 0) {
-      for (; inserted < stack.length; inserted++) tries[sideOf(stack[inserted]!)]!.insert(stack[inserted]!);
-      const asked = bipartite ? 1 - sideOf(entry) : 0;
+      for (; inserted < stack.length; inserted++) {
+        const below = stack[inserted]!;
+        if (!(rightLiterals && sideOf(below) === 1)) tries[sideOf(below)]!.insert(below);
+      }
+      const side = sideOf(entry);
+      const asked = bipartite ? 1 - side : 0;
       tries[asked]!.forEachCompatible(entry.end, (other) => emit(other, entry.item));
+      if (rightLiterals && side === 0) tries[0]!.forEachCompatible(entry.end, (other) => emit(other, entry.item));
     }
     stack.push(entry);
   }

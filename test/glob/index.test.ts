@@ -5,6 +5,7 @@ import { literalEnds, literalStarts } from "../../src/glob/ends.js";
 import { candidateIndexPairs, crossCandidatePairs, findCandidatePairs } from "../../src/glob/index.js";
 import { intersect } from "../../src/glob/intersect.js";
 import { matchesPath } from "../../src/glob/match.js";
+import { literalBytes } from "../../src/glob/text.js";
 import { anyGlob, expansions } from "./arbitraries.js";
 import { g } from "./helpers.js";
 
@@ -99,6 +100,35 @@ describe("findCandidatePairs", () => {
     // Only the shared *.log glob meets the per-VM ones ("/web1.log" is no suffix of "/web11.log").
     expect(pairs.filter(([i, j]) => i !== 200 && j !== 200)).toEqual([]);
     expect(pairs.filter(([i, j]) => i === 200 || j === 200).length).toBe(200);
+  });
+  it("never pairs two different literals, and pairs equal ones", () => {
+    const literal = fc.array(fc.constantFrom("/", "a", "b", "/dev/vfio/", "1", "0", ".qcow2"), { minLength: 1, maxLength: 6 }).map((xs) => xs.join(""));
+    const seen = { equal: 0, different: 0 };
+    fc.assert(
+      fc.property(fc.array(fc.oneof(literal, literal, anyGlob), { maxLength: 30 }), (mixed) => {
+        // Parsed afresh, equal literal texts are distinct Glob objects, as grants of one path are.
+        const globs = mixed.map((x) => (typeof x === "string" ? g(x) : x));
+        const bytes = globs.map(literalBytes);
+        const pairs = new Set(candidateIndexPairs(globs).map(([i, j]) => `${i},${j}`));
+        for (let i = 0; i < globs.length; i++) {
+          for (let j = i + 1; j < globs.length; j++) {
+            if (bytes[i] === undefined || bytes[j] === undefined) continue;
+            seen[bytes[i] === bytes[j] ? "equal" : "different"]++;
+            expect(pairs.has(`${i},${j}`), `${mixed[i]} ${mixed[j]}`).toBe(bytes[i] === bytes[j]);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // Both branches of the property must have been exercised for it to mean anything.
+    expect(seen.equal).toBeGreaterThan(0);
+    expect(seen.different).toBeGreaterThan(0);
+    // The fleet's shape: many device nodes that are prefixes of one another, and one glob over them.
+    const devices = Array.from({ length: 120 }, (_, i) => g(`/dev/vfio/${i}`));
+    const pairs = candidateIndexPairs([...devices, g("/dev/vfio/*"), g("/dev/vfio/7")]);
+    expect(pairs.filter(([, j]) => j < 120)).toEqual([]);
+    expect(pairs.filter(([, j]) => j === 120).length).toBe(120);
+    expect(pairs.filter(([, j]) => j === 121)).toEqual([[7, 121], [120, 121]]);
   });
   it("returns the values of the items", () => {
     const items = [
