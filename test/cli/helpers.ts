@@ -28,7 +28,7 @@ export function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-export function writeTree(dir: string, files: Record<string, string>): void {
+export function writeTree(dir: string, files: Record<string, string | Buffer>): void {
   for (const [rel, content] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), content);
@@ -87,6 +87,13 @@ export function captureIo(cwd: string, env: Record<string, string | undefined> =
     out: () => out,
     err: () => err,
   };
+}
+
+/** A new temporary folder holding `files` (relative path -> content). */
+export function project(files: Record<string, string | Buffer>): string {
+  const dir = tempDir();
+  writeTree(dir, files);
+  return dir;
 }
 
 /** Runs the CLI in-process in `cwd`, capturing what it prints. */

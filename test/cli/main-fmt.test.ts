@@ -3,21 +3,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { rewriteFileAtomically } from "../../src/cli/rewrite-file.js";
-import { snapshot, tempDir, runMain } from "./helpers.js";
+import { snapshot, tempDir, project, runMain } from "./helpers.js";
 
 const MESSY = 'tenant acme {\n vm web01 {\n  uuid "6f1c2a3e-0b7d-4a52-9a39-0b1f5c6d7e8f"\n   volume "/x/y" rw\n }\n}\n';
 const CANONICAL = 'tenant acme {\n  vm web01 {\n    uuid   "6f1c2a3e-0b7d-4a52-9a39-0b1f5c6d7e8f"\n    volume "/x/y" rw\n  }\n}\n';
 
 const run = runMain;
 
-function project(files: Record<string, string | Buffer>): string {
-  const dir = tempDir();
-  for (const [rel, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), content);
-  }
-  return dir;
-}
 
 describe("moat fmt", () => {
   it("rewrites the files that change, names them on stderr, keeps their mode, and leaves canonical files alone", async () => {

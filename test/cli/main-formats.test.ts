@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { VERSION } from "../../src/version.js";
-import { snapshot, tempDir, runMain } from "./helpers.js";
+import { snapshot, project, runMain } from "./helpers.js";
 
 const ACME = `policy test
 tenant acme {
@@ -31,14 +31,6 @@ const WARNED = `tenant globex {
 
 const run = runMain;
 
-function project(files: Record<string, string | Buffer>): string {
-  const dir = tempDir();
-  for (const [rel, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), content);
-  }
-  return dir;
-}
 
 interface SarifLog {
   version: string;
