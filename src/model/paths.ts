@@ -12,51 +12,81 @@ import type { PathValue } from "./types.js";
 /**
  * Why a path's shape is not allowed (SPEC §1: no '.' or '..' component, no '//'), or undefined. AppArmor
  * keeps `/./` and `/../` literally, so such a rule would never match. Decided on what the path writes:
- * for plain text, its components; for a glob, every expansion of its alternations (escaped characters are
- * literal there, and a wildcard that could match '.' at run time is no written component).
+ * for plain text, its components; for a glob, every spelling its alternations allow (escaped characters
+ * are literal there; a wildcard that could match '.' at run time is no written component).
  */
 export function pathShapeProblem(text: string, glob: Glob): string | undefined {
   if (!GLOB_SYNTAX.test(text)) return componentProblem(text);
-  for (const form of expansions(glob.parts) ?? []) {
-    const problem = componentProblem(form);
-    if (problem !== undefined) return problem;
-  }
-  return undefined;
+  const found: Problem = { reason: undefined };
+  const end = walk(glob.parts, new Set([State.Begin]), found);
+  if (found.reason === undefined && (end.has(State.Dot) || end.has(State.DotDot))) found.reason = end.has(State.Dot) ? DOT : DOTDOT;
+  return found.reason;
 }
+
+const DOT = "a path may not contain a '.' component";
+const DOTDOT = "a path may not contain a '..' component";
+const DOUBLE_SLASH = "a path may not contain '//'";
 
 /** A scan rather than split(): this runs for every path of a fleet, and the pieces would be garbage. */
 function componentProblem(text: string): string | undefined {
-  if (text.includes("//")) return "a path may not contain '//'";
+  if (text.includes("//")) return DOUBLE_SLASH;
   let start = 0;
   for (let i = 0; i <= text.length; i++) {
     if (i < text.length && text.charCodeAt(i) !== 47 /* / */) continue;
     const n = i - start;
-    if ((n === 1 || n === 2) && text.charCodeAt(start) === 46 && (n === 1 || text.charCodeAt(start + 1) === 46)) {
-      return `a path may not contain a '${text.slice(start, i)}' component`;
-    }
+    if ((n === 1 || n === 2) && text.charCodeAt(start) === 46 && (n === 1 || text.charCodeAt(start + 1) === 46)) return n === 1 ? DOT : DOTDOT;
     start = i + 1;
   }
   return undefined;
 }
 
-/** Beyond this many expansions a glob's written components are not enumerated (its form is still checked by AppArmor's rules). */
-const MAX_SHAPE_EXPANSIONS = 256;
+/** What the current component holds so far, in one spelling of a glob. */
+const enum State {
+  Begin, // before the first '/'
+  Empty, // just after a '/'
+  Dot, // "."
+  DotDot, // ".."
+  Other, // anything else, a wildcard included
+}
 
-/** The written forms of a glob: alternations expanded, each wildcard as one NUL (never '.' nor '/'); undefined past the bound. */
-function expansions(parts: readonly GlobPart[]): string[] | undefined {
-  let acc = [""];
+interface Problem {
+  reason: string | undefined;
+}
+
+/**
+ * The states a glob's parts can end in, from `from`, over every spelling at once: an alternation is the
+ * union of its branches, so no spelling is enumerated and no bound can be exceeded.
+ */
+function walk(parts: readonly GlobPart[], from: ReadonlySet<State>, found: Problem): Set<State> {
+  let states = new Set(from);
   for (const part of parts) {
-    let pieces: string[];
-    if (part.kind === "literal") pieces = [part.bytes];
-    else if (part.kind === "alt") {
-      const branches = part.branches.map((b) => expansions(b.parts));
-      if (branches.some((b) => b === undefined)) return undefined;
-      pieces = branches.flatMap((b) => b!);
-    } else pieces = ["\0"];
-    if (acc.length * pieces.length > MAX_SHAPE_EXPANSIONS) return undefined;
-    acc = acc.flatMap((a) => pieces.map((p) => a + p));
+    if (found.reason !== undefined) break;
+    if (part.kind === "alt") {
+      const next = new Set<State>();
+      for (const branch of part.branches) for (const state of walk(branch.parts, states, found)) next.add(state);
+      states = next;
+    } else if (part.kind === "literal") {
+      for (let i = 0; i < part.bytes.length && found.reason === undefined; i++) states = step(states, part.bytes.charCodeAt(i), found);
+    } else {
+      states = new Set([State.Other]);
+    }
   }
-  return acc;
+  return states;
+}
+
+function step(states: ReadonlySet<State>, byte: number, found: Problem): Set<State> {
+  if (byte === 47 /* / */) {
+    if (states.has(State.Empty)) found.reason = DOUBLE_SLASH;
+    else if (states.has(State.Dot)) found.reason = DOT;
+    else if (states.has(State.DotDot)) found.reason = DOTDOT;
+    return new Set([State.Empty]);
+  }
+  const next = new Set<State>();
+  for (const state of states) {
+    if (byte !== 46 /* . */) next.add(State.Other);
+    else next.add(state === State.Empty ? State.Dot : state === State.Dot ? State.DotDot : State.Other);
+  }
+  return next;
 }
 
 // A glob character or a backslash: text without any is one literal, and parseGlob need not run.

@@ -230,6 +230,7 @@ describe("path shape on what a path writes", () => {
     ["/srv/h/h{.,b}", "a branch that continues a component"],
     ["/srv/h/a,./x", "a literal comma outside braces"],
     ["/srv/h/*/x", "a wildcard that could match '.' at run time is no written component"],
+    [`/srv/${"{a,b}".repeat(30)}/x`, "a billion spellings, none with a '.' component"],
   ])("allows %s (%s)", (path) => {
     expect(located(volume(path))).toEqual([]);
   });
@@ -238,6 +239,9 @@ describe("path shape on what a path writes", () => {
     ["/srv/{a,..}/x", "'..'"],
     ["/srv/{.,a}", "'.'"],
     ["/srv/x/{/y,z}", "'//'"],
+    // Past any bound on spellings the check still holds: it follows every spelling at once.
+    [`/srv/${"{a,b}".repeat(9)}/../x`, "'..'"],
+    [`/usr/bin/${"{a,b}".repeat(30)}//x`, "'//'"],
   ])("refuses %s (a %s it writes)", (path, what) => {
     const result = volume(path);
     expect(located(result)).toEqual(["MOAT214@/p/m.iso:3:10"]);
