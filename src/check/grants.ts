@@ -1,13 +1,16 @@
 /**
  * The grants the isolation rules reason about: every resource of every workload, paired with its
  * owner, seen the way overlap checks must see it. Host-shared device nodes are left out (SPEC §2 rule 5),
- * and an LVM volume named through /dev/mapper is also seen under its /dev/VG/LV name (rule 3), so
- * that one logical volume granted under both names is recognized as one resource.
+ * and an LVM volume is also seen under its other name (rule 3, see lvm.ts), so that one logical volume
+ * granted under both names is recognized as one resource.
  */
 import type { Glob } from "../glob/ast.js";
 import { fromBytes, toBytes } from "../glob/bytes.js";
 import { literalBytes } from "../glob/text.js";
 import { HOST_SHARED_DEVICES } from "../model/builtin.js";
+import { lvmMapperName, mapperAlias } from "./lvm.js";
+
+export { mapperAlias };
 import type { Model, Namespace, Resource, Workload } from "../model/types.js";
 
 export interface Grant {
@@ -16,7 +19,7 @@ export interface Grant {
   readonly namespace: Namespace;
   /** What overlap checks compare: the resource's glob, or the alias it stands for. */
   readonly glob: Glob;
-  /** For an alias: the /dev/VG/LV path the mapper name stands for. */
+  /** For an alias: the other name of the same logical volume (/dev/VG/LV or /dev/mapper/VG-LV). */
   readonly alias?: string;
 }
 
@@ -26,33 +29,6 @@ export function isHostShared(resource: Resource): boolean {
   if (resource.namespace !== "path") return false;
   const literal = literalBytes(resource.path.glob);
   return literal !== undefined && HOST_SHARED.has(literal);
-}
-
-/**
- * `/dev/mapper/VG-LV` -> `/dev/VG/LV`. device-mapper joins VG and LV with one hyphen and doubles any
- * hyphen inside either name, so the first single hyphen splits them. Only literal names are
- * translated: a glob over mapper names has no exact /dev/VG/LV equivalent.
- */
-export function mapperAlias(bytes: string): string | undefined {
-  const match = /^\/dev\/mapper\/(.+)$/.exec(bytes);
-  if (match === null) return undefined;
-  const name = match[1]!;
-  if (name.includes("/")) return undefined;
-  let i = 0;
-  while (i < name.length) {
-    if (name[i] === "-") {
-      if (name[i + 1] === "-") {
-        i += 2;
-        continue;
-      }
-      const vg = name.slice(0, i).replace(/--/g, "-");
-      const lv = name.slice(i + 1).replace(/--/g, "-");
-      if (vg === "" || lv === "" || lv.startsWith("-")) return undefined;
-      return `/dev/${vg}/${lv}`;
-    }
-    i++;
-  }
-  return undefined;
 }
 
 const cache = new WeakMap<Model, readonly Grant[]>();
@@ -68,7 +44,9 @@ export function overlapGrants(model: Model): readonly Grant[] {
         if (isHostShared(resource)) continue;
         list.push({ workload, resource, namespace: resource.namespace, glob: resource.path.glob });
         const literal = resource.namespace === "path" ? literalBytes(resource.path.glob) : undefined;
-        const alias = literal === undefined ? undefined : mapperAlias(literal);
+        // One logical volume, two names: each literal name is also seen under the other, so that a
+        // glob over either folder meets it.
+        const alias = literal === undefined ? undefined : (mapperAlias(literal) ?? lvmMapperName(literal));
         if (alias !== undefined) {
           list.push({
             workload,

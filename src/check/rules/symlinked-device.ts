@@ -9,20 +9,14 @@ import { fromBytes } from "../../glob/bytes.js";
 import { literalPrefix } from "../../glob/text.js";
 import type { Model } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
+import { isLvmPath } from "../lvm.js";
 import type { IsolationRule } from "../rule.js";
-
-/** Folders of /dev that the kernel or udev populate with device nodes or links of their own. */
-const KERNEL_DEV_FOLDERS = new Set([
-  "block", "bsg", "bus", "char", "cpu", "dma_heap", "dri", "fd", "hugepages", "infiniband", "input", "mqueue",
-  "net", "pts", "shm", "snd", "usb", "vfio", "vhost", "xen", "hidraw", "tpm", "rtc", "watchdog", "nvme-fabrics",
-]);
 
 /** What a device path is a link to on the host, or undefined when it is no known kind of link. */
 export function symlinkTarget(path: string): string | undefined {
   if (path.startsWith("/dev/mapper/") && path !== "/dev/mapper/control") return "/dev/dm-N";
   if (path.startsWith("/dev/disk/by-")) return "/dev/sdX, /dev/nvmeXnY or /dev/dm-N";
-  const lvm = /^\/dev\/([^/]+)\/[^/]+$/.exec(path);
-  if (lvm !== null && !KERNEL_DEV_FOLDERS.has(lvm[1]!) && !lvm[1]!.includes("*")) return "/dev/dm-N";
+  if (isLvmPath(path)) return "/dev/dm-N";
   return undefined;
 }
 
