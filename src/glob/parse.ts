@@ -18,6 +18,7 @@ export type ParseGlobResult = { ok: true; glob: Glob } | { ok: false; reason: st
 
 /** AppArmor refuses `{` nested 50 deep (MAX_ALT_DEPTH); we refuse at the same depth. */
 const MAX_BRACE_DEPTH = 49;
+// '"' reaches here only from the JSON form: in .iso text the string layer decodes \" first.
 const ESCAPABLE = new Set(["*", "?", "{", "}", "[", "]", ",", "\\", '"']);
 const CLASS_CHAR = /^[A-Za-z0-9._-]$/;
 
@@ -57,7 +58,7 @@ class Parser {
         const next = src[this.pos + 1];
         if (next === undefined) throw new GlobSyntaxError("a trailing '\\' escapes nothing");
         if (!ESCAPABLE.has(next)) {
-          throw new GlobSyntaxError(`'\\${next}' is not a glob escape (only \\* \\? \\{ \\} \\[ \\] \\, \\\\)`);
+          throw new GlobSyntaxError(`'\\${next}' is not a glob escape (only \\* \\? \\{ \\} \\[ \\] \\, \\\\ \\")`);
         }
         literal += next;
         this.pos += 2;
