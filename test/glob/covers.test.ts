@@ -49,7 +49,21 @@ describe("covers: properties", () => {
       { numRuns: 1500 },
     );
   });
-  it("every glob covers itself", () => {
-    fc.assert(fc.property(anyGlob, (a) => covers(a, a)), { numRuns: 300 });
+  // A random glob can need more than the inclusion budget, and then the answer is "budget" (covers()
+  // says false, so a shared statement is not trusted): never a counterexample to covering itself.
+  it("no glob is ever shown not to cover itself", () => {
+    fc.assert(fc.property(anyGlob, (a) => checkCovers(a, a).kind !== "not-covered"), { numRuns: 300 });
+  });
+  it("globs of the size policies use cover themselves within the budget", () => {
+    for (const text of [
+      "/var/lib/libvirt/images/base/**",
+      "/srv/acme/{,**}",
+      "/var/lib/libvirt/qemu/domain-{[0-9],[0-9][0-9],[0-9][0-9][0-9]}-web01/*",
+      "/run/libvirt/**/*.tunnelmigrate.dest.web01",
+      "/dev/vg0/acme-db01-{data,wal}",
+      "/a/**/b/*/c/**.img",
+    ]) {
+      expect([text, checkCovers(g(text), g(text)).kind]).toEqual([text, "covered"]);
+    }
   });
 });
