@@ -8,9 +8,7 @@ import type { Glob } from "../glob/ast.js";
 import { fromBytes, toBytes } from "../glob/bytes.js";
 import { literalBytes } from "../glob/text.js";
 import { HOST_SHARED_DEVICES } from "../model/builtin.js";
-import { lvmMapperName, mapperAlias } from "./lvm.js";
-
-export { mapperAlias };
+import { otherLvmName } from "./lvm.js";
 import type { Model, Namespace, Resource, Workload } from "../model/types.js";
 
 export interface Grant {
@@ -46,7 +44,7 @@ export function overlapGrants(model: Model): readonly Grant[] {
         const literal = resource.namespace === "path" ? literalBytes(resource.path.glob) : undefined;
         // One logical volume, two names: each literal name is also seen under the other, so that a
         // glob over either folder meets it.
-        const alias = literal === undefined ? undefined : (mapperAlias(literal) ?? lvmMapperName(literal));
+        const alias = literal === undefined ? undefined : otherLvmName(literal);
         if (alias !== undefined) {
           list.push({
             workload,

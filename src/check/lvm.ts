@@ -49,3 +49,8 @@ export function lvmMapperName(bytes: string): string | undefined {
   const [, , vg, lv] = bytes.split("/");
   return `/dev/mapper/${vg!.replace(/-/g, "--")}-${lv!.replace(/-/g, "--")}`;
 }
+
+/** The other name of a logical volume given by a literal path, whichever spelling it is in. */
+export function otherLvmName(bytes: string): string | undefined {
+  return mapperAlias(bytes) ?? lvmMapperName(bytes);
+}

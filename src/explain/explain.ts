@@ -5,7 +5,8 @@
  * protected denies every profile ends with. Ownership by other tenants is seen as the isolation checks
  * see it (check/grants.ts: host-shared devices belong to nobody, an LVM volume has two names).
  */
-import { isHostShared, mapperAlias, overlapGrants } from "../check/grants.js";
+import { isHostShared, overlapGrants } from "../check/grants.js";
+import { otherLvmName } from "../check/lvm.js";
 import { protectedGlobs } from "../check/protected.js";
 import { ABSTRACT_SOCKET_PERMS, fileRules } from "../emit/profile-views.js";
 import { toBytes } from "../glob/bytes.js";
@@ -141,7 +142,7 @@ function verdictFor(
 /** Workloads whose grants reach the path (or its other LVM name), as the isolation checks see them; one entry each. */
 function ownersOf(model: Model, target: ExplainTarget, cite: CiteFn): Owner[] {
   const names = [target.bytes];
-  const alias = target.namespace === "path" ? mapperAlias(target.bytes) : undefined;
+  const alias = target.namespace === "path" ? otherLvmName(target.bytes) : undefined;
   if (alias !== undefined) names.push(alias);
   const owners: Owner[] = [];
   const seen = new Set<Workload>();

@@ -7,10 +7,11 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { diagnostic } from "../diagnostics/diagnostic.js";
 import type { StringPart } from "./ast.js";
 import { IDENTIFIER_MAX_LENGTH } from "./limits.js";
+import { IDENTIFIER } from "./tokens.js";
 
 export type DecodeResult = { readonly parts: StringPart[] } | { readonly error: Diagnostic };
 
-const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+const NAME = new RegExp(`^${IDENTIFIER.source}$`);
 // Characters that make a string more than plain text: escapes, `$`, and what badCharacter rejects.
 // eslint-disable-next-line no-control-regex
 const NEEDS_WALK = /[\\$\u0000\ufffd\ud800-\udfff]/;

@@ -55,7 +55,9 @@ export const UnterminatedString = createToken({
   line_breaks: false,
 });
 
-export const Identifier = createToken({ name: "Identifier", label: "Identifier", pattern: /[A-Za-z][A-Za-z0-9_-]*/ });
+/** An identifier (SPEC §1); strings.ts checks `${name}` against the same pattern. */
+export const IDENTIFIER = /[A-Za-z][A-Za-z0-9_-]*/;
+export const Identifier = createToken({ name: "Identifier", label: "Identifier", pattern: IDENTIFIER });
 
 function keyword(word: string): TokenType {
   const name = word.charAt(0).toUpperCase() + word.slice(1);

@@ -146,6 +146,14 @@ describe("explain", () => {
     });
   });
 
+  it("names the owner of a /dev/VG/LV path granted only through a /dev/mapper glob, as the isolation check does", () => {
+    const model = modelOf({
+      "/q/host.iso": 'tenant acme {\n  service lvm-backup {\n    volume "/dev/mapper/vg0-web*" ro\n  }\n}\ntenant globex {\n  service other {\n    volume "/srv/g"\n  }\n}\n',
+    });
+    const v = verdictOf(explained("/dev/vg0/web01", undefined, model), "globex/other");
+    expect(v).toMatchObject({ verdict: "denied", reason: { kind: "other-tenant", owners: [{ tenant: "acme", workload: "lvm-backup" }] } });
+  });
+
   it("--workload: tenant/name or a unique bare name selects one; an unknown or ambiguous one is an error naming candidates", () => {
     expect(explained(BASE, "acme/web01").workloads.map((w) => w.workload)).toEqual(["web01"]);
     expect(explained(BASE, "nova-api").workloads).toMatchObject([{ tenant: "ops", verdict: "denied" }]);
