@@ -25,9 +25,15 @@ const visibleEntries = (dir: string): Record<string, string> => Object.fromEntri
 beforeAll(() => {
   // The writer and what it imports, as plain ESM for node.
   const root = tempDir();
-  const files = ["src/cli/outputs/fs-layer.ts", "src/cli/outputs/lock.ts", "src/cli/outputs/manifest.ts", "src/cli/outputs/plan.ts", "src/cli/outputs/transaction.ts", "src/cli/outputs/write-outputs.ts", "src/diagnostics/diagnostic.ts", "src/diagnostics/codes.ts"];
-  for (const file of files) {
-    const source = fs.readFileSync(path.join(__dirname, "../..", file), "utf8");
+  const repo = path.join(__dirname, "../..");
+  const pending = ["src/cli/outputs/write-outputs.ts"];
+  for (const done = new Set<string>(); pending.length > 0; ) {
+    const file = pending.pop()!;
+    if (done.has(file)) continue;
+    done.add(file);
+    const source = fs.readFileSync(path.join(repo, file), "utf8");
+    // Follow the writer's relative imports, so that a module it gains comes along.
+    for (const [, spec] of source.matchAll(/from "(\.{1,2}\/[^"]+)\.js"/g)) pending.push(path.posix.join(path.posix.dirname(file), `${spec}.ts`));
     const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
     fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     fs.writeFileSync(path.join(root, file.replace(/\.ts$/, ".js")), js);

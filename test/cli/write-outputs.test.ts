@@ -180,6 +180,45 @@ describe("writeOutputs", () => {
   });
 });
 
+describe("the writer's file system calls", () => {
+  /** Counts each operation the writer makes, through the real file system. */
+  function counting(): { fs: typeof nodeOutputFs; calls: Record<string, number> } {
+    const calls: Record<string, number> = {};
+    const fs = Object.fromEntries(
+      Object.entries(nodeOutputFs).map(([name, op]) => [name, (...args: unknown[]) => ((calls[name] = (calls[name] ?? 0) + 1), (op as (...a: unknown[]) => unknown)(...args))]),
+    ) as unknown as typeof nodeOutputFs;
+    return { fs, calls };
+  }
+  const fleet = (n: number, version: string) =>
+    withManifest(Object.fromEntries(Array.from({ length: n }, (_, i) => [[`apparmor.d/libvirt-${i}`, `profile ${i} ${version}\n`], [`libvirt/t.${i}.seclabel.xml`, `<seclabel ${i}/>\n`]]).flat()));
+
+  // A fleet writes tens of thousands of files into a few folders: what the writer checks must grow with
+  // the folders, not the files (one listing per folder instead of an lstat per file).
+  it("does not lstat each output when it writes into a fresh folder", () => {
+    const { fs, calls } = counting();
+    const outputs = fleet(200, "v1");
+    expect(writeOutputs(path.join(tempDir(), "generated"), outputs, opts({ fs })).exitCode).toBe(0);
+    expect(calls.writeNewFile).toBe(outputs.length + 3); // the staged outputs, the lock, the journal, COMMITTED
+    expect(calls.rename).toBe(outputs.length);
+    expect(calls.kind ?? 0).toBeLessThan(20);
+    expect(calls.readdir ?? 0).toBeLessThan(20);
+  });
+
+  it("lstats only what is there when it replaces outputs", () => {
+    const out = path.join(tempDir(), "generated");
+    expect(writeOutputs(out, fleet(200, "v1"), opts()).exitCode).toBe(0);
+    const { fs, calls } = counting();
+    const v2 = fleet(200, "v2");
+    const report = writeOutputs(out, v2, opts({ fs }));
+    expect(report.exitCode).toBe(0);
+    expect(report.written).toHaveLength(v2.length - 200); // the seclabels are unchanged
+    expect(snapshot(out)["apparmor.d/libvirt-7"]).toBe("profile 7 v2\n");
+    // One lstat per existing output in the plan (is it a file?), and a few for folders and the lock.
+    expect(calls.kind ?? 0).toBeLessThan(v2.length + 20);
+    expect(calls.rename).toBe(2 * (v2.length - 200)); // the backup, then the new file
+  });
+});
+
 describe("the output lock", () => {
   it("makes a second compile fail (MOAT405, exit 2) while a live process holds the lock, naming it", () => {
     const out = compiledFolder();

@@ -5,6 +5,7 @@
  * --force. The plan reads the folder but changes nothing.
  */
 import type { OutputFile } from "../../api.js";
+import { FolderView } from "./folder-view.js";
 import type { OutputFs } from "./fs-layer.js";
 import { isSafeOutputPath, MANIFEST_PATH, sha256, type PreviousManifest } from "./manifest.js";
 
@@ -31,6 +32,7 @@ export interface OutputPlan {
 export function planOutputs(outDir: string, outputs: readonly OutputFile[], previous: PreviousManifest, fs: OutputFs): OutputPlan {
   const owned = previous.kind === "valid" ? previous.outputs : new Map<string, string>();
   const at = (path: string): string => `${outDir}/${path}`;
+  const view = new FolderView(outDir, fs);
 
   /** Why an existing entry at `path` is not moat's to change, or undefined when it is. */
   const ownershipConflict = (path: string): Conflict | undefined => {
@@ -39,7 +41,7 @@ export function planOutputs(outDir: string, outputs: readonly OutputFile[], prev
     }
     const recorded = owned.get(path);
     if (recorded === undefined) return { code: "MOAT401", path };
-    const content = fs.kind(at(path)) === "file" ? fs.readFileIfExists(at(path)) : undefined;
+    const content = view.kind(at(path)) === "file" ? fs.readFileIfExists(at(path)) : undefined;
     return content !== undefined && sha256(content) === recorded ? undefined : { code: "MOAT402", path };
   };
 
@@ -59,12 +61,12 @@ export function planOutputs(outDir: string, outputs: readonly OutputFile[], prev
     const parts = out.path.split("/");
     for (let i = 1; i < parts.length; i++) {
       const parent = parts.slice(0, i).join("/");
-      const kind = fs.kind(at(parent));
+      const kind = view.kind(at(parent));
       if (kind === "dir" || kind === undefined) continue;
       if (!deletions.has(parent)) deletions.set(parent, { op: "delete", path: parent, conflict: ownershipConflict(parent) ?? { code: "MOAT401", path: parent } });
       break;
     }
-    const kind = fs.kind(at(out.path));
+    const kind = view.kind(at(out.path));
     if (kind === undefined) {
       writes.push({ op: "create", path: out.path, content: out.content });
       continue;
@@ -78,7 +80,7 @@ export function planOutputs(outDir: string, outputs: readonly OutputFile[], prev
   }
 
   for (const path of [...owned.keys()].sort(compare)) {
-    if (seen.has(path) || deletions.has(path) || fs.kind(at(path)) === undefined) continue;
+    if (seen.has(path) || deletions.has(path) || view.kind(at(path)) === undefined) continue;
     // A stale output moves out of the way of nothing, so a blocked parent is simply left alone.
     if (parentIsBlocked(path, deletions)) continue;
     const conflict = ownershipConflict(path);

@@ -20,6 +20,7 @@
 import type { OutputFs } from "./fs-layer.js";
 import type { PlannedChange } from "./plan.js";
 import { errorCode } from "./fs-layer.js";
+import { FolderView } from "./folder-view.js";
 
 export const WORK_PREFIX = ".moat-tmp-";
 
@@ -60,16 +61,21 @@ export function applyChanges(outDir: string, changes: readonly PlannedChange[], 
     changes.forEach((c, i) => {
       if (c.content !== undefined) fs.writeNewFile(`${work}/new/${i}`, c.content);
     });
-    journal = { changes: changes.map(({ op, path }) => ({ op, path })), createdDirs: missingDirs(outDir, changes, fs) };
+    // What is at each target is read one folder at a time. Under the lock only this transaction moves
+    // entries, and it moves each target once, so a folder listed after some renames still tells the truth
+    // about every target not yet handled.
+    const view = new FolderView(outDir, fs);
+    journal = { changes: changes.map(({ op, path }) => ({ op, path })), createdDirs: missingDirs(outDir, changes, view) };
     fs.writeNewFile(`${work}/journal.json`, JSON.stringify(journal), { durable: true });
-    const created = journal.createdDirs;
+    const toCreate = new Set(journal.createdDirs);
     changes.forEach((c, i) => {
       const target = `${outDir}/${c.path}`;
-      if (fs.kind(target) !== undefined) fs.rename(target, `${work}/old/${i}`);
+      if (view.has(target)) fs.rename(target, `${work}/old/${i}`);
       if (c.content === undefined) return;
-      // Folders are made only now: a forced deletion earlier in the list may have cleared their place.
-      for (const dir of created) {
-        if (c.path.startsWith(`${dir}/`) && fs.kind(`${outDir}/${dir}`) === undefined) fs.mkdir(`${outDir}/${dir}`);
+      // Folders are made only now, parents first: a forced deletion earlier in the list may have cleared their place.
+      for (let slash = c.path.indexOf("/"); slash !== -1; slash = c.path.indexOf("/", slash + 1)) {
+        const dir = c.path.slice(0, slash);
+        if (toCreate.delete(dir)) fs.mkdir(`${outDir}/${dir}`);
       }
       fs.rename(`${work}/new/${i}`, target);
     });
@@ -159,19 +165,26 @@ function readJournal(content: Buffer | undefined): Journal | undefined {
 }
 
 /** The folders that must be created for the new outputs, parents first. */
-function missingDirs(outDir: string, changes: readonly PlannedChange[], fs: OutputFs): string[] {
+function missingDirs(outDir: string, changes: readonly PlannedChange[], view: FolderView): string[] {
+  // A blocking file is moved away by a deletion that runs before the folder is needed.
+  const deleted = new Set(changes.filter((c) => c.op === "delete").map((c) => c.path));
   const dirs = new Set<string>();
+  const checked = new Set<string>();
   for (const c of changes) {
     if (c.content === undefined) continue;
-    const parts = c.path.split("/");
-    for (let i = 1; i < parts.length; i++) {
-      const dir = parts.slice(0, i).join("/");
-      // A blocking file is moved away by a deletion that runs before the folder is needed.
-      const blocked = changes.some((d) => d.op === "delete" && d.path === dir);
-      if (!dirs.has(dir) && (blocked || fs.kind(`${outDir}/${dir}`) === undefined)) dirs.add(dir);
+    for (let slash = c.path.indexOf("/"); slash !== -1; slash = c.path.indexOf("/", slash + 1)) {
+      const dir = c.path.slice(0, slash);
+      if (checked.has(dir)) continue;
+      checked.add(dir);
+      if (deleted.has(dir) || dirs.has(parentOf(dir)) || view.kind(`${outDir}/${dir}`) === undefined) dirs.add(dir);
     }
   }
   return [...dirs];
+}
+
+/** The folder part of a relative output path ("" at the top). */
+function parentOf(path: string): string {
+  return path.slice(0, Math.max(path.lastIndexOf("/"), 0));
 }
 
 function pruneEmptyParents(outDir: string, path: string, fs: OutputFs): void {
