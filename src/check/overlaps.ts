@@ -9,7 +9,7 @@ import type { Glob } from "../glob/ast.js";
 import { fromBytes } from "../glob/bytes.js";
 import { candidateIndexPairs } from "../glob/index.js";
 import { intersect } from "../glob/intersect.js";
-import { globToText, literalBytes } from "../glob/text.js";
+import { globKey } from "../glob/text.js";
 import type { Model, Namespace } from "../model/types.js";
 import type { Span } from "../source.js";
 import { overlapGrants, type Grant } from "./grants.js";
@@ -53,10 +53,7 @@ export function findOverlaps(model: Model): readonly GroupFinding[] {
 function groupByGlob(grants: readonly Grant[], namespace: Namespace): GrantGroup[] {
   const byText = new Map<string, Grant[]>();
   for (const grant of grants) {
-    // A literal's text is a function of its bytes, and no literal shares its text with a glob that has
-    // operators (their text holds an unescaped operator): the bytes are the same key, without the escaping.
-    const literal = literalBytes(grant.glob);
-    const key = literal !== undefined ? "L" + literal : "G" + globToText(grant.glob);
+    const key = globKey(grant.glob);
     const members = byText.get(key);
     if (members === undefined) byText.set(key, [grant]);
     else members.push(grant);

@@ -42,19 +42,26 @@ export function candidateIndexPairs(globs: readonly Glob[]): [number, number][] 
   // Most globs of a fleet are literals (images, /dev/vfio/N, sockets), and two literals share a path only
   // when they are the same bytes: so literals meet each other by equal bytes alone, and the walks below
   // pair a literal only with globs that have operators (a literal is never weak: its end is itself).
-  const info = globs.map((glob) => {
+  const info: GlobInfo[] = globs.map((glob) => {
     const literal = literalBytes(glob);
-    const ends = literal !== undefined ? [literal] : literalEnds(glob);
-    const starts = literal !== undefined ? [literal] : literalStarts(glob);
-    return { glob, literal, starts, ends, folderEnd: folderEnd(glob), weak: ends.every((e) => e === "") };
+    if (literal !== undefined) return { literal, starts: [literal], ends: [literal], folderEnd: undefined };
+    return { literal, starts: literalStarts(glob), ends: literalEnds(glob), folderEnd: folderEnd(glob) };
   });
-  const weak = info.flatMap((g, i) => (g.weak && g.folderEnd !== undefined ? [i] : []));
+  // The classes: literals; weak globs (every end empty, a folder end); the rest, split by whether they have a folder end.
+  const restLiterals: number[] = [];
+  const weak: number[] = [];
+  const restOps: number[] = [];
+  const slashFreeOps: number[] = [];
+  const other: number[] = [];
+  info.forEach((g, i) => {
+    if (g.literal !== undefined) restLiterals.push(i);
+    else if (g.folderEnd !== undefined && g.ends.every((e) => e === "")) weak.push(i);
+    else {
+      restOps.push(i);
+      (g.folderEnd === undefined ? other : slashFreeOps).push(i);
+    }
+  });
   const weakSet = new Set(weak);
-  const rest = info.flatMap((_, i) => (weakSet.has(i) ? [] : [i]));
-  const restOps = rest.filter((i) => info[i]!.literal === undefined);
-  const restLiterals = rest.filter((i) => info[i]!.literal !== undefined);
-  const slashFree = rest.filter((i) => info[i]!.folderEnd !== undefined);
-  const other = rest.filter((i) => info[i]!.folderEnd === undefined);
 
   const out: [number, number][] = [];
   const add = (pairs: [number, number][], ids: readonly number[]): void => {
@@ -65,16 +72,102 @@ export function candidateIndexPairs(globs: readonly Glob[]): [number, number][] 
   };
   const byLiteralEnds = (i: number): readonly string[] => info[i]!.ends;
   const byFolderEnd = (i: number): readonly string[] => [info[i]!.folderEnd!];
-  const restOrdered = [...restOps, ...restLiterals];
-  add(pairsOf(restOrdered, byLiteralEnds, restOps.length, true), restOrdered);
+  add(pairsOf(restOps, byLiteralEnds), restOps);
   out.push(...sameLiteralPairs(restLiterals, (i) => info[i]!.literal!));
+  out.push(...literalGlobPairs(restLiterals, [...restOps, ...weak], info, weakSet));
   add(pairsOf([...weak, ...other], byLiteralEnds, weak.length), [...weak, ...other]);
-  add(pairsOf([...weak, ...slashFree], byFolderEnd, weak.length), [...weak, ...slashFree]);
+  add(pairsOf([...weak, ...slashFreeOps], byFolderEnd, weak.length), [...weak, ...slashFreeOps]);
   add(pairsOf(weak, byFolderEnd), weak);
   return out.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
 
-  function pairsOf(ids: readonly number[], endsOf: (i: number) => readonly string[], leftCount?: number, rightLiterals?: boolean): [number, number][] {
-    return walkPairs(ids.map((i) => info[i]!.starts), (k) => endsOf(ids[k]!), leftCount, rightLiterals);
+  function pairsOf(ids: readonly number[], endsOf: (i: number) => readonly string[], leftCount?: number): [number, number][] {
+    return walkPairs(ids.map((i) => info[i]!.starts), (k) => endsOf(ids[k]!), leftCount);
+  }
+}
+
+interface GlobInfo {
+  readonly literal: string | undefined;
+  readonly starts: readonly string[];
+  readonly ends: readonly string[];
+  readonly folderEnd: string | undefined;
+}
+
+/**
+ * Pairs [i, j], i < j, of a literal and a glob with operators that may match it. Half the groups of a
+ * fleet are literals, and a literal is one path: a glob can match it only if one of the glob's starts is
+ * a prefix of it and one of its ends a suffix (for a glob whose tail cannot hold a '/', its folder end
+ * must end the literal's text up to its last '/'). So the globs are indexed by their starts, and each
+ * literal asks the starts that begin it only for the keys that end it, by hash: a literal costs a
+ * lookup, not a place in a sorted walk of everything.
+ */
+function literalGlobPairs(literals: readonly number[], globs: readonly number[], info: readonly GlobInfo[], byFolder: ReadonlySet<number>): [number, number][] {
+  const entries: [string, StartEntry][] = [];
+  for (const i of globs) {
+    const g = info[i]!;
+    const folder = byFolder.has(i);
+    const keys = folder ? [g.folderEnd!] : g.ends.map((e) => e.slice(Math.max(0, e.length - END_KEY_BYTES)));
+    for (const start of g.starts) entries.push([start, { item: i, ends: keys, folder }]);
+  }
+  const index = new StartIndex(entries);
+  const out: [number, number][] = [];
+  const found = new Set<number>();
+  const visit = (item: number): void => void found.add(item);
+  for (const l of literals) {
+    const bytes = info[l]!.literal!;
+    index.forEachMatching(bytes, visit);
+    for (const i of found) out.push(i < l ? [i, l] : [l, i]);
+    found.clear();
+  }
+  return out;
+}
+
+/**
+ * Globs by their starts, for asking which starts begin a path. The distinct starts are sorted, and each
+ * knows the longest other start that begins it (its parent). Every start that begins a path P sorts
+ * between itself and P, so it begins the greatest start not after P: the starts that begin P are among
+ * that one and its parents. A path costs one binary search and a short climb, where a walk down a trie
+ * costs a table lookup per byte.
+ */
+class StartIndex {
+  private readonly starts: string[];
+  private readonly parent: Int32Array;
+  private readonly lists: { readonly entries: StartEntry[]; index?: readonly [KeyIndex, KeyIndex] }[];
+
+  constructor(entries: readonly (readonly [string, StartEntry])[]) {
+    const byStart = new Map<string, StartEntry[]>();
+    for (const [start, entry] of entries) {
+      const list = byStart.get(start);
+      if (list === undefined) byStart.set(start, [entry]);
+      else list.push(entry);
+    }
+    this.starts = [...byStart.keys()].sort();
+    this.lists = this.starts.map((start) => ({ entries: byStart.get(start)! }));
+    this.parent = new Int32Array(this.starts.length);
+    const stack: number[] = [];
+    this.starts.forEach((start, i) => {
+      while (stack.length > 0 && !start.startsWith(this.starts[stack[stack.length - 1]!]!)) stack.pop();
+      this.parent[i] = stack.length > 0 ? stack[stack.length - 1]! : -1;
+      stack.push(i);
+    });
+  }
+
+  /** The items of the entries whose start begins `path` and whose key ends it (a folder key: its text up to its last '/'). */
+  forEachMatching(path: string, visit: (item: number) => void): void {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.starts[mid]! <= path) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    let folderPart: string | undefined;
+    for (let at = hi; at !== -1; at = this.parent[at]!) {
+      if (!path.startsWith(this.starts[at]!)) continue;
+      const list = this.lists[at]!;
+      list.index ??= [keyIndex(list.entries.filter((e) => e.folder !== true)), keyIndex(list.entries.filter((e) => e.folder === true))];
+      visitEnding(list.index[0], path, visit);
+      if (list.index[1].lengths.length > 0) visitEnding(list.index[1], (folderPart ??= path.slice(0, path.lastIndexOf("/") + 1)), visit);
+    }
   }
 }
 
@@ -134,6 +227,14 @@ export function crossCandidatePairs(left: readonly Glob[], right: readonly Glob[
 interface StartEntry {
   readonly item: number;
   readonly ends: readonly string[];
+  /** The ends are folder ends: they must end a path's text up to its last '/', not the path. */
+  readonly folder?: boolean;
+}
+
+/** A node's entries by key, and the lengths those keys have, so that "which keys end this text" is a few hash lookups. */
+interface KeyIndex {
+  readonly byKey: Map<string, number[]>;
+  readonly lengths: number[];
 }
 
 /** A node of a trie of starts: the entries whose start ends here, and the children by next byte. */
@@ -160,6 +261,26 @@ class StartNode {
       for (const entry of node.here) visit(entry);
       for (const child of node.children.values()) stack.push(child);
     }
+  }
+}
+
+function keyIndex(entries: readonly StartEntry[]): KeyIndex {
+  const byKey = new Map<string, number[]>();
+  for (const entry of entries) {
+    for (const key of entry.ends) {
+      const items = byKey.get(key);
+      if (items === undefined) byKey.set(key, [entry.item]);
+      else items.push(entry.item);
+    }
+  }
+  return { byKey, lengths: [...new Set([...byKey.keys()].map((k) => k.length))] };
+}
+
+function visitEnding(index: KeyIndex, text: string, visit: (item: number) => void): void {
+  for (const length of index.lengths) {
+    if (length > text.length) continue;
+    const items = index.byKey.get(text.slice(text.length - length));
+    if (items !== undefined) for (const item of items) visit(item);
   }
 }
 
@@ -200,17 +321,14 @@ function folderEnd(glob: Glob): string | undefined {
 /**
  * Pairs of globs whose starts and ends are compatible. With `leftCount`, only pairs between the first
  * `leftCount` globs and the others: each side's ends go in a trie of their own, and an entry asks only
- * the other side's, so pairs within one side are never even visited. With `rightLiterals`, the right
- * side holds literals (their one start is their whole text) and the pairs within the left side are
- * wanted too: a left entry asks the left trie as well, and a right entry never enters a trie, since a
- * left glob meets a literal only when its start is a prefix of the literal (equal starts sort left first).
+ * the other side's, so pairs within one side are never even visited.
+ *
+ * Entries are taken a run of equal starts at a time. On a fleet the runs are huge (every VM's log glob
+ * starts `/var/log/libvirt/`), and within a run only the ends decide: sorted by their reversed text,
+ * an end's suffixes come before it and form a stack, exactly like the starts. The end tries are only
+ * for pairs whose starts differ, one a proper prefix of the other.
  */
-function walkPairs(
-  startsOf: readonly (readonly string[])[],
-  endsOf: (k: number) => readonly string[],
-  leftCount?: number,
-  rightLiterals = false,
-): [number, number][] {
+function walkPairs(startsOf: readonly (readonly string[])[], endsOf: (k: number) => readonly string[], leftCount?: number): [number, number][] {
   const entries: Entry[] = [];
   let multi = false;
   startsOf.forEach((starts, item) => {
@@ -223,6 +341,8 @@ function walkPairs(
   const out: [number, number][] = [];
   const seen = multi ? new Set<number>() : undefined;
   const n = startsOf.length;
+  const bipartite = leftCount !== undefined;
+  const sideOf = (e: Entry): number => (bipartite && e.item >= leftCount! ? 1 : 0);
   const emit = (a: number, b: number): void => {
     if (a === b) return;
     const [i, j] = a < b ? [a, b] : [b, a];
@@ -234,34 +354,60 @@ function walkPairs(
     out.push([i, j]);
   };
 
-  const bipartite = leftCount !== undefined;
-  const sideOf = (e: Entry): number => (bipartite && e.item >= leftCount! ? 1 : 0);
-  // Entries reach an end trie only once a later entry starts with their start: most literals are
-  // leaves of the walk and are popped without ever being inserted.
+  // Runs reach an end trie only once a later run starts with their start: most runs are leaves of the
+  // walk and are popped without ever being inserted.
   const tries = [new EndTrie(), new EndTrie()];
-  const stack: Entry[] = [];
+  const stack: (readonly Entry[])[] = [];
   let inserted = 0; // stack[0 .. inserted) are in the end tries
-  for (const entry of entries) {
-    while (stack.length > 0 && !entry.start.startsWith(stack[stack.length - 1]!.start)) {
+  for (let first = 0; first < entries.length; ) {
+    const start = entries[first]!.start;
+    let last = first + 1;
+    while (last < entries.length && entries[last]!.start === start) last++;
+    const run = entries.slice(first, last);
+    first = last;
+
+    while (stack.length > 0 && !start.startsWith(stack[stack.length - 1]![0]!.start)) {
       const top = stack.pop()!;
       if (stack.length < inserted) {
-        if (!(rightLiterals && sideOf(top) === 1)) tries[sideOf(top)]!.remove(top);
+        for (const e of top) tries[sideOf(e)]!.remove(e);
         inserted = stack.length;
       }
     }
     if (stack.length > 0) {
-      for (; inserted < stack.length; inserted++) {
-        const below = stack[inserted]!;
-        if (!(rightLiterals && sideOf(below) === 1)) tries[sideOf(below)]!.insert(below);
+      for (; inserted < stack.length; inserted++) for (const e of stack[inserted]!) tries[sideOf(e)]!.insert(e);
+      for (const entry of run) {
+        const asked = bipartite ? 1 - sideOf(entry) : 0;
+        tries[asked]!.forEachCompatible(entry.end, (other) => emit(other, entry.item));
       }
-      const side = sideOf(entry);
-      const asked = bipartite ? 1 - side : 0;
-      tries[asked]!.forEachCompatible(entry.end, (other) => emit(other, entry.item));
-      if (rightLiterals && side === 0) tries[0]!.forEachCompatible(entry.end, (other) => emit(other, entry.item));
     }
-    stack.push(entry);
+    if (run.length > 1) pairsWithinRun(run, sideOf, bipartite, emit);
+    stack.push(run);
   }
   return out;
+}
+
+/**
+ * The pairs of a run of equal starts whose ends are compatible (one a suffix of the other). Each side
+ * keeps its own stack, so that in a bipartite walk an entry never looks at its own side's.
+ */
+function pairsWithinRun(run: readonly Entry[], sideOf: (e: Entry) => number, bipartite: boolean, emit: (a: number, b: number) => void): void {
+  const sorted = [...run].sort((x, y) => compareFromEnd(x.end, y.end) || x.item - y.item);
+  const stacks: Entry[][] = [[], []];
+  for (const entry of sorted) {
+    for (const stack of stacks) while (stack.length > 0 && !entry.end.endsWith(stack[stack.length - 1]!.end)) stack.pop();
+    const side = sideOf(entry);
+    for (const below of stacks[bipartite ? 1 - side : 0]!) emit(below.item, entry.item);
+    stacks[side]!.push(entry);
+  }
+}
+
+/** Order by reversed text, without building it: a suffix sorts before the texts it ends. */
+function compareFromEnd(a: string, b: string): number {
+  for (let i = a.length - 1, j = b.length - 1; i >= 0 && j >= 0; i--, j--) {
+    const d = a.charCodeAt(i) - b.charCodeAt(j);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
 }
 
 /**
@@ -275,11 +421,13 @@ class EndTrie {
   private counts: Int32Array = new Int32Array(1024);
   private firstChild: Int32Array = new Int32Array(1024).fill(-1);
   private nextSibling: Int32Array = new Int32Array(1024).fill(-1);
-  private readonly items: (number[] | undefined)[] = [];
+  /** Kept dense (one slot per node, pushed as nodes are made): a sparse array falls back to a dictionary. */
+  private readonly items: (number[] | undefined)[] = [undefined];
   private readonly children = new ChildTable();
 
   private newNode(parent: number): number {
     const node = this.size++;
+    this.items.push(undefined);
     if (node === this.counts.length) {
       this.counts = grow(this.counts, 0);
       this.firstChild = grow(this.firstChild, -1);
@@ -316,7 +464,10 @@ class EndTrie {
 
   remove(entry: Entry): void {
     const list = this.items[this.path(entry.end, false, -1)]!;
-    list.splice(list.lastIndexOf(entry.item), 1);
+    // Order within a node does not matter (pairs are sorted at the end): swap the last one in.
+    const at = list.lastIndexOf(entry.item);
+    list[at] = list[list.length - 1]!;
+    list.pop();
   }
 
   /** Items whose end is a suffix of `end` (on its path) or has `end` as a suffix (below it). */

@@ -42,6 +42,43 @@ function rangeText(lo: number, hi: number): string {
   return lo === hi ? a : a + "-" + String.fromCharCode(hi);
 }
 
+/**
+ * A key for a glob's structure: two globs have the same key exactly when they have the same text, but
+ * nothing is escaped or decoded to build it, which matters when a fleet's hundred thousand grants are
+ * grouped. Literal bytes stand for themselves (they are all below 256) and each operator is one code
+ * unit above 255, so the literal glob of a path has that path's bytes as its key.
+ */
+export function globKey(glob: Glob): string {
+  const parts = glob.parts;
+  if (parts.length === 1 && parts[0]!.kind === "literal") return parts[0]!.bytes;
+  let out = "";
+  for (const part of parts) {
+    switch (part.kind) {
+      case "literal":
+        out += part.bytes;
+        break;
+      case "star":
+        out += "\u0100";
+        break;
+      case "globstar":
+        out += "\u0101";
+        break;
+      case "any":
+        out += "\u0102";
+        break;
+      case "class":
+        out += "\u0103";
+        for (const [lo, hi] of part.ranges) out += String.fromCharCode(lo, hi);
+        out += "\u0104";
+        break;
+      case "alt":
+        out += "\u0105" + part.branches.map(globKey).join("\u0106") + "\u0107";
+        break;
+    }
+  }
+  return out;
+}
+
 /** A glob without any operator: it matches exactly one path, its literal bytes. */
 export function isLiteral(glob: Glob): boolean {
   return glob.parts.every((p) => p.kind === "literal");
@@ -49,6 +86,8 @@ export function isLiteral(glob: Glob): boolean {
 
 /** The literal bytes of a glob without operators, or undefined. */
 export function literalBytes(glob: Glob): string | undefined {
+  const parts = glob.parts;
+  if (parts.length === 1) return parts[0]!.kind === "literal" ? parts[0]!.bytes : undefined;
   if (!isLiteral(glob)) return undefined;
   return glob.parts.map((p) => (p as { bytes: string }).bytes).join("");
 }

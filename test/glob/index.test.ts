@@ -56,6 +56,22 @@ describe("findCandidatePairs", () => {
       { numRuns: 300 },
     );
   });
+  it("never misses a pair among literals and globs that share starts and ends", () => {
+    // Literals are paired with globs through an index of starts, globs with globs through runs of equal
+    // starts: a fleet-like mix where many of each share a start and differ only in their ends.
+    const piece = fc.constantFrom("a", "b", "/", ".", "ab", "/a", "a.b");
+    const literal = fc.array(piece, { minLength: 1, maxLength: 5 }).map((xs) => g(`/${xs.join("")}`));
+    const shaped = fc
+      .tuple(fc.constantFrom("/a/", "/a/b", "/", "/a/b/"), fc.constantFrom("*", "**", "?", "{,a}", "[ab]", "**/"), fc.array(piece, { maxLength: 3 }))
+      .map(([start, op, end]) => g(start + op + end.join("")));
+    fc.assert(
+      fc.property(fc.array(fc.oneof(literal, shaped, anyGlob), { maxLength: 30 }), (globs) => {
+        const candidates = new Set(candidateIndexPairs(globs).map(([i, j]) => `${i},${j}`));
+        for (const pair of allOverlappingPairs(globs)) expect(candidates.has(pair), pair).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
   it("crossCandidatePairs never misses a pair across the two sets", () => {
     fc.assert(
       fc.property(fc.array(anyGlob, { maxLength: 8 }), fc.array(anyGlob, { maxLength: 20 }), (left, right) => {

@@ -3,7 +3,8 @@ import fc from "fast-check";
 import type { Glob } from "../../src/glob/ast.js";
 import { fromBytes, toBytes } from "../../src/glob/bytes.js";
 import { parseGlob } from "../../src/glob/parse.js";
-import { globToText, isLiteral, literalBytes, literalPrefix, literalSuffix } from "../../src/glob/text.js";
+import { globKey, globToText, isLiteral, literalBytes, literalPrefix, literalSuffix } from "../../src/glob/text.js";
+import { anyGlob } from "./arbitraries.js";
 
 function parsed(source: string): Glob {
   const r = parseGlob(source);
@@ -114,6 +115,26 @@ describe("globToText and helpers", () => {
       expect(globToText(parsed(source))).toBe(source);
     },
   );
+  it("keys globs as their text does: equal keys exactly for equal texts, a literal's key its bytes", () => {
+    let equal = 0;
+    fc.assert(
+      fc.property(anyGlob, anyGlob, (x, y) => {
+        // Through text, as the parser builds globs (adjacent literals merged, star runs read as AppArmor does).
+        const [a, b] = [parseGlob(globToText(x)), parseGlob(globToText(y))];
+        fc.pre(a.ok && b.ok);
+        if (!a.ok || !b.ok) return;
+        const sameText = globToText(a.glob) === globToText(b.glob);
+        if (sameText) equal++;
+        expect(globKey(a.glob) === globKey(b.glob)).toBe(sameText);
+        const literal = literalBytes(a.glob);
+        if (literal !== undefined) expect(globKey(a.glob)).toBe(literal);
+        else expect([...globKey(a.glob)].some((c) => c.charCodeAt(0) > 255)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(equal).toBeGreaterThan(0);
+    expect(globKey(parsed("/a/{b,c}[x-z]*"))).not.toBe(globKey(parsed("/a/{b,c}[x-z]**")));
+  });
   it("answers literal queries", () => {
     expect(isLiteral(parsed("/a/\\*"))).toBe(true);
     expect(literalBytes(parsed("/a/\\*"))).toBe("/a/*");
