@@ -42,7 +42,8 @@ export function findOverlaps(model: Model): readonly GroupFinding[] {
       else if (result.kind === "budget") findings.push({ kind: "budget", a, b, detail: result.detail });
     };
     for (const group of groups) {
-      if (new Set(group.members.map((m) => m.workload)).size > 1) decide(group, group);
+      const first = group.members[0]!.workload;
+      if (group.members.some((m) => m.workload !== first)) decide(group, group);
     }
     for (const [i, j] of candidateIndexPairs(groups.map((g) => g.glob))) decide(groups[i]!, groups[j]!);
   }
@@ -58,10 +59,12 @@ function groupByGlob(grants: readonly Grant[], namespace: Namespace): GrantGroup
     if (members === undefined) byText.set(key, [grant]);
     else members.push(grant);
   }
-  return [...byText.values()].map((members) => {
+  const groups: GrantGroup[] = [];
+  for (const members of byText.values()) {
     if (members.length > 1) members.sort((x, y) => compareSpans(x.resource.path.span, y.resource.path.span));
-    return { namespace, glob: members[0]!.glob, members };
-  });
+    groups.push({ namespace, glob: members[0]!.glob, members });
+  }
+  return groups;
 }
 
 function display(namespace: Namespace, witness: string): string {

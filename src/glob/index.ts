@@ -9,7 +9,7 @@
  */
 import type { Glob } from "./ast.js";
 import { literalEnds, literalStarts } from "./ends.js";
-import { literalBytes } from "./text.js";
+import { literalBytes, literalPrefix } from "./text.js";
 
 /**
  * Ends are cut to their last bytes: a cut end is still a true end, and a short key keeps the end trie
@@ -44,8 +44,10 @@ export function candidateIndexPairs(globs: readonly Glob[]): [number, number][] 
   // pair a literal only with globs that have operators (a literal is never weak: its end is itself).
   const info: GlobInfo[] = globs.map((glob) => {
     const literal = literalBytes(glob);
-    if (literal !== undefined) return { literal, starts: [literal], ends: [literal], folderEnd: undefined };
-    return { literal, starts: literalStarts(glob), ends: literalEnds(glob), folderEnd: folderEnd(glob) };
+    // A literal's start and end are its bytes, and it takes part in no walk below: nothing to compute.
+    if (literal !== undefined) return { literal, starts: NONE, ends: NONE, folderEnd: undefined };
+    const ends = literalEnds(glob).map((e) => (e.length > END_KEY_BYTES ? e.slice(e.length - END_KEY_BYTES) : e));
+    return { literal, starts: literalStarts(glob), ends, folderEnd: folderEnd(glob) };
   });
   // The classes: literals; weak globs (every end empty, a folder end); the rest, split by whether they have a folder end.
   const restLiterals: number[] = [];
@@ -85,9 +87,13 @@ export function candidateIndexPairs(globs: readonly Glob[]): [number, number][] 
   }
 }
 
+const NONE: readonly string[] = [];
+
+/** What the index keeps of a glob. A literal's starts and ends are left empty: it is paired by its bytes. */
 interface GlobInfo {
   readonly literal: string | undefined;
   readonly starts: readonly string[];
+  /** Cut to their last END_KEY_BYTES. */
   readonly ends: readonly string[];
   readonly folderEnd: string | undefined;
 }
@@ -105,7 +111,7 @@ function literalGlobPairs(literals: readonly number[], globs: readonly number[],
   for (const i of globs) {
     const g = info[i]!;
     const folder = byFolder.has(i);
-    const keys = folder ? [g.folderEnd!] : g.ends.map((e) => e.slice(Math.max(0, e.length - END_KEY_BYTES)));
+    const keys = folder ? [g.folderEnd!] : g.ends;
     for (const start of g.starts) entries.push([start, { item: i, ends: keys, folder }]);
   }
   const index = new StartIndex(entries);
@@ -202,21 +208,30 @@ export function crossCandidatePairs(left: readonly Glob[], right: readonly Glob[
   });
   const out: [number, number][] = [];
   const found = new Set<number>();
-  right.forEach((glob, j) => {
-    const ends = literalEnds(glob);
-    const consider = (entry: StartEntry): void => {
-      if (!found.has(entry.item) && endsMeet(entry.ends, ends)) found.add(entry.item);
-    };
-    for (const start of literalStarts(glob)) {
-      let node: StartNode | undefined = root;
-      for (let k = 0; node !== undefined; k++) {
-        if (k === start.length) {
-          node.forEachBelow(consider);
-          break;
-        }
-        for (const entry of node.here) consider(entry);
-        node = node.children.get(start.charCodeAt(k));
-      }
+  // Most right globs leave the trie after a byte or two: their ends are computed only when needed, and
+  // their starts (alternations expanded) only when their leading literal reaches the end of a trie path.
+  let glob: Glob;
+  let ends: readonly string[] | undefined;
+  const consider = (entry: StartEntry): void => {
+    if (!found.has(entry.item) && endsMeet(entry.ends, (ends ??= literalEnds(glob)))) found.add(entry.item);
+  };
+  /** Visits the entries on the way down along `start`; returns the node where it ends, if the trie goes that far. */
+  const descend = (start: string): StartNode | undefined => {
+    let node: StartNode | undefined = root;
+    for (let k = 0; node !== undefined && k < start.length; k++) {
+      for (const entry of node.here) consider(entry);
+      node = node.children.get(start.charCodeAt(k));
+    }
+    return node;
+  };
+  right.forEach((g, j) => {
+    glob = g;
+    ends = undefined;
+    // Every start begins with the leading literal: if the trie ends within it, every start ends there too.
+    const below = descend(literalPrefix(glob));
+    if (below !== undefined) {
+      if (!glob.parts.some((p) => p.kind === "alt")) below.forEachBelow(consider);
+      else for (const start of literalStarts(glob)) descend(start)?.forEachBelow(consider);
     }
     for (const i of found) out.push([i, j]);
     found.clear();
@@ -332,7 +347,7 @@ function walkPairs(startsOf: readonly (readonly string[])[], endsOf: (k: number)
   const entries: Entry[] = [];
   let multi = false;
   startsOf.forEach((starts, item) => {
-    const ends = endsOf(item).map((e) => e.slice(Math.max(0, e.length - END_KEY_BYTES)));
+    const ends = endsOf(item); // already cut to END_KEY_BYTES
     if (starts.length * ends.length > 1) multi = true;
     for (const start of starts) for (const end of ends) entries.push({ item, start, end });
   });
@@ -391,23 +406,17 @@ function walkPairs(startsOf: readonly (readonly string[])[], endsOf: (k: number)
  * keeps its own stack, so that in a bipartite walk an entry never looks at its own side's.
  */
 function pairsWithinRun(run: readonly Entry[], sideOf: (e: Entry) => number, bipartite: boolean, emit: (a: number, b: number) => void): void {
-  const sorted = [...run].sort((x, y) => compareFromEnd(x.end, y.end) || x.item - y.item);
-  const stacks: Entry[][] = [[], []];
-  for (const entry of sorted) {
-    for (const stack of stacks) while (stack.length > 0 && !entry.end.endsWith(stack[stack.length - 1]!.end)) stack.pop();
-    const side = sideOf(entry);
-    for (const below of stacks[bipartite ? 1 - side : 0]!) emit(below.item, entry.item);
-    stacks[side]!.push(entry);
+  // Sorted by reversed end, compared as whole strings: a comparator walking both ends byte by byte costs
+  // more than building the reversed texts once.
+  const sorted = run.map((entry) => ({ entry, key: entry.end.split("").reverse().join("") }));
+  sorted.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.entry.item - y.entry.item));
+  const stacks: (typeof sorted)[] = [[], []];
+  for (const r of sorted) {
+    for (const stack of stacks) while (stack.length > 0 && !r.key.startsWith(stack[stack.length - 1]!.key)) stack.pop();
+    const side = sideOf(r.entry);
+    for (const below of stacks[bipartite ? 1 - side : 0]!) emit(below.entry.item, r.entry.item);
+    stacks[side]!.push(r);
   }
-}
-
-/** Order by reversed text, without building it: a suffix sorts before the texts it ends. */
-function compareFromEnd(a: string, b: string): number {
-  for (let i = a.length - 1, j = b.length - 1; i >= 0 && j >= 0; i--, j--) {
-    const d = a.charCodeAt(i) - b.charCodeAt(j);
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
 }
 
 /**

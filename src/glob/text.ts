@@ -71,13 +71,19 @@ export function globKey(glob: Glob): string {
         for (const [lo, hi] of part.ranges) out += String.fromCharCode(lo, hi);
         out += "\u0104";
         break;
-      case "alt":
-        out += "\u0105" + part.branches.map(globKey).join("\u0106") + "\u0107";
+      case "alt": {
+        let key = altKeys.get(part);
+        if (key === undefined) altKeys.set(part, (key = "\u0105" + part.branches.map(globKey).join("\u0106") + "\u0107"));
+        out += key;
         break;
+      }
     }
   }
   return out;
 }
+
+/** Alternations are often one shared object (libvirt's domain id in every VM's implied rules): keyed once. */
+const altKeys = new WeakMap<GlobPart, string>();
 
 /** A glob without any operator: it matches exactly one path, its literal bytes. */
 export function isLiteral(glob: Glob): boolean {
