@@ -75,10 +75,18 @@ function consumingAtoms(parts: readonly GlobPart[]): number {
     if (part.kind === "literal" && part.bytes === "") continue;
     endRun();
     if (part.kind === "literal") n += part.bytes.length;
-    else if (part.kind === "alt") for (const branch of part.branches) n += consumingAtoms(branch.parts);
+    else if (part.kind === "alt") n += altAtoms(part);
     else n++;
   }
   endRun();
+  return n;
+}
+
+/** An alternation is often one shared object (libvirt's domain id in every VM's implied rules): counted once. */
+const altAtomCounts = new WeakMap<GlobPart, number>();
+function altAtoms(part: Extract<GlobPart, { kind: "alt" }>): number {
+  let n = altAtomCounts.get(part);
+  if (n === undefined) altAtomCounts.set(part, (n = part.branches.reduce((sum, branch) => sum + consumingAtoms(branch.parts), 0)));
   return n;
 }
 

@@ -407,8 +407,9 @@ function walkPairs(startsOf: readonly (readonly string[])[], endsOf: (k: number)
  */
 function pairsWithinRun(run: readonly Entry[], sideOf: (e: Entry) => number, bipartite: boolean, emit: (a: number, b: number) => void): void {
   // Sorted by reversed end, compared as whole strings: a comparator walking both ends byte by byte costs
-  // more than building the reversed texts once.
-  const sorted = run.map((entry) => ({ entry, key: entry.end.split("").reverse().join("") }));
+  // more than building the reversed texts once. Ends are byte strings (every char below 256), which
+  // latin1 carries through a Buffer unchanged.
+  const sorted = run.map((entry) => ({ entry, key: Buffer.from(entry.end, "latin1").reverse().toString("latin1") }));
   sorted.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.entry.item - y.entry.item));
   const stacks: (typeof sorted)[] = [[], []];
   for (const r of sorted) {
