@@ -7,6 +7,7 @@ import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source } from "../source.js";
 import type { StringPart } from "./ast.js";
 import { IDENTIFIER_MAX_LENGTH } from "./limits.js";
+import { offsetOf } from "./build-ast.js";
 import { badCharacter, decodeEscapedString, isPlain, printable } from "./strings.js";
 import { allTokens, Identifier, isKeyword, keywordText, keywordTokens, StringLiteral, UnterminatedString } from "./tokens.js";
 
@@ -50,7 +51,7 @@ export function lex(source: Source): LexResult {
     }
     // Past the first problem, tokens are only retyped: the parser may still read them.
     if (error !== undefined) continue;
-    const start = token.startOffset;
+    const start = offsetOf(token);
     const end = start + token.image.length;
     if (type === StringLiteral) {
       // The quotes are plain, so the image is plain when its content is.
