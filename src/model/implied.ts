@@ -113,7 +113,7 @@ export function impliedVmResources(vmName: string, span: Span): Resource[] {
       const parts: GlobPart[] = [];
       const parsed = PARSED[i]!;
       rule.pieces.forEach((piece, j) => append(parts, typeof piece === "string" ? parsed[j]! : piece.name === "full" ? nameParts : shortParts));
-      glob = { parts };
+      glob = { parts: parts.slice() }; // exact size: an array grown by push keeps room for 17 elements
     }
     return {
       kind: "implied",

@@ -102,8 +102,9 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
     name,
     span: block.name.span,
     mode,
-    abstractions,
-    resources,
+    // Exact sizes: an array grown by push keeps room for 17 or more elements, and the model lives to the end.
+    abstractions: abstractions.length === 0 ? abstractions : abstractions.slice(),
+    resources: resources.slice(),
   };
   if (uuid !== undefined) workload.uuid = uuid;
   if (exec !== undefined) workload.exec = exec;

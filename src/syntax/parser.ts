@@ -39,7 +39,7 @@ export class MoatParser extends EmbeddedActionsParser {
     this.MANY(() => {
       statements.push(this.SUBRULE(this.statement));
     });
-    return statements;
+    return statements.slice(); // exact size: an array grown by push keeps room for 17 or more elements
   });
 
   statement = this.RULE("statement", (): Statement =>
@@ -90,7 +90,7 @@ export class MoatParser extends EmbeddedActionsParser {
       workloads.push(this.SUBRULE(this.workloadBlock));
     });
     const close = this.CONSUME(t.RCurly);
-    return { kind: "Tenant", name: this.context.ident(name), workloads, span: this.context.between(kw, close) };
+    return { kind: "Tenant", name: this.context.ident(name), workloads: workloads.slice(), span: this.context.between(kw, close) };
   });
 
   workloadBlock = this.RULE("workloadBlock", (): WorkloadBlock => {
@@ -104,7 +104,7 @@ export class MoatParser extends EmbeddedActionsParser {
     const close = this.CONSUME(t.RCurly);
     if (this.RECORDING_PHASE) return RECORDING as WorkloadBlock; // `kw` is no token while recording
     const x = this.context;
-    return { kind: "Workload", workloadKind: x.keyword<WorkloadKind>(kw), name: x.ident(name), items, span: x.between(kw, close) };
+    return { kind: "Workload", workloadKind: x.keyword<WorkloadKind>(kw), name: x.ident(name), items: items.slice(), span: x.between(kw, close) };
   });
 
   // One rule for all items, without a sub-rule per item: large policies are mostly items, and every

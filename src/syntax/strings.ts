@@ -90,7 +90,8 @@ export function decodeEscapedString(file: string, text: string, start: number, e
   }
   if (contentEnd > runStart) buffer += text.slice(runStart, contentEnd);
   if (textStart >= 0) parts.push({ kind: "Text", text: buffer, span: { file, start: textStart, end: contentEnd } });
-  return { parts };
+  // An array grown by push keeps room for 17 elements; the AST keeps this one to the end of the compile.
+  return { parts: parts.slice() };
 }
 
 /** The characters a backslash keeps escaped, so that the glob parser reads them as literals: * ? { } [ ] , \ */
