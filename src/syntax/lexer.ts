@@ -21,7 +21,14 @@ export const moatLexer = new Lexer(
   { positionTracking: "onlyOffset", ensureOptimizations: true, recoveryEnabled: false },
 );
 
-const KEYWORDS: ReadonlyMap<string, TokenType> = new Map(keywordTokens.map((type) => [keywordText(type)!, type]));
+// A retyped keyword's image becomes the one string of its word: the AST keeps keywords (access, mode,
+// workload kind) by their text, and would otherwise keep a copy of the word for each use in the fleet.
+const KEYWORDS: ReadonlyMap<string, { readonly type: TokenType; readonly word: string }> = new Map(
+  keywordTokens.map((type) => {
+    const word = keywordText(type)!;
+    return [word, { type, word }];
+  }),
+);
 
 export interface LexResult {
   readonly tokens: IToken[];
@@ -44,8 +51,9 @@ export function lex(source: Source): LexResult {
     if (type === Identifier) {
       const keyword = KEYWORDS.get(token.image);
       if (keyword !== undefined) {
-        token.tokenType = keyword;
-        token.tokenTypeIdx = keyword.tokenTypeIdx!;
+        token.tokenType = keyword.type;
+        token.tokenTypeIdx = keyword.type.tokenTypeIdx!;
+        token.image = keyword.word;
         continue;
       }
     }
@@ -56,7 +64,7 @@ export function lex(source: Source): LexResult {
     if (type === StringLiteral) {
       // The quotes are plain, so the image is plain when its content is.
       if (isPlain(token.image)) continue;
-      const decoded = decodeEscapedString(path, text, start, end);
+      const decoded = decodeEscapedString(path, token.image, start);
       if ("error" in decoded) error = decoded.error;
       else strings.set(start, decoded.parts);
     } else if (type === UnterminatedString) {
