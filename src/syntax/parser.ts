@@ -20,9 +20,14 @@ export class MoatParser extends EmbeddedActionsParser {
   /** The file being parsed; set by parse.ts before each parse. */
   context = new AstContext("", new Map());
 
-  constructor(errorMessageProvider: IParserErrorMessageProvider) {
+  /**
+   * `skipValidations` leaves out chevrotain's checks of the grammar itself (ambiguities, left recursion),
+   * a cost every process would pay at start: the compiler's parser skips them, and a test builds the
+   * parser with them to prove the grammar sound.
+   */
+  constructor(errorMessageProvider: IParserErrorMessageProvider, options: { readonly skipValidations?: boolean } = {}) {
     // Parsing stops at the first error (no recovery): later errors would mostly be echoes of it.
-    super([...t.allTokens], { errorMessageProvider, recoveryEnabled: false, maxLookahead: 1 });
+    super([...t.allTokens], { errorMessageProvider, recoveryEnabled: false, maxLookahead: 1, skipValidations: options.skipValidations ?? false });
     this.performSelfAnalysis();
   }
 
