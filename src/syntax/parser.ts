@@ -38,6 +38,8 @@ export class MoatParser extends EmbeddedActionsParser {
   private modeAlts?: IOrAlt<IToken>[];
   private volumeAccess?: () => IToken;
   private deviceAccess?: () => IToken;
+  private volumeAccessAlts?: IOrAlt<IToken>[];
+  private deviceAccessAlts?: IOrAlt<IToken>[];
 
   file = this.RULE("file", (): Statement[] => {
     const statements: Statement[] = [];
@@ -123,7 +125,9 @@ export class MoatParser extends EmbeddedActionsParser {
           ALT: () => {
             const kw = this.CONSUME(t.Volume);
             const path = this.CONSUME3(t.StringLiteral);
-            const access = this.OPTION1((this.volumeAccess ??= () => this.OR2([{ ALT: () => this.CONSUME1(t.Ro) }, { ALT: () => this.CONSUME1(t.Rw) }])));
+            const access = this.OPTION1(
+              (this.volumeAccess ??= () => this.OR2((this.volumeAccessAlts ??= [{ ALT: () => this.CONSUME1(t.Ro) }, { ALT: () => this.CONSUME1(t.Rw) }]))),
+            );
             return this.accessItem("Volume", kw, path, access);
           },
         },
@@ -131,7 +135,9 @@ export class MoatParser extends EmbeddedActionsParser {
           ALT: () => {
             const kw = this.CONSUME(t.Device);
             const path = this.CONSUME4(t.StringLiteral);
-            const access = this.OPTION2((this.deviceAccess ??= () => this.OR3([{ ALT: () => this.CONSUME2(t.Ro) }, { ALT: () => this.CONSUME2(t.Rw) }])));
+            const access = this.OPTION2(
+              (this.deviceAccess ??= () => this.OR3((this.deviceAccessAlts ??= [{ ALT: () => this.CONSUME2(t.Ro) }, { ALT: () => this.CONSUME2(t.Rw) }]))),
+            );
             return this.accessItem("Device", kw, path, access);
           },
         },
