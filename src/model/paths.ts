@@ -31,17 +31,15 @@ const DOT = "a path may not contain a '.' component";
 const DOTDOT = "a path may not contain a '..' component";
 const DOUBLE_SLASH = "a path may not contain '//'";
 
-/** A scan rather than split(): this runs for every path of a fleet, and the pieces would be garbage. */
+// A '.' or '..' component: the first such is the leftmost match.
+const DOT_COMPONENT = /(?:^|\/)\.\.?(?=\/|$)/;
+
+/** One search rather than split(): this runs for every path of a fleet, and the pieces would be garbage. */
 function componentProblem(text: string): string | undefined {
   if (text.includes("//")) return DOUBLE_SLASH;
-  let start = 0;
-  for (let i = 0; i <= text.length; i++) {
-    if (i < text.length && text.charCodeAt(i) !== 47 /* / */) continue;
-    const n = i - start;
-    if ((n === 1 || n === 2) && text.charCodeAt(start) === 46 && (n === 1 || text.charCodeAt(start + 1) === 46)) return n === 1 ? DOT : DOTDOT;
-    start = i + 1;
-  }
-  return undefined;
+  const found = DOT_COMPONENT.exec(text);
+  if (found === null) return undefined;
+  return found[0].endsWith("..") ? DOTDOT : DOT;
 }
 
 /**
