@@ -96,8 +96,19 @@ function step(states: number, byte: number, found: Problem): number {
 // A glob character or a backslash: text without any is one literal, and parseGlob need not run.
 const GLOB_SYNTAX = /[\\*?[\]{}]/;
 
+/**
+ * What makes an absolute path more than one literal of its own text: a NUL, glob syntax, a non-ASCII
+ * character (its bytes differ from its UTF-16 units), '//', or a '.' or '..' component.
+ */
+// eslint-disable-next-line no-control-regex
+const NOT_SIMPLE = /[\u0000\\*?[\]{}\u0080-\uffff]|\/\/|\/\.\.?(?=\/|$)/;
+
 /** An absolute path or glob (volume, device, filesystem socket, exec, protect, shared). */
 export function checkedPath(text: string, span: Span, diagnostics: Diagnostic[]): PathValue | undefined {
+  if (text.charCodeAt(0) === 47 /* / */ && !NOT_SIMPLE.test(text)) {
+    // Most paths of a fleet: one search instead of the five below, with the same answer.
+    return { text, glob: { parts: [{ kind: "literal", bytes: text }] }, span };
+  }
   if (!text.startsWith("/")) {
     diagnostics.push(diagnostic("MOAT213", span, { path: quote(text) }));
     return undefined;
