@@ -11,6 +11,7 @@ import { impliedVmResources } from "./implied.js";
 import type { Mode, Named, PathValue, Resource, Workload } from "./types.js";
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const UPPER_HEX = /[A-F]/;
 const ABSTRACTION = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 
 /** Items that name one property of the workload rather than a grant. */
@@ -51,7 +52,7 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
         const text = lets.resolve(item.value);
         if (text === undefined) break;
         if (!UUID.test(text)) diagnostics.push(diagnostic("MOAT211", item.value.span, { value: quote(text) }));
-        else uuid = text.toLowerCase();
+        else uuid = UPPER_HEX.test(text) ? text.toLowerCase() : text;
         break;
       }
       case "Exec": {
@@ -94,7 +95,6 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
     diagnostics.push(diagnostic("MOAT209", block.name.span, { name }));
   }
   if (grants === 0) diagnostics.push(diagnostic("MOAT220", block.name.span, { kind, name }));
-  if (kind === "vm") for (const implied of impliedVmResources(name, block.name.span)) resources.push(implied);
 
   const workload: { -readonly [K in keyof Workload]: Workload[K] } = {
     kind,
@@ -104,7 +104,8 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
     mode,
     // Exact sizes: an array grown by push keeps room for 17 or more elements, and the model lives to the end.
     abstractions: abstractions.length === 0 ? abstractions : abstractions.slice(),
-    resources: resources.slice(),
+    // A vm's implied rules follow its declared resources.
+    resources: kind === "vm" ? resources.concat(impliedVmResources(name, block.name.span)) : resources.slice(),
   };
   if (uuid !== undefined) workload.uuid = uuid;
   if (exec !== undefined) workload.exec = exec;
