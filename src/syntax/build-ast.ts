@@ -12,7 +12,8 @@ import { plainParts } from "./strings.js";
  * A token's offset as a small integer. chevrotain's token objects share V8's hidden class with its
  * end-of-file token, whose offset is NaN, so every offset read from a token is a boxed double; stored in
  * a span as it is, it would make V8 box `start` and `end` of every span of the process (two more heap
- * objects a span, and as many allocations). `| 0` yields the same integer, unboxed.
+ * objects a span, and as many allocations). `| 0` yields the same integer, unboxed: an offset is below
+ * 2^30, the length of V8's longest string.
  */
 export function offsetOf(tok: IToken): number {
   return tok.startOffset | 0;
