@@ -38,64 +38,81 @@ const SHORT_NAME_MAX = 20;
  */
 const DOMAIN_ID_GLOB = "[0-9]" + "{,[0-9]".repeat(9) + "}".repeat(9);
 
-/** A piece of an implied rule's glob: constant glob source, or the domain's name (full or short). */
-type Piece = string | { readonly name: "full" | "short" };
-const NAME: Piece = { name: "full" };
-const SHORT: Piece = { name: "short" };
-
 interface ImpliedRule {
-  /** The glob source, piece by piece; names are inserted with their glob characters escaped. */
-  readonly pieces: readonly Piece[];
+  /**
+   * The glob source before and after the domain's name (full or short), which is inserted with its
+   * glob characters escaped; a rule without a name is `before` alone.
+   */
+  readonly before: string;
+  readonly name?: "full" | "short";
+  readonly after?: string;
   readonly perms: string;
   readonly note: string;
 }
 
 const RULES: readonly ImpliedRule[] = [
-  { pieces: ["/var/log/libvirt/**/", NAME, ".log"], perms: "w", note: "libvirt log" },
-  { pieces: ["/var/lib/libvirt/qemu/domain-", NAME, "/monitor.sock"], perms: "rw", note: "libvirt monitor socket" },
+  { before: "/var/log/libvirt/**/", name: "full", after: ".log", perms: "w", note: "libvirt log" },
+  { before: "/var/lib/libvirt/qemu/domain-", name: "full", after: "/monitor.sock", perms: "rw", note: "libvirt monitor socket" },
   {
-    pieces: [`/var/lib/libvirt/qemu/domain-${DOMAIN_ID_GLOB}-`, SHORT, "/*"],
+    before: `/var/lib/libvirt/qemu/domain-${DOMAIN_ID_GLOB}-`,
+    name: "short",
+    after: "/*",
     perms: "rw",
     note: "libvirt per-domain directory",
   },
-  { pieces: ["/run/libvirt/**/", NAME, ".pid"], perms: "rwk", note: "libvirt pid file" },
-  { pieces: ["/run/libvirt/**/*.tunnelmigrate.dest.", NAME], perms: "rw", note: "libvirt migration tunnel" },
-  { pieces: ["/dev/vhost-net"], perms: "rw", note: "vhost-net device" },
+  { before: "/run/libvirt/**/", name: "full", after: ".pid", perms: "rwk", note: "libvirt pid file" },
+  { before: "/run/libvirt/**/*.tunnelmigrate.dest.", name: "full", after: "", perms: "rw", note: "libvirt migration tunnel" },
+  { before: "/dev/vhost-net", perms: "rw", note: "vhost-net device" },
 ];
 
 /**
- * The constant pieces parsed once: a fleet has thousands of VMs, and parsing six globs for each was most
- * of the model phase. A name inserted escaped parses to one literal of its bytes, so a rule's glob is
- * the constant parts with the name's literal joined to its neighbours, which is what parseGlob would
- * give for the whole text. Globs are immutable, so a rule without a name shares one Glob between VMs.
+ * A rule's glob with the name left out, parsed once: a fleet has thousands of VMs, and parsing six globs
+ * for each was most of the model phase. A name inserted escaped parses to one literal of its bytes,
+ * joined to the literals on either side of it, so the glob is `head`, one literal `before` + name +
+ * `after`, then `tail`: what parseGlob would give for the whole text.
  */
-const PARSED: readonly (readonly (readonly GlobPart[] | undefined)[])[] = RULES.map((rule) =>
-  rule.pieces.map((piece) => {
-    if (typeof piece !== "string") return undefined;
-    const parsed = parseGlob(piece);
-    if (!parsed.ok) throw new Error(`implied rule piece ${piece} does not parse: ${parsed.reason}`);
-    return parsed.glob.parts;
-  }),
-);
-const CONSTANT: readonly (Glob | undefined)[] = RULES.map((rule, i) =>
-  rule.pieces.every((p) => typeof p === "string") ? { parts: PARSED[i]!.flatMap((parts) => parts!) } : undefined,
-);
+interface Template {
+  readonly head: readonly GlobPart[];
+  readonly before: string;
+  readonly after: string;
+  readonly tail: readonly GlobPart[];
+}
+
+function parsedParts(source: string): GlobPart[] {
+  const parsed = parseGlob(source);
+  if (!parsed.ok) throw new Error(`implied rule piece ${source} does not parse: ${parsed.reason}`);
+  return [...parsed.glob.parts];
+}
+
+function template(rule: ImpliedRule): Template {
+  const head = parsedParts(rule.before);
+  const tail = parsedParts(rule.after ?? "");
+  const last = head[head.length - 1];
+  const first = tail[0];
+  const before = last?.kind === "literal" ? (head.pop(), last.bytes) : "";
+  const after = first?.kind === "literal" ? (tail.shift(), first.bytes) : "";
+  return { head, before, after, tail };
+}
+
+const TEMPLATES: readonly Template[] = RULES.map(template);
+/** Globs are immutable, so a rule without a name shares one Glob between VMs. */
+const CONSTANT: readonly (Glob | undefined)[] = RULES.map((rule) => (rule.name === undefined ? { parts: parsedParts(rule.before) } : undefined));
 
 /** Makes every glob character of a name literal (names are grammar-restricted; this keeps it so). */
 function globLiteral(text: string): string {
   return /[*?{}[\],\\"]/.test(text) ? text.replace(/[*?{}[\],\\"]/g, (c) => "\\" + c) : text;
 }
 
-/** Appends parts, joining a literal to a literal before it as the glob parser does. */
-function append(out: GlobPart[], parts: readonly GlobPart[]): void {
-  for (const part of parts) {
-    const last = out[out.length - 1];
-    if (part.kind === "literal" && last !== undefined && last.kind === "literal") {
-      out[out.length - 1] = { kind: "literal", bytes: last.bytes + part.bytes };
-    } else {
-      out.push(part);
-    }
-  }
+function ruleGlob(t: Template, nameBytes: string): Glob {
+  const bytes = t.before + nameBytes + t.after;
+  // Filled by index at its exact size: the model keeps it to the end of the compile, and an array grown
+  // by push keeps room for 17 elements (concat, exact too, is slow with an object argument).
+  const parts: GlobPart[] = new Array<GlobPart>(t.head.length + (bytes === "" ? 0 : 1) + t.tail.length);
+  let k = 0;
+  for (const part of t.head) parts[k++] = part;
+  if (bytes !== "") parts[k++] = { kind: "literal", bytes };
+  for (const part of t.tail) parts[k++] = part;
+  return { parts };
 }
 
 /** The rules virt-aa-helper would add for domain `vmName`, as the vm's own (implied) grants at `span`. */
@@ -103,18 +120,12 @@ export function impliedVmResources(vmName: string, span: Span): Resource[] {
   const shortName = vmName.slice(0, SHORT_NAME_MAX);
   const name = globLiteral(vmName);
   const short = globLiteral(shortName);
-  const nameParts: readonly GlobPart[] = vmName === "" ? [] : [{ kind: "literal", bytes: toBytes(vmName) }];
-  const shortParts: readonly GlobPart[] = shortName === "" ? [] : [{ kind: "literal", bytes: toBytes(shortName) }];
+  const nameBytes = toBytes(vmName);
+  const shortBytes = shortName === vmName ? nameBytes : toBytes(shortName);
   return RULES.map((rule, i) => {
-    let text = "";
-    for (const piece of rule.pieces) text += typeof piece === "string" ? piece : piece.name === "full" ? name : short;
-    let glob = CONSTANT[i];
-    if (glob === undefined) {
-      const parts: GlobPart[] = [];
-      const parsed = PARSED[i]!;
-      rule.pieces.forEach((piece, j) => append(parts, typeof piece === "string" ? parsed[j]! : piece.name === "full" ? nameParts : shortParts));
-      glob = { parts };
-    }
+    const full = rule.name === "full";
+    const text = rule.name === undefined ? rule.before : rule.before + (full ? name : short) + rule.after!;
+    const glob = CONSTANT[i] ?? ruleGlob(TEMPLATES[i]!, full ? nameBytes : shortBytes);
     return {
       kind: "implied",
       // Every implied rule may write; "rw" is what the overlap rules need to know.

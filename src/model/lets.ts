@@ -64,6 +64,8 @@ export class LetScope {
       }
     }
     if (!ok) return undefined;
+    // A UTF-16 unit is at most three UTF-8 bytes (a surrogate pair, two units, is four): short text is in bound.
+    if (text.length <= MAX_STRING_BYTES / 3) return text;
     const bytes = utf8Length(text);
     if (bytes > MAX_STRING_BYTES) {
       const shown = complete ? String(bytes) : `more than ${bytes}`;

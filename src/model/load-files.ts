@@ -24,8 +24,20 @@ export interface LoadedFiles {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+// Each include is looked up when files are read, when cycles are searched and when the model is
+// resolved; joining and normalizing its path once is enough. Keyed by the literal: the AST is immutable.
+const targets = new WeakMap<StringLiteral, { readonly includer: string; readonly target: string | undefined }>();
+
 /** The target of an include: a literal path relative to the including file, no interpolation. */
 export function includeTarget(includer: string, literal: StringLiteral): string | undefined {
+  const known = targets.get(literal);
+  if (known !== undefined && known.includer === includer) return known.target;
+  const target = computeTarget(includer, literal);
+  targets.set(literal, { includer, target });
+  return target;
+}
+
+function computeTarget(includer: string, literal: StringLiteral): string | undefined {
   if (literal.parts.some((p) => p.kind !== "Text")) return undefined;
   const text = literal.parts.map((p) => (p.kind === "Text" ? p.text : "")).join("");
   if (text === "") return undefined;

@@ -16,10 +16,14 @@ import type { PathValue } from "./types.js";
  * are literal there; a wildcard that could match '.' at run time is no written component).
  */
 export function pathShapeProblem(text: string, glob: Glob): string | undefined {
-  if (!GLOB_SYNTAX.test(text)) return componentProblem(text);
+  return shapeProblem(text, glob, GLOB_SYNTAX.test(text));
+}
+
+function shapeProblem(text: string, glob: Glob, isGlob: boolean): string | undefined {
+  if (!isGlob) return componentProblem(text);
   const found: Problem = { reason: undefined };
-  const end = walk(glob.parts, new Set([State.Begin]), found);
-  if (found.reason === undefined && (end.has(State.Dot) || end.has(State.DotDot))) found.reason = end.has(State.Dot) ? DOT : DOTDOT;
+  const end = walk(glob.parts, BEGIN, found);
+  if (found.reason === undefined && (end & (DOT_STATE | DOTDOT_STATE)) !== 0) found.reason = (end & DOT_STATE) !== 0 ? DOT : DOTDOT;
   return found.reason;
 }
 
@@ -27,27 +31,26 @@ const DOT = "a path may not contain a '.' component";
 const DOTDOT = "a path may not contain a '..' component";
 const DOUBLE_SLASH = "a path may not contain '//'";
 
-/** A scan rather than split(): this runs for every path of a fleet, and the pieces would be garbage. */
+// A '.' or '..' component: the first such is the leftmost match.
+const DOT_COMPONENT = /(?:^|\/)\.\.?(?=\/|$)/;
+
+/** One search rather than split(): this runs for every path of a fleet, and the pieces would be garbage. */
 function componentProblem(text: string): string | undefined {
   if (text.includes("//")) return DOUBLE_SLASH;
-  let start = 0;
-  for (let i = 0; i <= text.length; i++) {
-    if (i < text.length && text.charCodeAt(i) !== 47 /* / */) continue;
-    const n = i - start;
-    if ((n === 1 || n === 2) && text.charCodeAt(start) === 46 && (n === 1 || text.charCodeAt(start + 1) === 46)) return n === 1 ? DOT : DOTDOT;
-    start = i + 1;
-  }
-  return undefined;
+  const found = DOT_COMPONENT.exec(text);
+  if (found === null) return undefined;
+  return found[0].endsWith("..") ? DOTDOT : DOT;
 }
 
-/** What the current component holds so far, in one spelling of a glob. */
-const enum State {
-  Begin, // before the first '/'
-  Empty, // just after a '/'
-  Dot, // "."
-  DotDot, // ".."
-  Other, // anything else, a wildcard included
-}
+/**
+ * What the current component holds so far, in one spelling of a glob; a set of them is a bit mask (a
+ * byte of a literal steps the set without allocating one).
+ */
+const BEGIN = 1; // before the first '/'
+const EMPTY = 2; // just after a '/'
+const DOT_STATE = 4; // "."
+const DOTDOT_STATE = 8; // ".."
+const OTHER = 16; // anything else, a wildcard included
 
 interface Problem {
   reason: string | undefined;
@@ -57,43 +60,55 @@ interface Problem {
  * The states a glob's parts can end in, from `from`, over every spelling at once: an alternation is the
  * union of its branches, so no spelling is enumerated and no bound can be exceeded.
  */
-function walk(parts: readonly GlobPart[], from: ReadonlySet<State>, found: Problem): Set<State> {
-  let states = new Set(from);
+function walk(parts: readonly GlobPart[], from: number, found: Problem): number {
+  let states = from;
   for (const part of parts) {
     if (found.reason !== undefined) break;
     if (part.kind === "alt") {
-      const next = new Set<State>();
-      for (const branch of part.branches) for (const state of walk(branch.parts, states, found)) next.add(state);
+      let next = 0;
+      for (const branch of part.branches) next |= walk(branch.parts, states, found);
       states = next;
     } else if (part.kind === "literal") {
       for (let i = 0; i < part.bytes.length && found.reason === undefined; i++) states = step(states, part.bytes.charCodeAt(i), found);
     } else {
-      states = new Set([State.Other]);
+      states = OTHER;
     }
   }
   return states;
 }
 
-function step(states: ReadonlySet<State>, byte: number, found: Problem): Set<State> {
+function step(states: number, byte: number, found: Problem): number {
   if (byte === 47 /* / */) {
-    if (states.has(State.Empty)) found.reason = DOUBLE_SLASH;
-    else if (states.has(State.Dot)) found.reason = DOT;
-    else if (states.has(State.DotDot)) found.reason = DOTDOT;
-    return new Set([State.Empty]);
+    if ((states & EMPTY) !== 0) found.reason = DOUBLE_SLASH;
+    else if ((states & DOT_STATE) !== 0) found.reason = DOT;
+    else if ((states & DOTDOT_STATE) !== 0) found.reason = DOTDOT;
+    return EMPTY;
   }
-  const next = new Set<State>();
-  for (const state of states) {
-    if (byte !== 46 /* . */) next.add(State.Other);
-    else next.add(state === State.Empty ? State.Dot : state === State.Dot ? State.DotDot : State.Other);
-  }
+  if (states === 0) return 0;
+  if (byte !== 46 /* . */) return OTHER;
+  let next = 0;
+  if ((states & EMPTY) !== 0) next |= DOT_STATE;
+  if ((states & DOT_STATE) !== 0) next |= DOTDOT_STATE;
+  if ((states & (BEGIN | DOTDOT_STATE | OTHER)) !== 0) next |= OTHER;
   return next;
 }
 
 // A glob character or a backslash: text without any is one literal, and parseGlob need not run.
 const GLOB_SYNTAX = /[\\*?[\]{}]/;
 
+/**
+ * What makes an absolute path more than one literal of its own text: a NUL, glob syntax, a non-ASCII
+ * character (its bytes differ from its UTF-16 units), '//', or a '.' or '..' component.
+ */
+// eslint-disable-next-line no-control-regex
+const NOT_SIMPLE = /[\u0000\\*?[\]{}\u0080-\uffff]|\/\/|\/\.\.?(?=\/|$)/;
+
 /** An absolute path or glob (volume, device, filesystem socket, exec, protect, shared). */
 export function checkedPath(text: string, span: Span, diagnostics: Diagnostic[]): PathValue | undefined {
+  if (text.charCodeAt(0) === 47 /* / */ && !NOT_SIMPLE.test(text)) {
+    // Most paths of a fleet: one search instead of the five below, with the same answer.
+    return { text, glob: { parts: [{ kind: "literal", bytes: text }] }, span };
+  }
   if (!text.startsWith("/")) {
     diagnostics.push(diagnostic("MOAT213", span, { path: quote(text) }));
     return undefined;
@@ -102,8 +117,9 @@ export function checkedPath(text: string, span: Span, diagnostics: Diagnostic[])
     diagnostics.push(diagnostic("MOAT214", span, { path: quote(text), reason: "a path may not contain a NUL byte" }));
     return undefined;
   }
-  const path = parsed(text, text, span, "MOAT215", diagnostics);
-  const problem = path === undefined ? undefined : pathShapeProblem(text, path.glob);
+  const isGlob = GLOB_SYNTAX.test(text);
+  const path = parsed(text, text, isGlob, span, "MOAT215", diagnostics);
+  const problem = path === undefined ? undefined : shapeProblem(text, path.glob, isGlob);
   if (problem !== undefined) {
     diagnostics.push(diagnostic("MOAT214", span, { path: quote(text), reason: problem }));
     return undefined;
@@ -122,11 +138,18 @@ export function checkedAbstractSocket(text: string, span: Span, diagnostics: Dia
     diagnostics.push(diagnostic("MOAT217", span, { path: quote(text), reason: "a socket name may not contain a NUL byte" }));
     return undefined;
   }
-  return parsed(text, name, span, "MOAT217", diagnostics);
+  return parsed(text, name, GLOB_SYNTAX.test(name), span, "MOAT217", diagnostics);
 }
 
-function parsed(text: string, globSource: string, span: Span, code: "MOAT215" | "MOAT217", diagnostics: Diagnostic[]): PathValue | undefined {
-  if (!GLOB_SYNTAX.test(globSource)) {
+function parsed(
+  text: string,
+  globSource: string,
+  isGlob: boolean,
+  span: Span,
+  code: "MOAT215" | "MOAT217",
+  diagnostics: Diagnostic[],
+): PathValue | undefined {
+  if (!isGlob) {
     // What parseGlob gives for plain text (a ',' outside braces is literal): most paths are plain.
     const glob: Glob = { parts: globSource === "" ? [] : [{ kind: "literal", bytes: toBytes(globSource) }] };
     return { text, glob, span };

@@ -116,15 +116,33 @@ export function resolveModel(loaded: LoadedFiles): { model: Model; diagnostics: 
   return { model, diagnostics };
 }
 
+/**
+ * Every vm by source position (file path, then offset), so that a clash is reported at the later
+ * declaration, the newcomer. The files are ranked once and vms sorted by rank and offset: comparing the
+ * paths of two vms at every step of the sort was most of the uniqueness check.
+ */
+function inSourceOrder(tenants: readonly Tenant[]): Workload[] {
+  const vms: Workload[] = [];
+  const rank = new Map<string, number>();
+  for (const tenant of tenants) {
+    for (const w of tenant.workloads) {
+      if (w.kind !== "vm") continue;
+      vms.push(w);
+      rank.set(w.span.file, 0);
+    }
+  }
+  [...rank.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).forEach((file, i) => rank.set(file, i));
+  const files = vms.map((vm) => rank.get(vm.span.file)!);
+  const order = vms.map((_, i) => i).sort((a, b) => files[a]! - files[b]! || vms[a]!.span.start - vms[b]!.span.start);
+  return order.map((i) => vms[i]!);
+}
+
 /** VM names are libvirt domain names, unique on a host; uuids name profiles, unique everywhere. */
 function checkUniqueAcrossTenants(tenants: readonly Tenant[]): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const byName = new Map<string, Workload>();
   const byUuid = new Map<string, Workload>();
-  const vms = tenants.flatMap((t) => t.workloads.filter((w) => w.kind === "vm"));
-  // Report the later declaration (by source position) so the message points at the newcomer.
-  vms.sort((a, b) => (a.span.file !== b.span.file ? (a.span.file < b.span.file ? -1 : 1) : a.span.start - b.span.start));
-  for (const vm of vms) {
+  for (const vm of inSourceOrder(tenants)) {
     const sameName = byName.get(vm.name);
     if (sameName !== undefined && sameName.tenant !== vm.tenant) {
       diagnostics.push(

@@ -11,6 +11,7 @@ import { impliedVmResources } from "./implied.js";
 import type { Mode, Named, PathValue, Resource, Workload } from "./types.js";
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const UPPER_HEX = /[A-F]/;
 const ABSTRACTION = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 
 /** Items that name one property of the workload rather than a grant. */
@@ -20,7 +21,7 @@ const ONLY_IN: Readonly<Partial<Record<Item["kind"], "vm" | "service">>> = { Uui
 export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetScope, diagnostics: Diagnostic[]): Workload {
   const kind = block.workloadKind.value;
   const name = block.name.name;
-  const seen = new Map<Item["kind"], Span>();
+  const seen: { [K in Item["kind"]]?: Span } = {}; // a single item's first span; a plain object costs less than a Map per workload
   const resources: Resource[] = [];
   const abstractions: Named[] = [];
   let uuid: string | undefined;
@@ -37,21 +38,21 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
       continue;
     }
     if (single !== undefined) {
-      const first = seen.get(item.kind);
+      const first = seen[item.kind];
       if (first !== undefined) {
         diagnostics.push(
           diagnostic("MOAT212", item.span, { item: single, kind, name }, { related: [{ span: first, message: `${single} is first given here` }] }),
         );
         continue;
       }
-      seen.set(item.kind, item.span);
+      seen[item.kind] = item.span;
     }
     switch (item.kind) {
       case "Uuid": {
         const text = lets.resolve(item.value);
         if (text === undefined) break;
         if (!UUID.test(text)) diagnostics.push(diagnostic("MOAT211", item.value.span, { value: quote(text) }));
-        else uuid = text.toLowerCase();
+        else uuid = UPPER_HEX.test(text) ? text.toLowerCase() : text;
         break;
       }
       case "Exec": {
@@ -90,11 +91,10 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
     }
   }
 
-  if (kind === "vm" && uuid === undefined && !seen.has("Uuid")) {
+  if (kind === "vm" && uuid === undefined && seen.Uuid === undefined) {
     diagnostics.push(diagnostic("MOAT209", block.name.span, { name }));
   }
   if (grants === 0) diagnostics.push(diagnostic("MOAT220", block.name.span, { kind, name }));
-  if (kind === "vm") for (const implied of impliedVmResources(name, block.name.span)) resources.push(implied);
 
   const workload: { -readonly [K in keyof Workload]: Workload[K] } = {
     kind,
@@ -102,8 +102,10 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
     name,
     span: block.name.span,
     mode,
-    abstractions,
-    resources,
+    // Exact sizes: an array grown by push keeps room for 17 or more elements, and the model lives to the end.
+    abstractions: abstractions.length === 0 ? abstractions : abstractions.slice(),
+    // A vm's implied rules follow its declared resources.
+    resources: kind === "vm" ? resources.concat(impliedVmResources(name, block.name.span)) : resources.slice(),
   };
   if (uuid !== undefined) workload.uuid = uuid;
   if (exec !== undefined) workload.exec = exec;

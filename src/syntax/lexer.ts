@@ -7,6 +7,7 @@ import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source } from "../source.js";
 import type { StringPart } from "./ast.js";
 import { IDENTIFIER_MAX_LENGTH } from "./limits.js";
+import { offsetOf } from "./build-ast.js";
 import { badCharacter, decodeEscapedString, isPlain, printable } from "./strings.js";
 import { allTokens, Identifier, isKeyword, keywordText, keywordTokens, StringLiteral, UnterminatedString } from "./tokens.js";
 
@@ -20,7 +21,14 @@ export const moatLexer = new Lexer(
   { positionTracking: "onlyOffset", ensureOptimizations: true, recoveryEnabled: false },
 );
 
-const KEYWORDS: ReadonlyMap<string, TokenType> = new Map(keywordTokens.map((type) => [keywordText(type)!, type]));
+// A retyped keyword's image becomes the one string of its word: the AST keeps keywords (access, mode,
+// workload kind) by their text, and would otherwise keep a copy of the word for each use in the fleet.
+const KEYWORDS: ReadonlyMap<string, { readonly type: TokenType; readonly word: string }> = new Map(
+  keywordTokens.map((type) => {
+    const word = keywordText(type)!;
+    return [word, { type, word }];
+  }),
+);
 
 export interface LexResult {
   readonly tokens: IToken[];
@@ -43,19 +51,20 @@ export function lex(source: Source): LexResult {
     if (type === Identifier) {
       const keyword = KEYWORDS.get(token.image);
       if (keyword !== undefined) {
-        token.tokenType = keyword;
-        token.tokenTypeIdx = keyword.tokenTypeIdx!;
+        token.tokenType = keyword.type;
+        token.tokenTypeIdx = keyword.type.tokenTypeIdx!;
+        token.image = keyword.word;
         continue;
       }
     }
     // Past the first problem, tokens are only retyped: the parser may still read them.
     if (error !== undefined) continue;
-    const start = token.startOffset;
+    const start = offsetOf(token);
     const end = start + token.image.length;
     if (type === StringLiteral) {
       // The quotes are plain, so the image is plain when its content is.
       if (isPlain(token.image)) continue;
-      const decoded = decodeEscapedString(path, text, start, end);
+      const decoded = decodeEscapedString(path, token.image, start);
       if ("error" in decoded) error = decoded.error;
       else strings.set(start, decoded.parts);
     } else if (type === UnterminatedString) {

@@ -20,9 +20,14 @@ export class MoatParser extends EmbeddedActionsParser {
   /** The file being parsed; set by parse.ts before each parse. */
   context = new AstContext("", new Map());
 
-  constructor(errorMessageProvider: IParserErrorMessageProvider) {
+  /**
+   * `skipValidations` leaves out chevrotain's checks of the grammar itself (ambiguities, left recursion),
+   * a cost every process would pay at start: the compiler's parser skips them, and a test builds the
+   * parser with them to prove the grammar sound.
+   */
+  constructor(errorMessageProvider: IParserErrorMessageProvider, options: { readonly skipValidations?: boolean } = {}) {
     // Parsing stops at the first error (no recovery): later errors would mostly be echoes of it.
-    super([...t.allTokens], { errorMessageProvider, recoveryEnabled: false, maxLookahead: 1 });
+    super([...t.allTokens], { errorMessageProvider, recoveryEnabled: false, maxLookahead: 1, skipValidations: options.skipValidations ?? false });
     this.performSelfAnalysis();
   }
 
@@ -33,13 +38,15 @@ export class MoatParser extends EmbeddedActionsParser {
   private modeAlts?: IOrAlt<IToken>[];
   private volumeAccess?: () => IToken;
   private deviceAccess?: () => IToken;
+  private volumeAccessAlts?: IOrAlt<IToken>[];
+  private deviceAccessAlts?: IOrAlt<IToken>[];
 
   file = this.RULE("file", (): Statement[] => {
     const statements: Statement[] = [];
     this.MANY(() => {
       statements.push(this.SUBRULE(this.statement));
     });
-    return statements;
+    return statements.slice(); // exact size: an array grown by push keeps room for 17 or more elements
   });
 
   statement = this.RULE("statement", (): Statement =>
@@ -90,7 +97,7 @@ export class MoatParser extends EmbeddedActionsParser {
       workloads.push(this.SUBRULE(this.workloadBlock));
     });
     const close = this.CONSUME(t.RCurly);
-    return { kind: "Tenant", name: this.context.ident(name), workloads, span: this.context.between(kw, close) };
+    return { kind: "Tenant", name: this.context.ident(name), workloads: workloads.slice(), span: this.context.between(kw, close) };
   });
 
   workloadBlock = this.RULE("workloadBlock", (): WorkloadBlock => {
@@ -104,7 +111,7 @@ export class MoatParser extends EmbeddedActionsParser {
     const close = this.CONSUME(t.RCurly);
     if (this.RECORDING_PHASE) return RECORDING as WorkloadBlock; // `kw` is no token while recording
     const x = this.context;
-    return { kind: "Workload", workloadKind: x.keyword<WorkloadKind>(kw), name: x.ident(name), items, span: x.between(kw, close) };
+    return { kind: "Workload", workloadKind: x.keyword<WorkloadKind>(kw), name: x.ident(name), items: items.slice(), span: x.between(kw, close) };
   });
 
   // One rule for all items, without a sub-rule per item: large policies are mostly items, and every
@@ -118,7 +125,9 @@ export class MoatParser extends EmbeddedActionsParser {
           ALT: () => {
             const kw = this.CONSUME(t.Volume);
             const path = this.CONSUME3(t.StringLiteral);
-            const access = this.OPTION1((this.volumeAccess ??= () => this.OR2([{ ALT: () => this.CONSUME1(t.Ro) }, { ALT: () => this.CONSUME1(t.Rw) }])));
+            const access = this.OPTION1(
+              (this.volumeAccess ??= () => this.OR2((this.volumeAccessAlts ??= [{ ALT: () => this.CONSUME1(t.Ro) }, { ALT: () => this.CONSUME1(t.Rw) }]))),
+            );
             return this.accessItem("Volume", kw, path, access);
           },
         },
@@ -126,7 +135,9 @@ export class MoatParser extends EmbeddedActionsParser {
           ALT: () => {
             const kw = this.CONSUME(t.Device);
             const path = this.CONSUME4(t.StringLiteral);
-            const access = this.OPTION2((this.deviceAccess ??= () => this.OR3([{ ALT: () => this.CONSUME2(t.Ro) }, { ALT: () => this.CONSUME2(t.Rw) }])));
+            const access = this.OPTION2(
+              (this.deviceAccess ??= () => this.OR3((this.deviceAccessAlts ??= [{ ALT: () => this.CONSUME2(t.Ro) }, { ALT: () => this.CONSUME2(t.Rw) }]))),
+            );
             return this.accessItem("Device", kw, path, access);
           },
         },

@@ -24,73 +24,96 @@ const NEEDS_WALK = /[\\$\u0000\ufffd\ud800-\udfff]/;
 export function decodeString(file: string, text: string, start: number, end: number): DecodeResult {
   const content = text.slice(start + 1, end - 1);
   if (isPlain(content)) return { parts: plainParts(file, content, start) };
-  return decodeEscapedString(file, text, start, end);
+  return decodeEscapedString(file, text.slice(start, end), start);
 }
 
+// What a string may hold that is no path character (see badCharacter).
+// eslint-disable-next-line no-control-regex
+const MAY_BE_BAD = /[\u0000\ufffd\ud800-\udfff]/;
+
 /**
- * decodeString for a literal already known not to be plain (isPlain false): the lexer tests that first.
- * Written without closures or a call per character: most strings of a large policy insert a let.
+ * decodeString for a literal already known not to be plain (isPlain false), given as written (quotes
+ * included) with the offset of its opening quote: the lexer tests plainness first and has the literal's
+ * text at hand. Written without closures or a call per character: most strings of a large policy insert
+ * a let. Runs of ordinary characters are skipped with indexOf, bounded by the literal.
  */
-export function decodeEscapedString(file: string, text: string, start: number, end: number): DecodeResult {
+export function decodeEscapedString(file: string, literal: string, base: number): DecodeResult {
   const parts: StringPart[] = [];
-  const contentEnd = end - 1;
+  const contentEnd = literal.length - 1;
+  const checkEach = MAY_BE_BAD.test(literal);
   let buffer = "";
-  let textStart = -1; // source offset where the pending Text part began
-  let runStart = start + 1; // start of the current run of characters copied verbatim
-  let i = start + 1;
+  let textStart = -1; // offset in `literal` where the pending Text part began
+  let runStart = 1; // start of the current run of characters copied verbatim
+  let nextBackslash = -1; // the next '\\' or '$' at or after i (contentEnd when none), found when passed
+  let nextDollar = -1;
+  let i = 1;
 
   while (i < contentEnd) {
-    const c = text.charCodeAt(i);
+    const c = literal.charCodeAt(i);
     if (c === 92 /* \ */) {
       if (textStart < 0) textStart = i;
-      const next = text.charCodeAt(i + 1);
+      const next = literal.charCodeAt(i + 1);
       if (next === 34 /* " */) {
-        if (i > runStart) buffer += text.slice(runStart, i);
+        if (i > runStart) buffer += literal.slice(runStart, i);
         buffer += '"';
         runStart = i + 2;
       } else if (!isGlobEscape(next)) {
-        const escaped = String.fromCodePoint(text.codePointAt(i + 1)!);
-        return { error: diagnostic("MOAT104", { file, start: i, end: i + 1 + escaped.length }, { escape: "\\" + printable(escaped) }) };
+        const escaped = String.fromCodePoint(literal.codePointAt(i + 1)!);
+        const at = base + i;
+        return { error: diagnostic("MOAT104", { file, start: at, end: at + 1 + escaped.length }, { escape: "\\" + printable(escaped) }) };
       } // else: a kept escape is copied as written, with the run
       i += 2;
-    } else if (c === 36 /* $ */ && text.charCodeAt(i + 1) === 123 /* { */) {
-      if (i > runStart) buffer += text.slice(runStart, i);
-      const close = text.indexOf("}", i + 2);
+    } else if (c === 36 /* $ */ && literal.charCodeAt(i + 1) === 123 /* { */) {
+      if (i > runStart) buffer += literal.slice(runStart, i);
+      const close = literal.indexOf("}", i + 2);
+      const at = base + i;
       if (close < 0 || close >= contentEnd) {
-        return { error: diagnostic("MOAT106", { file, start: i, end: contentEnd }, { detail: "'${' has no closing '}' in this string" }) };
+        return { error: diagnostic("MOAT106", { file, start: at, end: base + contentEnd }, { detail: "'${' has no closing '}' in this string" }) };
       }
-      const name = text.slice(i + 2, close);
+      const name = literal.slice(i + 2, close);
       if (name.length === 0) {
-        return { error: diagnostic("MOAT106", { file, start: i, end: close + 1 }, { detail: "empty '${}': write ${name} to insert a let" }) };
+        return { error: diagnostic("MOAT106", { file, start: at, end: base + close + 1 }, { detail: "empty '${}': write ${name} to insert a let" }) };
       }
       if (!NAME.test(name)) {
         return {
-          error: diagnostic("MOAT106", { file, start: i, end: close + 1 }, {
+          error: diagnostic("MOAT106", { file, start: at, end: base + close + 1 }, {
             detail: `'\${${printable(name)}}' does not name a let: a name is a letter followed by letters, digits, '_' or '-'`,
           }),
         };
       }
       if (name.length > IDENTIFIER_MAX_LENGTH) {
-        return { error: diagnostic("MOAT105", { file, start: i + 2, end: close }, { length: name.length }) };
+        return { error: diagnostic("MOAT105", { file, start: at + 2, end: base + close }, { length: name.length }) };
       }
-      if (textStart >= 0) parts.push({ kind: "Text", text: buffer, span: { file, start: textStart, end: i } });
+      if (textStart >= 0) parts.push({ kind: "Text", text: buffer, span: { file, start: base + textStart, end: at } });
       buffer = "";
       textStart = -1;
-      parts.push({ kind: "Interpolation", name, span: { file, start: i, end: close + 1 } });
+      parts.push({ kind: "Interpolation", name, span: { file, start: at, end: base + close + 1 } });
       i = close + 1;
       runStart = i;
-    } else {
+    } else if (checkEach) {
       if (c === 0 || c === 0xfffd || (c >= 0xd800 && c <= 0xdfff)) {
-        const bad = badCharacter(text, i, c);
-        if (bad !== undefined) return { error: diagnostic("MOAT107", { file, start: i, end: i + 1 }, { detail: bad }) };
+        const bad = badCharacter(literal, i, c);
+        if (bad !== undefined) return { error: diagnostic("MOAT107", { file, start: base + i, end: base + i + 1 }, { detail: bad }) };
       }
       if (textStart < 0) textStart = i;
       i++;
+    } else {
+      // An ordinary character: nothing changes before the next backslash or '$'.
+      if (textStart < 0) textStart = i;
+      if (nextBackslash <= i) nextBackslash = indexOrEnd(literal, "\\", i + 1, contentEnd);
+      if (nextDollar <= i) nextDollar = indexOrEnd(literal, "$", i + 1, contentEnd);
+      i = nextBackslash < nextDollar ? nextBackslash : nextDollar;
     }
   }
-  if (contentEnd > runStart) buffer += text.slice(runStart, contentEnd);
-  if (textStart >= 0) parts.push({ kind: "Text", text: buffer, span: { file, start: textStart, end: contentEnd } });
-  return { parts };
+  if (contentEnd > runStart) buffer += literal.slice(runStart, contentEnd);
+  if (textStart >= 0) parts.push({ kind: "Text", text: buffer, span: { file, start: base + textStart, end: base + contentEnd } });
+  // An array grown by push keeps room for 17 elements; the AST keeps this one to the end of the compile.
+  return { parts: parts.slice() };
+}
+
+function indexOrEnd(text: string, search: string, from: number, end: number): number {
+  const found = text.indexOf(search, from);
+  return found < 0 || found > end ? end : found;
 }
 
 /** The characters a backslash keeps escaped, so that the glob parser reads them as literals: * ? { } [ ] , \ */
