@@ -2,7 +2,8 @@
  * Tokenizes a source and finds the first lexical problem. Tokens carry offsets only; lines and
  * columns are computed from offsets when a diagnostic is printed (source.ts).
  */
-import { Lexer, type IToken, type TokenType } from "chevrotain";
+import type { IToken, TokenType } from "chevrotain";
+import { Lexer } from "./chevrotain.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source } from "../source.js";
 import type { StringPart } from "./ast.js";

@@ -4,7 +4,8 @@
  * and renderParseProblem writes the message with the context chevrotain does not have (which block
  * is open, what the previous statement was).
  */
-import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import type { IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
+import { EOF } from "./chevrotain.js";
 import { diagnostic, type Diagnostic, type RelatedInformation } from "../diagnostics/diagnostic.js";
 import type { Source, Span } from "../source.js";
 import { printable } from "./strings.js";

@@ -8,7 +8,8 @@
  * grammar (in the constructor) rules run with placeholder tokens and sub-rule results; the actions
  * below only read token fields there, or skip work on RECORDING_PHASE, so they never throw.
  */
-import { EmbeddedActionsParser, type IOrAlt, type IParserErrorMessageProvider, type IToken } from "chevrotain";
+import type { IOrAlt, IParserErrorMessageProvider, IToken } from "chevrotain";
+import { EmbeddedActionsParser } from "./chevrotain.js";
 import type { Access, Item, Mode, Statement, WorkloadBlock, WorkloadKind } from "./ast.js";
 import { AstContext } from "./build-ast.js";
 import * as t from "./tokens.js";

@@ -2,7 +2,8 @@
  * The token vocabulary of .iso files. Each token's `label` is how the written grammar
  * (grammar/moat.ebnf) spells it, so the grammar-sync test can compare the parser with that file.
  */
-import { createToken, Lexer, type CustomPatternMatcherReturn, type TokenType } from "chevrotain";
+import type { CustomPatternMatcherReturn, TokenType } from "chevrotain";
+import { createToken, Lexer } from "./chevrotain.js";
 
 /**
  * A string literal on one line: `"`, then any characters except `"`, backslash or a line break, or a
