@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import type { ChildReport } from "./compile-child.js";
 
 export interface Paths {
@@ -85,7 +86,9 @@ export function startupCosts(paths: Paths): { nodeMs: number; moatLoadMs: number
   };
   return {
     nodeMs: times(["-e", ""]),
-    moatLoadMs: times([path.join(paths.repo, "bin", "moat.js"), "--version"]),
+    // What `moat compile` loads before it reads an input: the command module and everything it imports
+    // (`moat --version` would load almost nothing: the CLI imports a command's modules only when it runs it).
+    moatLoadMs: times(["--input-type=module", "-e", `await import(${JSON.stringify(pathToFileURL(path.join(paths.repo, "dist", "src", "cli", "commands.js")).href)})`]),
   };
 }
 
