@@ -5,9 +5,8 @@
  */
 import type { OutputFile } from "../api.js";
 import type { Model, Workload } from "../model/types.js";
-import { relativeToRoot } from "../model/load-files.js";
 import { aaName } from "./apparmor-text.js";
-import { manifestFile } from "./manifest.js";
+import { manifestFile, sha256 } from "./manifest.js";
 import { profileView, protectedDenies, serviceProfileName, vmProfileName } from "./profile-views.js";
 import { renderSeclabel, renderServiceProfile, renderVmProfile } from "./templates.js";
 
@@ -15,38 +14,62 @@ export interface EmitOptions {
   readonly version: string;
 }
 
-function byPath(a: OutputFile, b: OutputFile): number {
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+/** An output and the hash the manifest lists for it. */
+interface Emitted {
+  readonly file: OutputFile;
+  readonly sha256: string;
 }
 
-function workloadOutputs(model: Model, workload: Workload, version: string, denies: ReturnType<typeof protectedDenies>): OutputFile[] {
+/**
+ * Hashed as soon as it is rendered: a rendered profile is a rope of a few hundred string pieces, and
+ * hashing flattens it while those pieces are still young garbage, so the collector never copies them.
+ */
+function emitted(path: string, content: string): Emitted {
+  return { file: { path, content }, sha256: sha256(content) };
+}
+
+function byPath(a: Emitted, b: Emitted): number {
+  return a.file.path < b.file.path ? -1 : a.file.path > b.file.path ? 1 : 0;
+}
+
+function workloadOutputs(model: Model, workload: Workload, version: string, denies: ReturnType<typeof protectedDenies>, out: Emitted[]): void {
   const view = profileView(model, workload, version, denies);
   if (workload.kind === "service") {
-    return [{ path: `apparmor.d/${aaName(serviceProfileName(workload))}`, content: renderServiceProfile(view) }];
+    out.push(emitted(`apparmor.d/${aaName(serviceProfileName(workload))}`, renderServiceProfile(view)));
+    return;
   }
   const label = vmProfileName(workload);
-  return [
-    { path: `apparmor.d/${aaName(label)}`, content: renderVmProfile(view) },
-    {
-      path: `libvirt/${aaName(workload.tenant)}.${aaName(workload.name)}.seclabel.xml`,
-      content: renderSeclabel({
+  out.push(emitted(`apparmor.d/${aaName(label)}`, renderVmProfile(view)));
+  out.push(
+    emitted(
+      `libvirt/${aaName(workload.tenant)}.${aaName(workload.name)}.seclabel.xml`,
+      renderSeclabel({
         version,
-        source: relativeToRoot(model.root, workload.span.file),
+        source: view.source,
         tenant: workload.tenant,
         workload: workload.name,
         label,
       }),
-    },
-  ];
+    ),
+  );
 }
 
 /** Profiles, seclabel snippets and the manifest, sorted by path; the manifest lists all the others. */
 export function emitOutputs(model: Model, options: EmitOptions): OutputFile[] {
   const denies = protectedDenies(model);
-  const outputs = model.tenants.flatMap((t) => t.workloads.flatMap((w) => workloadOutputs(model, w, options.version, denies)));
-  outputs.sort(byPath);
-  for (let i = 1; i < outputs.length; i++) {
-    if (outputs[i]!.path === outputs[i - 1]!.path) throw new Error(`internal: two outputs at ${outputs[i]!.path}`);
+  const all: Emitted[] = [];
+  for (const tenant of model.tenants) {
+    for (const workload of tenant.workloads) workloadOutputs(model, workload, options.version, denies, all);
   }
-  return [...outputs, manifestFile(model, options.version, outputs)].sort(byPath);
+  all.sort(byPath);
+  for (let i = 1; i < all.length; i++) {
+    if (all[i]!.file.path === all[i - 1]!.file.path) throw new Error(`internal: two outputs at ${all[i]!.file.path}`);
+  }
+  const manifest = manifestFile(model, options.version, all.map((e) => ({ path: e.file.path, sha256: e.sha256 })));
+  const outputs = all.map((e) => e.file);
+  // The list is sorted already: the manifest goes where a sort would put it.
+  let at = 0;
+  while (at < outputs.length && outputs[at]!.path < manifest.path) at++;
+  outputs.splice(at, 0, manifest);
+  return outputs;
 }

@@ -35,15 +35,15 @@ function byPath(a: ManifestEntry, b: ManifestEntry): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
-/** The manifest for `outputs` (every other file of the compile), as the file's text. */
-export function manifestFile(model: Model, version: string, outputs: readonly OutputFile[]): OutputFile {
+/** The manifest for `outputs` (every other file of the compile, with its hash), as the file's text. */
+export function manifestFile(model: Model, version: string, outputs: readonly ManifestEntry[]): OutputFile {
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     generator: "moat",
     version,
     policy: model.policy?.name ?? null,
     inputs: model.sources.map((s) => ({ path: relativeToRoot(model.root, s.path), sha256: sha256(s.text) })).sort(byPath),
-    outputs: outputs.map((o) => ({ path: o.path, sha256: sha256(o.content) })).sort(byPath),
+    outputs: [...outputs].sort(byPath),
   };
   return { path: MANIFEST_PATH, content: JSON.stringify(manifest, null, 2) + "\n" };
 }

@@ -83,8 +83,7 @@ interface SortableGrant {
   key: string | undefined;
 }
 
-function grantOf(model: Model, workload: Workload, resource: Resource): SortableGrant {
-  const at = where(model, resource.path.span);
+function grantOf(workload: Workload, resource: Resource, at: string): SortableGrant {
   let title: string;
   if (resource.kind === "implied") {
     title = `${resource.note ?? "rule"}: implied by libvirt for domain ${workload.name} (${at})`;
@@ -121,18 +120,34 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+function compareGrants(a: SortableGrant, b: SortableGrant): number {
+  return (
+    Number(a.implied) - Number(b.implied) ||
+    (a.file === b.file ? 0 : compareStrings(a.file, b.file)) ||
+    a.start - b.start ||
+    compareStrings(keyOf(a), keyOf(b))
+  );
+}
+
 /** Declared grants in source order (file, then position), then the implied ones. */
 function grants(model: Model, workload: Workload): GrantView[] {
-  return workload.resources
-    .map((r) => grantOf(model, workload, r))
-    .sort(
-      (a, b) =>
-        Number(a.implied) - Number(b.implied) ||
-        compareStrings(a.file, b.file) ||
-        a.start - b.start ||
-        compareStrings(keyOf(a), keyOf(b)),
-    )
-    .map((g) => g.view);
+  // A vm's six implied rules share one span: its location is looked up once.
+  let lastSpan: Resource["path"]["span"] | undefined;
+  let lastAt = "";
+  const sortable = workload.resources.map((r) => {
+    const span = r.path.span;
+    if (span !== lastSpan) {
+      lastSpan = span;
+      lastAt = where(model, span);
+    }
+    return grantOf(workload, r, lastAt);
+  });
+  // Resources mostly arrive in this order already (model/types.ts); a sorted list is left as it is,
+  // which is what the stable sort would give.
+  let sorted = true;
+  for (let i = 1; i < sortable.length && sorted; i++) sorted = compareGrants(sortable[i - 1]!, sortable[i]!) <= 0;
+  if (!sorted) sortable.sort(compareGrants);
+  return sortable.map((g) => g.view);
 }
 
 function parseBuiltin(text: string): Glob {
