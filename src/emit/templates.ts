@@ -1,14 +1,14 @@
 /**
  * The Handlebars environment of the emitters: isolated (`Handlebars.create()`, so nothing registered
- * elsewhere leaks in), every template compiled once, in strict mode (a missing field is an error, not
- * an empty string) and without Handlebars' HTML escaping, which is wrong for both targets. All escaping
- * is explicit, through the helpers below, one per target; test/emit/templates.test.ts checks that no
- * template inserts a value without one.
+ * elsewhere leaks in), every template precompiled at build time by templates/generate.mjs (strict mode:
+ * a missing field is an error, not an empty string; no HTML escaping, which is wrong for both targets).
+ * All escaping is explicit, through the helpers below, one per target; test/emit/templates.test.ts checks
+ * that no template inserts a value without one.
  */
 import Handlebars from "handlebars";
 import type { Glob } from "../glob/ast.js";
 import { aaAbstractAddr, aaGlob, aaIncludeName, aaName, aaPerms, commentText } from "./apparmor-text.js";
-import { TEMPLATE_SOURCES } from "./templates.generated.js";
+import { TEMPLATE_SPECS } from "./templates.generated.js";
 import { xmlAttr, xmlCommentText, xmlText } from "./xml-text.js";
 
 const FLAGS = new Set(["attach_disconnected", "complain"]);
@@ -51,21 +51,11 @@ const HELPERS: Readonly<Record<string, (value: unknown) => string>> = {
 export const HELPER_NAMES: readonly string[] = Object.keys(HELPERS);
 
 const env = Handlebars.create();
-type CompileOptions = NonNullable<Parameters<typeof Handlebars.compile>[1]>;
-const compileOptions: CompileOptions = {
-  strict: true,
-  noEscape: true,
-  // No template reads @index, @root or the like; without data, #each copies no frame per list.
-  data: false,
-  knownHelpersOnly: true,
-  knownHelpers: Object.fromEntries(HELPER_NAMES.map((name) => [name, true])),
-};
 
 for (const [name, helper] of Object.entries(HELPERS)) {
   // `arguments.length`, not a rest parameter: the helpers run per rule line, and a rest array per call
   // costs more than the escaping it wraps.
   env.registerHelper(name, function (value: unknown) {
-    // eslint-disable-next-line prefer-rest-params
     if (arguments.length !== 2) throw new Error(`internal: helper ${name} takes one argument`);
     return helper(value);
   });
@@ -82,8 +72,17 @@ env.registerHelper("if", function (this: unknown, condition: unknown, options: H
   if (condition === undefined) throw new Error("internal: #if on a missing field");
   return builtinIf.call(this, condition, options);
 });
-for (const [name, source] of Object.entries(TEMPLATE_SOURCES)) {
-  if (name.startsWith("_")) env.registerPartial(name, env.compile(source, compileOptions));
+
+type TemplateName = keyof typeof TEMPLATE_SPECS;
+
+/** A template as templates/generate.mjs precompiled it, bound to this environment. */
+function load<T>(name: TemplateName): Handlebars.TemplateDelegate<T> {
+  return env.template<T>(TEMPLATE_SPECS[name] as unknown as TemplateSpecification);
+}
+type TemplateSpecification = Parameters<typeof Handlebars.template>[0];
+
+for (const name of Object.keys(TEMPLATE_SPECS) as TemplateName[]) {
+  if (name.startsWith("_")) env.registerPartial(name, load(name));
 }
 // The protected block reads nothing but `denies`, and emitOutputs hands every profile of a compile the
 // same frozen list: it is rendered once per list, by the template, and its text reused.
@@ -99,11 +98,6 @@ env.registerPartial("_protected", (context: unknown, options?: Handlebars.Runtim
   }
   return block;
 });
-
-/** Compiled once, here; Handlebars defers the work to the first call and keeps the result. */
-function template<T>(name: keyof typeof TEMPLATE_SOURCES): (view: T) => string {
-  return env.compile<T>(TEMPLATE_SOURCES[name], compileOptions);
-}
 
 export interface FileRuleView {
   readonly deny: boolean;
@@ -146,6 +140,6 @@ export interface SeclabelView {
   readonly label: string;
 }
 
-export const renderVmProfile = template<ProfileView>("vm-profile");
-export const renderServiceProfile = template<ProfileView>("service-profile");
-export const renderSeclabel = template<SeclabelView>("seclabel.xml");
+export const renderVmProfile = load<ProfileView>("vm-profile");
+export const renderServiceProfile = load<ProfileView>("service-profile");
+export const renderSeclabel = load<SeclabelView>("seclabel.xml");
