@@ -15,8 +15,8 @@ export const OUTPUT = join(here, "..", "src", "emit", "templates.generated.ts");
 export const HELPER_NAMES = [
   "aaName",
   "aaIncludeName",
-  "aaPerms",
   "aaGlob",
+  "aaFileRule",
   "aaAbstractAddr",
   "aaFlags",
   "aaUnixPerms",

@@ -272,6 +272,14 @@ export function aaPerms(perms: string): string {
   return perms;
 }
 
+/**
+ * A file rule without its trailing comma: `[deny ]"GLOB" PERMS`. One helper call per rule line instead
+ * of three (the `deny` condition, the glob, the permissions): a fleet's profiles hold ~150,000 of them.
+ */
+export function aaFileRule(deny: boolean, glob: Glob, perms: string): string {
+  return (deny ? "deny " : "") + aaGlob(glob) + " " + aaPerms(perms);
+}
+
 /** Text that commentText keeps as it is: printable ASCII without a backslash. */
 const PLAIN_COMMENT = /^[\x20-\x5b\x5d-\x7e]*$/;
 

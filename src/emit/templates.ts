@@ -7,7 +7,7 @@
  */
 import Handlebars from "handlebars";
 import type { Glob } from "../glob/ast.js";
-import { aaAbstractAddr, aaGlob, aaIncludeName, aaName, aaPerms, commentText } from "./apparmor-text.js";
+import { aaAbstractAddr, aaFileRule, aaGlob, aaIncludeName, aaName, commentText } from "./apparmor-text.js";
 import { TEMPLATE_SPECS } from "./templates.generated.js";
 import { xmlAttr, xmlCommentText, xmlText } from "./xml-text.js";
 
@@ -33,12 +33,20 @@ function glob(value: unknown, helper: string): Glob {
   return value as Glob;
 }
 
+function fileRule(value: unknown): string {
+  const rule = value as Partial<FileRuleView> | null;
+  if (typeof rule !== "object" || rule === null || typeof rule.deny !== "boolean") {
+    throw new Error("internal: aaFileRule needs a file rule");
+  }
+  return aaFileRule(rule.deny, glob(rule.glob, "aaFileRule"), text(rule.perms, "aaFileRule"));
+}
+
 /** Helpers take exactly one argument (Handlebars appends its options object). */
 const HELPERS: Readonly<Record<string, (value: unknown) => string>> = {
   aaName: (v) => aaName(text(v, "aaName")),
   aaIncludeName: (v) => aaIncludeName(text(v, "aaIncludeName")),
-  aaPerms: (v) => aaPerms(text(v, "aaPerms")),
   aaGlob: (v) => aaGlob(glob(v, "aaGlob")),
+  aaFileRule: fileRule,
   aaAbstractAddr: (v) => aaAbstractAddr(glob(v, "aaAbstractAddr")),
   aaFlags: (v) => list(v, FLAGS, "profile flags"),
   aaUnixPerms: (v) => list(v, UNIX_PERMS, "unix permissions"),

@@ -78,5 +78,11 @@ describe("templates", () => {
     expect(() => renderServiceProfile({ ...view, name: "x { }" })).toThrow(/internal/);
     expect(() => renderServiceProfile({ ...view, flags: ["audit"] })).toThrow(/internal/);
     expect(() => renderSeclabel({ version: "1", source: "a", tenant: "t", workload: "v", label: 7 as never })).toThrow(/string/);
+    const glob = { parts: [{ kind: "literal" as const, bytes: "/srv/x" }] };
+    const grant = (file: object) => ({ ...view, grants: [{ title: "t", files: [file as never], abstractSockets: [] }] });
+    expect(renderServiceProfile(grant({ deny: true, glob, perms: "w" }))).toContain('\n  deny "/srv/x" w,\n');
+    expect(() => renderServiceProfile(grant({ glob, perms: "rw" }))).toThrow(/file rule/);
+    expect(() => renderServiceProfile(grant({ deny: false, glob: "/srv/x", perms: "rw" }))).toThrow(/parsed glob/);
+    expect(() => renderServiceProfile(grant({ deny: false, glob, perms: "rwz" }))).toThrow(/permissions/);
   });
 });
