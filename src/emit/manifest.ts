@@ -3,7 +3,7 @@
  * files moat wrote (which it may replace or delete) from files it must never touch, and reviewers
  * diff it to see what changed. Its shape is grammar/manifest.schema.json.
  */
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 import type { OutputFile } from "../api.js";
 import type { Model } from "../model/types.js";
 import { relativeToRoot } from "../model/load-files.js";
@@ -26,9 +26,15 @@ export interface Manifest {
   readonly outputs: readonly ManifestEntry[];
 }
 
+/**
+ * crypto.hash (node 20.12 and later) digests in one call, without the Hash object and stream set-up that
+ * createHash costs per file; a compile hashes every output. Older node 20 releases lack it.
+ */
+const oneShot = typeof crypto.hash === "function" ? crypto.hash : undefined;
+
 /** Hex SHA-256 of the UTF-8 encoding of `text`. */
 export function sha256(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+  return oneShot !== undefined ? oneShot("sha256", text, "hex") : crypto.createHash("sha256").update(text, "utf8").digest("hex");
 }
 
 function byPath(a: ManifestEntry, b: ManifestEntry): number {
