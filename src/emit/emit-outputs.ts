@@ -7,7 +7,7 @@ import type { OutputFile } from "../api.js";
 import type { Model, Workload } from "../model/types.js";
 import { aaName } from "./apparmor-text.js";
 import { manifestFile, sha256 } from "./manifest.js";
-import { profileView, protectedDenies, serviceProfileName, vmProfileName } from "./profile-views.js";
+import { profileView, protectedDenies } from "./profile-views.js";
 import { renderSeclabel, renderServiceProfile, renderVmProfile } from "./templates.js";
 
 export interface EmitOptions {
@@ -35,10 +35,10 @@ function byPath(a: Emitted, b: Emitted): number {
 function workloadOutputs(model: Model, workload: Workload, version: string, denies: ReturnType<typeof protectedDenies>, out: Emitted[]): void {
   const view = profileView(model, workload, version, denies);
   if (workload.kind === "service") {
-    out.push(emitted(`apparmor.d/${aaName(serviceProfileName(workload))}`, renderServiceProfile(view)));
+    out.push(emitted(`apparmor.d/${aaName(view.name)}`, renderServiceProfile(view)));
     return;
   }
-  const label = vmProfileName(workload);
+  const label = view.name;
   out.push(emitted(`apparmor.d/${aaName(label)}`, renderVmProfile(view)));
   out.push(
     emitted(
