@@ -1,9 +1,9 @@
 /**
  * The Handlebars environments of the emitters, one per target: isolated (`Handlebars.create()`, so
- * nothing registered elsewhere leaks in), every template precompiled at build time by templates/generate.mjs (strict mode:
- * a missing field is an error, not an empty string; no HTML escaping, which is wrong for both targets).
- * All escaping is explicit, through the helpers below, one per target; test/emit/templates.test.ts checks
- * that no template inserts a value without one.
+ * nothing registered elsewhere leaks in), every template precompiled at build time by
+ * templates/generate.mjs (strict mode: a missing field is an error, not an empty string; no HTML
+ * escaping, which is wrong for both targets). All escaping is explicit, through the helpers below, one
+ * per target; test/emit/templates.test.ts checks that no template inserts a value without one.
  */
 import Handlebars from "handlebars";
 import type { Glob } from "../glob/ast.js";
