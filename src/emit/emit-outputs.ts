@@ -28,45 +28,46 @@ function emitted(path: string, content: string): Emitted {
   return { file: { path, content }, sha256: sha256(content) };
 }
 
-function byPath(a: Emitted, b: Emitted): number {
-  return a.file.path < b.file.path ? -1 : a.file.path > b.file.path ? 1 : 0;
+/** Outputs by path: two workloads may never write the same file. */
+type Outputs = Map<string, Emitted>;
+
+function add(out: Outputs, path: string, content: string): void {
+  if (out.has(path)) throw new Error(`internal: two outputs at ${path}`);
+  out.set(path, emitted(path, content));
 }
 
-function workloadOutputs(model: Model, workload: Workload, version: string, denies: ReturnType<typeof protectedDenies>, out: Emitted[]): void {
+function workloadOutputs(model: Model, workload: Workload, version: string, denies: ReturnType<typeof protectedDenies>, out: Outputs): void {
   const view = profileView(model, workload, version, denies);
   if (workload.kind === "service") {
-    out.push(emitted(`apparmor.d/${aaName(view.name)}`, renderServiceProfile(view)));
+    add(out, `apparmor.d/${aaName(view.name)}`, renderServiceProfile(view));
     return;
   }
   const label = view.name;
-  out.push(emitted(`apparmor.d/${aaName(label)}`, renderVmProfile(view)));
-  out.push(
-    emitted(
-      `libvirt/${aaName(workload.tenant)}.${aaName(workload.name)}.seclabel.xml`,
-      renderSeclabel({
-        version,
-        source: view.source,
-        tenant: workload.tenant,
-        workload: workload.name,
-        label,
-      }),
-    ),
+  add(out, `apparmor.d/${aaName(label)}`, renderVmProfile(view));
+  add(
+    out,
+    `libvirt/${aaName(workload.tenant)}.${aaName(workload.name)}.seclabel.xml`,
+    renderSeclabel({
+      version,
+      source: view.source,
+      tenant: workload.tenant,
+      workload: workload.name,
+      label,
+    }),
   );
 }
 
 /** Profiles, seclabel snippets and the manifest, sorted by path; the manifest lists all the others. */
 export function emitOutputs(model: Model, options: EmitOptions): OutputFile[] {
   const denies = protectedDenies(model);
-  const all: Emitted[] = [];
+  const all: Outputs = new Map();
   for (const tenant of model.tenants) {
     for (const workload of tenant.workloads) workloadOutputs(model, workload, options.version, denies, all);
   }
-  all.sort(byPath);
-  for (let i = 1; i < all.length; i++) {
-    if (all[i]!.file.path === all[i - 1]!.file.path) throw new Error(`internal: two outputs at ${all[i]!.file.path}`);
-  }
-  const manifest = manifestFile(model, options.version, all.map((e) => ({ path: e.file.path, sha256: e.sha256 })));
-  const outputs = all.map((e) => e.file);
+  // The default sort orders strings by UTF-16 code units, as `<` does, without a callback per comparison.
+  const paths = [...all.keys()].sort();
+  const manifest = manifestFile(model, options.version, paths.map((path) => ({ path, sha256: all.get(path)!.sha256 })));
+  const outputs = paths.map((path) => all.get(path)!.file);
   // The list is sorted already: the manifest goes where a sort would put it.
   let at = 0;
   while (at < outputs.length && outputs[at]!.path < manifest.path) at++;
