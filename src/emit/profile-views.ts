@@ -40,11 +40,15 @@ function fileIndex(model: Model, file: string): FileIndex {
   let byPath = fileIndexes.get(model);
   if (byPath === undefined) {
     byPath = new Map();
+    // Filled from the sources at once: finding each file's Source by a scan was quadratic in files.
+    for (const source of model.sources) {
+      if (!byPath.has(source.path)) byPath.set(source.path, { display: relativeToRoot(model.root, source.path), source });
+    }
     fileIndexes.set(model, byPath);
   }
   let entry = byPath.get(file);
   if (entry === undefined) {
-    entry = { display: relativeToRoot(model.root, file), source: model.sources.find((s) => s.path === file) };
+    entry = { display: relativeToRoot(model.root, file), source: undefined };
     byPath.set(file, entry);
   }
   return entry;
@@ -180,6 +184,7 @@ export function protectedDenies(model: Model): readonly Glob[] {
 }
 
 function abstractions(workload: Workload): string[] {
+  if (workload.abstractions.length === 0) return [];
   return [...new Set(workload.abstractions.map((a) => a.name))].sort(compareStrings);
 }
 
@@ -189,7 +194,7 @@ export function profileView(model: Model, workload: Workload, version: string, d
   if (workload.mode === "complain") flags.push("complain");
   return {
     version,
-    source: relativeToRoot(model.root, workload.span.file),
+    source: fileIndex(model, workload.span.file).display,
     tenant: workload.tenant,
     workload: workload.name,
     name: vm ? vmProfileName(workload) : serviceProfileName(workload),
