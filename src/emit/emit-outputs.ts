@@ -5,48 +5,72 @@
  */
 import type { OutputFile } from "../api.js";
 import type { Model, Workload } from "../model/types.js";
-import { relativeToRoot } from "../model/load-files.js";
 import { aaName } from "./apparmor-text.js";
-import { manifestFile } from "./manifest.js";
-import { profileView, protectedDenies, serviceProfileName, vmProfileName } from "./profile-views.js";
+import { manifestFile, sha256 } from "./manifest.js";
+import { profileView, protectedDenies } from "./profile-views.js";
 import { renderSeclabel, renderServiceProfile, renderVmProfile } from "./templates.js";
 
 export interface EmitOptions {
   readonly version: string;
 }
 
-function byPath(a: OutputFile, b: OutputFile): number {
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+/** An output and the hash the manifest lists for it. */
+interface Emitted {
+  readonly file: OutputFile;
+  readonly sha256: string;
 }
 
-function workloadOutputs(model: Model, workload: Workload, version: string, denies: ReturnType<typeof protectedDenies>): OutputFile[] {
+/**
+ * Hashed as soon as it is rendered: a rendered profile is a rope of a few hundred string pieces, and
+ * hashing flattens it while those pieces are still young garbage, so the collector never copies them.
+ */
+function emitted(path: string, content: string): Emitted {
+  return { file: { path, content }, sha256: sha256(content) };
+}
+
+/** Outputs by path: two workloads may never write the same file. */
+type Outputs = Map<string, Emitted>;
+
+function add(out: Outputs, path: string, content: string): void {
+  if (out.has(path)) throw new Error(`internal: two outputs at ${path}`);
+  out.set(path, emitted(path, content));
+}
+
+function workloadOutputs(model: Model, workload: Workload, version: string, denies: ReturnType<typeof protectedDenies>, out: Outputs): void {
   const view = profileView(model, workload, version, denies);
   if (workload.kind === "service") {
-    return [{ path: `apparmor.d/${aaName(serviceProfileName(workload))}`, content: renderServiceProfile(view) }];
+    add(out, `apparmor.d/${aaName(view.name)}`, renderServiceProfile(view));
+    return;
   }
-  const label = vmProfileName(workload);
-  return [
-    { path: `apparmor.d/${aaName(label)}`, content: renderVmProfile(view) },
-    {
-      path: `libvirt/${aaName(workload.tenant)}.${aaName(workload.name)}.seclabel.xml`,
-      content: renderSeclabel({
-        version,
-        source: relativeToRoot(model.root, workload.span.file),
-        tenant: workload.tenant,
-        workload: workload.name,
-        label,
-      }),
-    },
-  ];
+  const label = view.name;
+  add(out, `apparmor.d/${aaName(label)}`, renderVmProfile(view));
+  add(
+    out,
+    `libvirt/${aaName(workload.tenant)}.${aaName(workload.name)}.seclabel.xml`,
+    renderSeclabel({
+      version,
+      source: view.source,
+      tenant: workload.tenant,
+      workload: workload.name,
+      label,
+    }),
+  );
 }
 
 /** Profiles, seclabel snippets and the manifest, sorted by path; the manifest lists all the others. */
 export function emitOutputs(model: Model, options: EmitOptions): OutputFile[] {
   const denies = protectedDenies(model);
-  const outputs = model.tenants.flatMap((t) => t.workloads.flatMap((w) => workloadOutputs(model, w, options.version, denies)));
-  outputs.sort(byPath);
-  for (let i = 1; i < outputs.length; i++) {
-    if (outputs[i]!.path === outputs[i - 1]!.path) throw new Error(`internal: two outputs at ${outputs[i]!.path}`);
+  const all: Outputs = new Map();
+  for (const tenant of model.tenants) {
+    for (const workload of tenant.workloads) workloadOutputs(model, workload, options.version, denies, all);
   }
-  return [...outputs, manifestFile(model, options.version, outputs)].sort(byPath);
+  // The default sort orders strings by UTF-16 code units, as `<` does, without a callback per comparison.
+  const paths = [...all.keys()].sort();
+  const manifest = manifestFile(model, options.version, paths.map((path) => ({ path, sha256: all.get(path)!.sha256 })));
+  const outputs = paths.map((path) => all.get(path)!.file);
+  // The list is sorted already: the manifest goes where a sort would put it.
+  let at = 0;
+  while (at < outputs.length && outputs[at]!.path < manifest.path) at++;
+  outputs.splice(at, 0, manifest);
+  return outputs;
 }

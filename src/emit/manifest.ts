@@ -3,7 +3,7 @@
  * files moat wrote (which it may replace or delete) from files it must never touch, and reviewers
  * diff it to see what changed. Its shape is grammar/manifest.schema.json.
  */
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 import type { OutputFile } from "../api.js";
 import type { Model } from "../model/types.js";
 import { relativeToRoot } from "../model/load-files.js";
@@ -26,24 +26,30 @@ export interface Manifest {
   readonly outputs: readonly ManifestEntry[];
 }
 
+/**
+ * crypto.hash (node 20.12 and later) digests in one call, without the Hash object and stream set-up that
+ * createHash costs per file; a compile hashes every output. Older node 20 releases lack it.
+ */
+const oneShot = typeof crypto.hash === "function" ? crypto.hash : undefined;
+
 /** Hex SHA-256 of the UTF-8 encoding of `text`. */
 export function sha256(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+  return oneShot !== undefined ? oneShot("sha256", text, "hex") : crypto.createHash("sha256").update(text, "utf8").digest("hex");
 }
 
 function byPath(a: ManifestEntry, b: ManifestEntry): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
-/** The manifest for `outputs` (every other file of the compile), as the file's text. */
-export function manifestFile(model: Model, version: string, outputs: readonly OutputFile[]): OutputFile {
+/** The manifest for `outputs` (every other file of the compile, with its hash), as the file's text. */
+export function manifestFile(model: Model, version: string, outputs: readonly ManifestEntry[]): OutputFile {
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     generator: "moat",
     version,
     policy: model.policy?.name ?? null,
     inputs: model.sources.map((s) => ({ path: relativeToRoot(model.root, s.path), sha256: sha256(s.text) })).sort(byPath),
-    outputs: outputs.map((o) => ({ path: o.path, sha256: sha256(o.content) })).sort(byPath),
+    outputs: [...outputs].sort(byPath),
   };
   return { path: MANIFEST_PATH, content: JSON.stringify(manifest, null, 2) + "\n" };
 }

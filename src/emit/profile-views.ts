@@ -40,11 +40,15 @@ function fileIndex(model: Model, file: string): FileIndex {
   let byPath = fileIndexes.get(model);
   if (byPath === undefined) {
     byPath = new Map();
+    // Filled from the sources at once: finding each file's Source by a scan was quadratic in files.
+    for (const source of model.sources) {
+      if (!byPath.has(source.path)) byPath.set(source.path, { display: relativeToRoot(model.root, source.path), source });
+    }
     fileIndexes.set(model, byPath);
   }
   let entry = byPath.get(file);
   if (entry === undefined) {
-    entry = { display: relativeToRoot(model.root, file), source: model.sources.find((s) => s.path === file) };
+    entry = { display: relativeToRoot(model.root, file), source: undefined };
     byPath.set(file, entry);
   }
   return entry;
@@ -83,8 +87,7 @@ interface SortableGrant {
   key: string | undefined;
 }
 
-function grantOf(model: Model, workload: Workload, resource: Resource): SortableGrant {
-  const at = where(model, resource.path.span);
+function grantOf(workload: Workload, resource: Resource, at: string): SortableGrant {
   let title: string;
   if (resource.kind === "implied") {
     title = `${resource.note ?? "rule"}: implied by libvirt for domain ${workload.name} (${at})`;
@@ -121,18 +124,34 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+function compareGrants(a: SortableGrant, b: SortableGrant): number {
+  return (
+    Number(a.implied) - Number(b.implied) ||
+    (a.file === b.file ? 0 : compareStrings(a.file, b.file)) ||
+    a.start - b.start ||
+    compareStrings(keyOf(a), keyOf(b))
+  );
+}
+
 /** Declared grants in source order (file, then position), then the implied ones. */
 function grants(model: Model, workload: Workload): GrantView[] {
-  return workload.resources
-    .map((r) => grantOf(model, workload, r))
-    .sort(
-      (a, b) =>
-        Number(a.implied) - Number(b.implied) ||
-        compareStrings(a.file, b.file) ||
-        a.start - b.start ||
-        compareStrings(keyOf(a), keyOf(b)),
-    )
-    .map((g) => g.view);
+  // A vm's six implied rules share one span: its location is looked up once.
+  let lastSpan: Resource["path"]["span"] | undefined;
+  let lastAt = "";
+  const sortable = workload.resources.map((r) => {
+    const span = r.path.span;
+    if (span !== lastSpan) {
+      lastSpan = span;
+      lastAt = where(model, span);
+    }
+    return grantOf(workload, r, lastAt);
+  });
+  // Resources mostly arrive in this order already (model/types.ts); a sorted list is left as it is,
+  // which is what the stable sort would give.
+  let sorted = true;
+  for (let i = 1; i < sortable.length && sorted; i++) sorted = compareGrants(sortable[i - 1]!, sortable[i]!) <= 0;
+  if (!sorted) sortable.sort(compareGrants);
+  return sortable.map((g) => g.view);
 }
 
 function parseBuiltin(text: string): Glob {
@@ -165,6 +184,7 @@ export function protectedDenies(model: Model): readonly Glob[] {
 }
 
 function abstractions(workload: Workload): string[] {
+  if (workload.abstractions.length === 0) return [];
   return [...new Set(workload.abstractions.map((a) => a.name))].sort(compareStrings);
 }
 
@@ -174,7 +194,7 @@ export function profileView(model: Model, workload: Workload, version: string, d
   if (workload.mode === "complain") flags.push("complain");
   return {
     version,
-    source: relativeToRoot(model.root, workload.span.file),
+    source: fileIndex(model, workload.span.file).display,
     tenant: workload.tenant,
     workload: workload.name,
     name: vm ? vmProfileName(workload) : serviceProfileName(workload),

@@ -1,14 +1,14 @@
 /**
- * The Handlebars environment of the emitters: isolated (`Handlebars.create()`, so nothing registered
- * elsewhere leaks in), every template compiled once, in strict mode (a missing field is an error, not
- * an empty string) and without Handlebars' HTML escaping, which is wrong for both targets. All escaping
- * is explicit, through the helpers below, one per target; test/emit/templates.test.ts checks that no
- * template inserts a value without one.
+ * The Handlebars environments of the emitters, one per target: isolated (`Handlebars.create()`, so
+ * nothing registered elsewhere leaks in), every template precompiled at build time by
+ * templates/generate.mjs (strict mode: a missing field is an error, not an empty string; no HTML
+ * escaping, which is wrong for both targets). All escaping is explicit, through the helpers below, one
+ * per target; test/emit/templates.test.ts checks that no template inserts a value without one.
  */
 import Handlebars from "handlebars";
 import type { Glob } from "../glob/ast.js";
-import { aaAbstractAddr, aaGlob, aaIncludeName, aaName, aaPerms, commentText } from "./apparmor-text.js";
-import { TEMPLATE_SOURCES } from "./templates.generated.js";
+import { aaAbstractAddr, aaFileRule, aaGlob, aaIncludeName, aaName, commentText } from "./apparmor-text.js";
+import { TEMPLATE_SPECS } from "./templates.generated.js";
 import { xmlAttr, xmlCommentText, xmlText } from "./xml-text.js";
 
 const FLAGS = new Set(["attach_disconnected", "complain"]);
@@ -33,58 +33,86 @@ function glob(value: unknown, helper: string): Glob {
   return value as Glob;
 }
 
-/** Helpers take exactly one argument (Handlebars appends its options object). */
-const HELPERS: Readonly<Record<string, (value: unknown) => string>> = {
+function fileRule(value: unknown): string {
+  const rule = value as Partial<FileRuleView> | null;
+  if (typeof rule !== "object" || rule === null || typeof rule.deny !== "boolean") {
+    throw new Error("internal: aaFileRule needs a file rule");
+  }
+  return aaFileRule(rule.deny, glob(rule.glob, "aaFileRule"), text(rule.perms, "aaFileRule"));
+}
+
+/** Helpers take exactly one argument (Handlebars appends its options object). One set per target. */
+type Helpers = Readonly<Record<string, (value: unknown) => string>>;
+
+const APPARMOR_HELPERS: Helpers = {
   aaName: (v) => aaName(text(v, "aaName")),
   aaIncludeName: (v) => aaIncludeName(text(v, "aaIncludeName")),
-  aaPerms: (v) => aaPerms(text(v, "aaPerms")),
   aaGlob: (v) => aaGlob(glob(v, "aaGlob")),
+  aaFileRule: fileRule,
   aaAbstractAddr: (v) => aaAbstractAddr(glob(v, "aaAbstractAddr")),
   aaFlags: (v) => list(v, FLAGS, "profile flags"),
   aaUnixPerms: (v) => list(v, UNIX_PERMS, "unix permissions"),
   comment: (v) => commentText(text(v, "comment")),
+};
+
+const XML_HELPERS: Helpers = {
   xmlText: (v) => xmlText(text(v, "xmlText")),
   xmlAttr: (v) => xmlAttr(text(v, "xmlAttr")),
   xmlComment: (v) => xmlCommentText(text(v, "xmlComment")),
 };
 
-export const HELPER_NAMES: readonly string[] = Object.keys(HELPERS);
+export const HELPER_NAMES: readonly string[] = [...Object.keys(APPARMOR_HELPERS), ...Object.keys(XML_HELPERS)];
 
-const env = Handlebars.create();
-type CompileOptions = NonNullable<Parameters<typeof Handlebars.compile>[1]>;
-const compileOptions: CompileOptions = {
-  strict: true,
-  noEscape: true,
-  knownHelpersOnly: true,
-  knownHelpers: Object.fromEntries(HELPER_NAMES.map((name) => [name, true])),
-};
-
-for (const [name, helper] of Object.entries(HELPERS)) {
-  env.registerHelper(name, function (this: unknown, ...args: unknown[]) {
-    if (args.length !== 2) throw new Error(`internal: helper ${name} takes one argument`);
-    return helper(args[0]);
+/**
+ * An isolated environment with `helpers` and the built-in #each and #if, made strict. Each top-level
+ * render wraps every helper of its environment anew (Handlebars' runtime set-up), so the two targets
+ * have an environment each, and the built-ins no template uses are removed.
+ */
+function environment(helpers: Helpers): typeof Handlebars {
+  const env = Handlebars.create();
+  for (const unused of ["unless", "with", "log", "lookup"]) env.unregisterHelper(unused);
+  for (const [name, helper] of Object.entries(helpers)) {
+    // `arguments.length`, not a rest parameter: the helpers run per rule line, and a rest array per
+    // call costs more than the escaping it wraps.
+    env.registerHelper(name, function (value: unknown) {
+      if (arguments.length !== 2) throw new Error(`internal: helper ${name} takes one argument`);
+      return helper(value);
+    });
+  }
+  // Strict mode does not reach block parameters: `{{#each missing}}` would render nothing. These
+  // wrappers make a missing list or condition an error too.
+  const builtinEach = env.helpers["each"] as Handlebars.HelperDelegate;
+  const builtinIf = env.helpers["if"] as Handlebars.HelperDelegate;
+  env.registerHelper("each", function (this: unknown, list: unknown, options: Handlebars.HelperOptions) {
+    if (!Array.isArray(list)) throw new Error(`internal: #each needs a list, got ${typeof list}`);
+    return builtinEach.call(this, list, options);
   });
+  env.registerHelper("if", function (this: unknown, condition: unknown, options: Handlebars.HelperOptions) {
+    if (condition === undefined) throw new Error("internal: #if on a missing field");
+    return builtinIf.call(this, condition, options);
+  });
+  return env;
 }
-// Strict mode does not reach block parameters: `{{#each missing}}` would render nothing. These
-// wrappers make a missing list or condition an error too.
-const builtinEach = env.helpers["each"] as Handlebars.HelperDelegate;
-const builtinIf = env.helpers["if"] as Handlebars.HelperDelegate;
-env.registerHelper("each", function (this: unknown, list: unknown, options: Handlebars.HelperOptions) {
-  if (!Array.isArray(list)) throw new Error(`internal: #each needs a list, got ${typeof list}`);
-  return builtinEach.call(this, list, options);
-});
-env.registerHelper("if", function (this: unknown, condition: unknown, options: Handlebars.HelperOptions) {
-  if (condition === undefined) throw new Error("internal: #if on a missing field");
-  return builtinIf.call(this, condition, options);
-});
-for (const [name, source] of Object.entries(TEMPLATE_SOURCES)) {
-  if (name.startsWith("_")) env.registerPartial(name, env.compile(source, compileOptions));
+
+const apparmor = environment(APPARMOR_HELPERS);
+const xml = environment(XML_HELPERS);
+
+type TemplateName = keyof typeof TEMPLATE_SPECS;
+
+/** A template as templates/generate.mjs precompiled it, bound to `env`. */
+function load<T>(env: typeof Handlebars, name: TemplateName): Handlebars.TemplateDelegate<T> {
+  return env.template<T>(TEMPLATE_SPECS[name] as unknown as TemplateSpecification);
+}
+type TemplateSpecification = Parameters<typeof Handlebars.template>[0];
+
+for (const name of Object.keys(TEMPLATE_SPECS) as TemplateName[]) {
+  if (name.startsWith("_")) apparmor.registerPartial(name, load(apparmor, name));
 }
 // The protected block reads nothing but `denies`, and emitOutputs hands every profile of a compile the
 // same frozen list: it is rendered once per list, by the template, and its text reused.
-const renderProtected = env.partials["_protected"] as Handlebars.TemplateDelegate;
+const renderProtected = apparmor.partials["_protected"] as Handlebars.TemplateDelegate;
 const protectedBlocks = new WeakMap<object, string>();
-env.registerPartial("_protected", (context: unknown, options?: Handlebars.RuntimeOptions): string => {
+apparmor.registerPartial("_protected", (context: unknown, options?: Handlebars.RuntimeOptions): string => {
   const denies = (context as { denies?: unknown } | null | undefined)?.denies;
   if (!Array.isArray(denies) || !Object.isFrozen(denies)) return renderProtected(context, options);
   let block = protectedBlocks.get(denies);
@@ -94,11 +122,6 @@ env.registerPartial("_protected", (context: unknown, options?: Handlebars.Runtim
   }
   return block;
 });
-
-/** Compiled once, here; Handlebars defers the work to the first call and keeps the result. */
-function template<T>(name: keyof typeof TEMPLATE_SOURCES): (view: T) => string {
-  return env.compile<T>(TEMPLATE_SOURCES[name], compileOptions);
-}
 
 export interface FileRuleView {
   readonly deny: boolean;
@@ -141,6 +164,6 @@ export interface SeclabelView {
   readonly label: string;
 }
 
-export const renderVmProfile = template<ProfileView>("vm-profile");
-export const renderServiceProfile = template<ProfileView>("service-profile");
-export const renderSeclabel = template<SeclabelView>("seclabel.xml");
+export const renderVmProfile = load<ProfileView>(apparmor, "vm-profile");
+export const renderServiceProfile = load<ProfileView>(apparmor, "service-profile");
+export const renderSeclabel = load<SeclabelView>(xml, "seclabel.xml");

@@ -22,11 +22,16 @@ export function xmlAttr(text: string): string {
   return text.replace(/[&<>"'\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** Printable ASCII without a backslash: the bytes xmlCommentText may keep. */
+const PLAIN_COMMENT = /^[\x20-\x5b\x5d-\x7e]*$/;
+
 /**
  * Text inside `<!-- -->`: a comment may not hold `--` nor end with `-`, and has no escapes, so
  * non-printable or non-ASCII bytes, backslashes and the second `-` of a pair are written as `\xHH`.
  */
 export function xmlCommentText(text: string): string {
+  // The common case, printable ASCII without a backslash and no `-` pair or final `-`, is kept as it is.
+  if (PLAIN_COMMENT.test(text) && !text.includes("--") && !text.endsWith("-")) return text;
   const bytes = new TextEncoder().encode(text);
   let out = "";
   for (const b of bytes) {

@@ -25,6 +25,9 @@ it("escapes XML text, attributes and comments by their rules", () => {
   expect(xmlAttr(`'"<&\n`)).toBe("&#39;&#34;&#60;&#38;&#10;");
   expect(xmlCommentText("a--b-")).toBe("a-\\x2db\\x2d");
   expect(xmlCommentText("x --> <!-- é\n")).toBe("x -\\x2d> <!-\\x2d \\xc3\\xa9\\x0a");
+  expect(xmlCommentText("acme-web-01 a-b-c")).toBe("acme-web-01 a-b-c");
+  expect(xmlCommentText("web-")).toBe("web\\x2d");
+  expect(xmlCommentText("a\\b")).toBe("a\\x5cb");
   expect(() => xmlText("a\u0000")).toThrow(/internal/);
 });
 

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import Handlebars from "handlebars";
 import { describe, expect, it } from "vitest";
-import { TEMPLATE_SOURCES } from "../../src/emit/templates.generated.js";
+import { TEMPLATE_HELPERS, TEMPLATE_SOURCES } from "../../src/emit/templates.generated.js";
 import { HELPER_NAMES, renderSeclabel, renderServiceProfile } from "../../src/emit/templates.js";
+import { generatedText } from "../../templates/generate.mjs";
 
 const DIR = new URL("../../templates/", import.meta.url);
 
@@ -11,6 +12,12 @@ describe("templates", () => {
     const files = readdirSync(DIR).filter((f) => f.endsWith(".hbs")).sort();
     const onDisk = Object.fromEntries(files.map((f) => [f.slice(0, -4), readFileSync(new URL(f, DIR), "utf8")]));
     expect(TEMPLATE_SOURCES).toEqual(onDisk);
+    // The precompiled specs too: the whole file is what the generator writes now.
+    expect(readFileSync(new URL("../../src/emit/templates.generated.ts", import.meta.url), "utf8")).toBe(generatedText());
+  });
+
+  it("are precompiled knowing exactly the helpers the library registers", () => {
+    expect([...TEMPLATE_HELPERS].sort()).toEqual([...HELPER_NAMES].sort());
   });
 
   it("insert every value through an escaping helper: no bare {{x}}, no {{{x}}}", () => {
@@ -71,5 +78,11 @@ describe("templates", () => {
     expect(() => renderServiceProfile({ ...view, name: "x { }" })).toThrow(/internal/);
     expect(() => renderServiceProfile({ ...view, flags: ["audit"] })).toThrow(/internal/);
     expect(() => renderSeclabel({ version: "1", source: "a", tenant: "t", workload: "v", label: 7 as never })).toThrow(/string/);
+    const glob = { parts: [{ kind: "literal" as const, bytes: "/srv/x" }] };
+    const grant = (file: object) => ({ ...view, grants: [{ title: "t", files: [file as never], abstractSockets: [] }] });
+    expect(renderServiceProfile(grant({ deny: true, glob, perms: "w" }))).toContain('\n  deny "/srv/x" w,\n');
+    expect(() => renderServiceProfile(grant({ glob, perms: "rw" }))).toThrow(/file rule/);
+    expect(() => renderServiceProfile(grant({ deny: false, glob: "/srv/x", perms: "rw" }))).toThrow(/parsed glob/);
+    expect(() => renderServiceProfile(grant({ deny: false, glob, perms: "rwz" }))).toThrow(/permissions/);
   });
 });
