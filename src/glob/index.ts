@@ -402,21 +402,40 @@ function walkPairs(startsOf: readonly (readonly string[])[], endsOf: (k: number)
 }
 
 /**
- * The pairs of a run of equal starts whose ends are compatible (one a suffix of the other). Each side
- * keeps its own stack, so that in a bipartite walk an entry never looks at its own side's.
+ * The pairs of a run of equal starts whose ends are compatible (one a suffix of the other). Entries are
+ * bucketed by end, and each end asks for the shorter ends that end it, one hash lookup per distinct
+ * length (ends are at most END_KEY_BYTES long). In a bipartite walk each bucket keeps its two sides
+ * apart, so that an entry never looks at its own side's, and a run with one side only has no pairs.
  */
 function pairsWithinRun(run: readonly Entry[], sideOf: (e: Entry) => number, bipartite: boolean, emit: (a: number, b: number) => void): void {
-  // Sorted by reversed end, compared as whole strings: a comparator walking both ends byte by byte costs
-  // more than building the reversed texts once. Ends are byte strings (every char below 256), which
-  // latin1 carries through a Buffer unchanged.
-  const sorted = run.map((entry) => ({ entry, key: Buffer.from(entry.end, "latin1").reverse().toString("latin1") }));
-  sorted.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.entry.item - y.entry.item));
-  const stacks: (typeof sorted)[] = [[], []];
-  for (const r of sorted) {
-    for (const stack of stacks) while (stack.length > 0 && !r.key.startsWith(stack[stack.length - 1]!.key)) stack.pop();
-    const side = sideOf(r.entry);
-    for (const below of stacks[bipartite ? 1 - side : 0]!) emit(below.entry.item, r.entry.item);
-    stacks[side]!.push(r);
+  const byEnd = new Map<string, [Entry[], Entry[]]>();
+  const sidesSeen = [false, false];
+  for (const entry of run) {
+    const side = sideOf(entry);
+    sidesSeen[side] = true;
+    let bucket = byEnd.get(entry.end);
+    if (bucket === undefined) byEnd.set(entry.end, (bucket = [[], []]));
+    bucket[side]!.push(entry);
+  }
+  if (bipartite && !(sidesSeen[0] && sidesSeen[1])) return;
+  const lengths = [...new Set(run.map((e) => e.end.length))].sort((a, b) => a - b);
+  const pairAll = (xs: readonly Entry[], ys: readonly Entry[]): void => {
+    for (const x of xs) for (const y of ys) emit(x.item, y.item);
+  };
+  for (const [end, [left, right]] of byEnd) {
+    // Equal ends.
+    if (bipartite) pairAll(left, right);
+    else for (let a = 0; a < left.length; a++) for (let b = a + 1; b < left.length; b++) emit(left[a]!.item, left[b]!.item);
+    // Strictly shorter ends that end this one.
+    for (const length of lengths) {
+      if (length >= end.length) break;
+      const shorter = byEnd.get(end.slice(end.length - length));
+      if (shorter === undefined) continue;
+      if (bipartite) {
+        pairAll(shorter[0], right);
+        pairAll(shorter[1], left);
+      } else pairAll(shorter[0], left);
+    }
   }
 }
 
