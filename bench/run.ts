@@ -28,7 +28,7 @@ import type { ChildReport } from "./compile-child.js";
 import { estimateAllPairs } from "./all-pairs.js";
 import { estimateParserTime } from "./apparmor-sample.js";
 import { generateFleet, writeFleet } from "./generate-fleet.js";
-import { measureFloor, median, writeFiles, runCli, runCompileChild, startupCosts, type CliRun } from "./measure.js";
+import { measureFloor, median, writeFiles, runCli, runCompileChild, settleDisk, startupCosts, type CliRun } from "./measure.js";
 import { PHASES, renderGrowth, renderSize, renderTargets, type SizeResult } from "./report.js";
 
 interface Options {
@@ -133,6 +133,7 @@ function measureSize(repo: string, work: string, nominal: number, opts: Options,
   const childRuns: ChildReport[] = [];
   for (let i = 0; i < opts.runs; i++) {
     const out = path.join(dir, `child-out-${i}`);
+    settleDisk();
     const report = runCompileChild({ repo }, policy, out, opts.timeoutS * 1000);
     fs.rmSync(out, { recursive: true, force: true });
     if (report === "timeout") return failed(timeout, opts.timeoutS * 1000);
@@ -154,6 +155,7 @@ function measureSize(repo: string, work: string, nominal: number, opts: Options,
   const cliRuns: CliRun[] = [];
   for (let i = 0; i < opts.runs; i++) {
     fs.rmSync(cliOut, { recursive: true, force: true });
+    settleDisk();
     const run = runCli({ repo }, ["compile", policy, "--out", cliOut], opts.timeoutS * 1000);
     if (run.timedOut) return failed(timeout, opts.timeoutS * 1000);
     if (run.status !== 0) throw new Error(`moat compile exited ${run.status}: ${run.stderr.slice(0, 2000)}`);
