@@ -403,40 +403,76 @@ function walkPairs(startsOf: readonly (readonly string[])[], endsOf: (k: number)
 
 /**
  * The pairs of a run of equal starts whose ends are compatible (one a suffix of the other). Entries are
- * bucketed by end, and each end asks for the shorter ends that end it, one hash lookup per distinct
- * length (ends are at most END_KEY_BYTES long). In a bipartite walk each bucket keeps its two sides
- * apart, so that an entry never looks at its own side's, and a run with one side only has no pairs.
+ * bucketed by end, and each end asks for the shorter ends that end it, one lookup per length that some
+ * end of the run has. The lookups are by a hash of the suffix, built from the end backwards a byte at a
+ * time, so that asking costs no substring and no string hashing; a hash match is confirmed on the text.
+ * In a bipartite walk each bucket keeps its two sides apart, so that an entry never looks at its own
+ * side's, and a run with one side only has no pairs.
  */
 function pairsWithinRun(run: readonly Entry[], sideOf: (e: Entry) => number, bipartite: boolean, emit: (a: number, b: number) => void): void {
-  const byEnd = new Map<string, [Entry[], Entry[]]>();
-  const sidesSeen = [false, false];
+  // In a bipartite pass most runs hold one side only (every VM's log glob, none of the other side).
+  if (bipartite && run.every((e) => sideOf(e) === sideOf(run[0]!))) return;
+  // Buckets by the hash of the whole end (the same hash the lookups below build), the end confirming.
+  const buckets: EndBucket[] = [];
+  const byHash = new Map<number, EndBucket[]>();
+  const hasLength: boolean[] = [];
   for (const entry of run) {
-    const side = sideOf(entry);
-    sidesSeen[side] = true;
-    let bucket = byEnd.get(entry.end);
-    if (bucket === undefined) byEnd.set(entry.end, (bucket = [[], []]));
-    bucket[side]!.push(entry);
+    const h = suffixHash(entry.end, entry.end.length);
+    let same = byHash.get(h);
+    if (same === undefined) byHash.set(h, (same = []));
+    let bucket = same.find((b) => b.end === entry.end);
+    if (bucket === undefined) {
+      same.push((bucket = { end: entry.end, sides: [[], []] }));
+      buckets.push(bucket);
+      hasLength[entry.end.length] = true;
+    }
+    bucket.sides[sideOf(entry)]!.push(entry);
   }
-  if (bipartite && !(sidesSeen[0] && sidesSeen[1])) return;
-  const lengths = [...new Set(run.map((e) => e.end.length))].sort((a, b) => a - b);
   const pairAll = (xs: readonly Entry[], ys: readonly Entry[]): void => {
     for (const x of xs) for (const y of ys) emit(x.item, y.item);
   };
-  for (const [end, [left, right]] of byEnd) {
+  for (const { end, sides } of buckets) {
+    const [left, right] = sides;
     // Equal ends.
     if (bipartite) pairAll(left, right);
     else for (let a = 0; a < left.length; a++) for (let b = a + 1; b < left.length; b++) emit(left[a]!.item, left[b]!.item);
     // Strictly shorter ends that end this one.
-    for (const length of lengths) {
-      if (length >= end.length) break;
-      const shorter = byEnd.get(end.slice(end.length - length));
-      if (shorter === undefined) continue;
-      if (bipartite) {
-        pairAll(shorter[0], right);
-        pairAll(shorter[1], left);
-      } else pairAll(shorter[0], left);
+    let h = 0;
+    let power = 1;
+    for (let length = 0; length < end.length; length++) {
+      if (hasLength[length] === true) {
+        for (const shorter of byHash.get(h) ?? NO_BUCKETS) {
+          if (shorter.end.length !== length || !end.endsWith(shorter.end)) continue;
+          if (bipartite) {
+            pairAll(shorter.sides[0], right);
+            pairAll(shorter.sides[1], left);
+          } else pairAll(shorter.sides[0], left);
+        }
+      }
+      h = (h + Math.imul(end.charCodeAt(end.length - 1 - length), power)) | 0;
+      power = Math.imul(power, SUFFIX_HASH_BASE);
     }
   }
+}
+
+interface EndBucket {
+  readonly end: string;
+  /** The entries with this end, by side. */
+  readonly sides: readonly [Entry[], Entry[]];
+}
+
+const NO_BUCKETS: readonly EndBucket[] = [];
+const SUFFIX_HASH_BASE = 0x01000193;
+
+/** The hash of the last `length` chars of `text`, as pairsWithinRun builds it a char at a time. */
+function suffixHash(text: string, length: number): number {
+  let h = 0;
+  let power = 1;
+  for (let i = 0; i < length; i++) {
+    h = (h + Math.imul(text.charCodeAt(text.length - 1 - i), power)) | 0;
+    power = Math.imul(power, SUFFIX_HASH_BASE);
+  }
+  return h;
 }
 
 /**
