@@ -19,6 +19,12 @@ export interface Grant {
   readonly glob: Glob;
   /** For an alias: the other name of the same logical volume (/dev/VG/LV or /dev/mapper/VG-LV). */
   readonly alias?: string;
+  /**
+   * Position in the model (tenants, their workloads, their resources, in model order). Rules choose
+   * whom to report a grant against by this order, not by source positions: a policy and its JSON form
+   * lay the same workloads out differently, and must get the same findings.
+   */
+  readonly order: number;
 }
 
 const HOST_SHARED = new Set(HOST_SHARED_DEVICES.map(toBytes));
@@ -40,7 +46,7 @@ export function overlapGrants(model: Model): readonly Grant[] {
     for (const workload of tenant.workloads) {
       for (const resource of workload.resources) {
         if (isHostShared(resource)) continue;
-        list.push({ workload, resource, namespace: resource.namespace, glob: resource.path.glob });
+        list.push({ workload, resource, namespace: resource.namespace, glob: resource.path.glob, order: list.length });
         const literal = resource.namespace === "path" ? literalBytes(resource.path.glob) : undefined;
         // One logical volume, two names: each literal name is also seen under the other, so that a
         // glob over either folder meets it.
@@ -52,6 +58,7 @@ export function overlapGrants(model: Model): readonly Grant[] {
             namespace: "path",
             glob: { parts: [{ kind: "literal", bytes: alias }] },
             alias: fromBytes(alias),
+            order: list.length,
           });
         }
       }

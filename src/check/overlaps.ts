@@ -17,7 +17,7 @@ import { overlapGrants, type Grant } from "./grants.js";
 export interface GrantGroup {
   readonly namespace: Namespace;
   readonly glob: Glob;
-  /** In source order. */
+  /** In model order (Grant.order). */
   readonly members: readonly Grant[];
 }
 
@@ -61,7 +61,7 @@ function groupByGlob(grants: readonly Grant[], namespace: Namespace): GrantGroup
   }
   const groups: GrantGroup[] = [];
   for (const members of byText.values()) {
-    if (members.length > 1) members.sort((x, y) => compareSpans(x.resource.path.span, y.resource.path.span));
+    // Members are pushed in model order (overlapGrants' order), which is what partners are chosen by.
     groups.push({ namespace, glob: members[0]!.glob, members });
   }
   return groups;
@@ -92,7 +92,7 @@ function resourceId(g: Grant): number {
 
 /**
  * Collects the pairs a rule reports for one finding: for every grant, the first grant of the other
- * side (in source order) that `partnerOf` names. `seen` spans a whole rule run, so that a pair of
+ * side (in model order) that `partnerOf` names. `seen` spans a whole rule run, so that a pair of
  * resources is reported once even when one of them is granted under two names (an LVM volume and
  * its mapper alias) and the pair turns up in two findings.
  */

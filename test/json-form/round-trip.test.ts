@@ -48,6 +48,24 @@ describe("the JSON form of a model compiles to the same outputs", () => {
     );
   }, 120_000);
 
+  it("with the same warnings when the JSON form lays the workloads out in another order", () => {
+    // Found by the property above: the model (and so the JSON form) lists a tenant's services before its
+    // VMs, and the .iso here interleaves them. Whom each grant is reported against is chosen in model
+    // order, so both forms report the same pairs: three writers and readers of one glob, three warnings.
+    const isoText = [
+      "tenant globex {",
+      '  service globex-svc0 { volume "/srv/globex/common/**" ro  volume "/srv/globex/common/**"  exec "/usr/bin/globex-svc0" }',
+      '  vm globex-vm1 { volume "/srv/globex/common/**" ro  uuid "10529837-54a5-bef5-b1dd-5d4aef06c74a" }',
+      '  service globex-svc2 { volume "/srv/globex/common/**" }',
+      "}",
+      "",
+    ].join("\n");
+    const iso = compileFiles({ "/host/policy.iso": isoText });
+    const json = compileFiles({ "/host/policy.iso.json": formatModelJson(iso.model!) });
+    expect(iso.diagnostics.map((d) => d.code)).toEqual(["MOAT303", "MOAT303", "MOAT303"]);
+    expect(findings(json.diagnostics)).toEqual(findings(iso.diagnostics));
+  });
+
   for (const example of ["compute-01", "control-01"]) {
     it(`for examples/${example}`, () => {
       const readFile = (path: string): { text: string } | { error: string } => {

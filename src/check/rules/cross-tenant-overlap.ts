@@ -101,7 +101,7 @@ function partnerFinder(covering: readonly Shared[]): (grant: Grant, others: read
 interface SideSummary {
   readonly firstTenants: readonly Grant[];
   readonly firstWriters: readonly Grant[];
-  /** The first grant of each tenant, in source order. */
+  /** The first grant of each tenant, in model order. */
   readonly byTenant: readonly Grant[];
   readonly unlistedPartner: Map<string, Grant | null>;
 }
@@ -120,7 +120,7 @@ function summarize(grants: readonly Grant[]): SideSummary {
 function earliest(x: Grant | undefined, y: Grant | undefined): Grant | undefined {
   if (x === undefined) return y;
   if (y === undefined) return x;
-  return inSourceOrder(x, y)[0];
+  return x.order <= y.order ? x : y;
 }
 
 function report(shared: readonly Shared[], first: Grant, second: Grant, witness: string): Diagnostic {
