@@ -3,7 +3,8 @@
  * MOAT111 at the node its JSON pointer designates, the pointer leading the message. ajv's wording is
  * kept where it is clear and replaced where it is not (which properties are allowed, which values).
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { createRequire } from "node:module";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { escapePointerToken, nodeAtPointer, nodeSpan, propertyValue, type JsonNode } from "./json-tree.js";
 import { POLICY_SCHEMA } from "./policy-schema.generated.js";
@@ -13,10 +14,17 @@ const RESOURCE_KINDS = ["volume", "device", "socket"];
 
 let cached: ValidateFunction | undefined;
 
-/** The compiled schema: compiled once, on first use, and kept for the process. */
+/**
+ * The compiled schema: compiled once, on first use, and kept for the process. ajv itself is loaded only
+ * then (it is CommonJS, so synchronously): most compiles read no JSON policy, and loading ajv's modules
+ * cost every run of the command line about 50 ms.
+ */
 export function policyValidator(): ValidateFunction {
-  // verbose: errors carry their parent schema, which lists the properties allowed where one is unknown.
-  cached ??= new Ajv({ allErrors: true, strict: true, discriminator: true, verbose: true }).compile(POLICY_SCHEMA);
+  if (cached === undefined) {
+    const { Ajv } = createRequire(import.meta.url)("ajv") as typeof import("ajv");
+    // verbose: errors carry their parent schema, which lists the properties allowed where one is unknown.
+    cached = new Ajv({ allErrors: true, strict: true, discriminator: true, verbose: true }).compile(POLICY_SCHEMA);
+  }
   return cached;
 }
 
