@@ -1,11 +1,13 @@
 /**
  * Candidate pairs at fleet scale: every pair of globs that MAY share a path, without comparing all
  * pairs. Two globs can only overlap if one's literal start is a prefix of the other's and one's literal
- * end is a suffix of the other's (glob/ends.ts). Starts are visited in sorted order, which walks the
- * trie of starts depth-first without building it: the stack holds the entries whose start is a prefix
- * of the current one. Those entries sit in a trie of their reversed ends, which answers "which of them
- * has an end compatible with mine" by walking one path and the non-empty subtree below it.
- * So `/var/log/libvirt/**` + `/web01.log` and `.../web02.log` share a start but never meet.
+ * end is a suffix of the other's (glob/ends.ts). Globs with operators are visited in the sorted order
+ * of their starts, a run of equal starts at a time, which walks the trie of starts depth-first without
+ * building it: the stack holds the runs whose start is a prefix of the current one. Within a run only
+ * the ends decide (hashed by suffix); across runs, the stacked entries sit in a trie of their reversed
+ * ends, which answers "which of them has an end compatible with mine" by walking one path and the
+ * non-empty subtree below it. So `/var/log/libvirt/**` + `/web01.log` and `.../web02.log` share a
+ * start but never meet. Literals take no part in the walks: each asks an index of the globs' starts.
  */
 import type { Glob } from "./ast.js";
 import { literalEnds, literalStarts } from "./ends.js";
