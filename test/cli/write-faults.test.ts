@@ -77,6 +77,41 @@ describe("a failing file operation in the write step", () => {
   }
 });
 
+describe("a forced update that puts a folder of outputs where a file was", () => {
+  // The file `a` blocks the folder that `a/b/x` needs; with --force it is moved away and `a/` and
+  // `a/b/` are made. A fault after that must still put the file back: the folders made inside the
+  // folder that replaced it go first, deepest first.
+  const before = withManifest({ a: "profile a\n" });
+  const next = withManifest({ "a/b/x": "<x/>\n" });
+  for (const op of ["writeNewFile", "rename", "mkdir"] as Op[]) {
+    it(`${op}: every failure point leaves the folder as it was or fully updated`, () => {
+      const ref = path.join(tempDir(), "generated");
+      expect(writeOutputs(ref, before, { display }).exitCode).toBe(0);
+      const was = snapshot(ref);
+      expect(writeOutputs(ref, next, { display, force: true }).exitCode).toBe(0);
+      const updated = snapshot(ref);
+      let points = 0;
+      for (let k = 1; k < 100; k++) {
+        const out = path.join(tempDir(), "generated");
+        expect(writeOutputs(out, before, { display }).exitCode).toBe(0);
+        const fs = faultyFs(op, k, { code: "EIO" });
+        const report = writeOutputs(out, next, { display, force: true, fs });
+        if (!fs.fired) break;
+        points++;
+        if (report.exitCode === 0) {
+          expect(writeOutputs(out, next, { display, force: true }).exitCode).toBe(0);
+          expect(snapshot(out)).toEqual(updated);
+          continue;
+        }
+        expect(report.diagnostics.map((d) => d.code)).toEqual(["MOAT404"]);
+        if (report.diagnostics[0]!.message.includes("restores it from")) recoverInterrupted(out, nodeOutputFs);
+        expect(visible(out)).toEqual(was);
+      }
+      expect(points).toBeGreaterThan(0);
+    }, 60_000);
+  }
+});
+
 describe("a process that dies in the write step", () => {
   for (const op of ["mkdir", "writeNewFile", "rename", "unlink", "rmdir", "removeTree"] as Op[]) {
     it(`${op}: the next compile recovers the folder (as it was, or fully updated) and then writes`, () => {

@@ -137,8 +137,13 @@ function rollBack(outDir: string, work: string, journal: Journal, fs: OutputFs):
     const target = `${outDir}/${c.path}`;
     if (c.op !== "delete" && fs.kind(`${work}/new/${i}`) === undefined && fs.kind(target) === "file") fs.unlink(target);
     if (fs.kind(`${work}/old/${i}`) === undefined) continue;
-    // A file that blocked a folder comes back only once that folder, made for new outputs, is gone.
-    if (journal.createdDirs.includes(c.path)) removeDirIfEmpty(target, fs);
+    // A file that blocked a folder comes back only once that folder, made for new outputs, is gone, and
+    // with it the folders made inside it (deepest first; their files were undone above).
+    if (journal.createdDirs.includes(c.path)) {
+      for (const dir of [...journal.createdDirs].reverse()) {
+        if (dir === c.path || dir.startsWith(`${c.path}/`)) removeDirIfEmpty(`${outDir}/${dir}`, fs);
+      }
+    }
     fs.rename(`${work}/old/${i}`, target);
   }
   for (const dir of [...journal.createdDirs].reverse()) removeDirIfEmpty(`${outDir}/${dir}`, fs);
@@ -176,15 +181,10 @@ function missingDirs(outDir: string, changes: readonly PlannedChange[], view: Fo
       const dir = c.path.slice(0, slash);
       if (checked.has(dir)) continue;
       checked.add(dir);
-      if (deleted.has(dir) || dirs.has(parentOf(dir)) || view.kind(`${outDir}/${dir}`) === undefined) dirs.add(dir);
+      if (deleted.has(dir) || view.kind(`${outDir}/${dir}`) === undefined) dirs.add(dir);
     }
   }
   return [...dirs];
-}
-
-/** The folder part of a relative output path ("" at the top). */
-function parentOf(path: string): string {
-  return path.slice(0, Math.max(path.lastIndexOf("/"), 0));
 }
 
 function pruneEmptyParents(outDir: string, path: string, fs: OutputFs): void {
