@@ -219,6 +219,26 @@ describe("the writer's file system calls", () => {
   });
 });
 
+describe("on a case-insensitive file system", () => {
+  // macOS and Windows: `Foo` is where `foo` is. Simulated over the real file system by folding every
+  // name under the output folder to lower case.
+  function caseInsensitive(out: string): typeof nodeOutputFs {
+    const fold = (p: string): string => (p.startsWith(`${out}/`) ? out + p.slice(out.length).toLowerCase() : p);
+    return Object.fromEntries(
+      Object.entries(nodeOutputFs).map(([name, op]) => [name, (...args: unknown[]) => (op as (...a: unknown[]) => unknown)(...args.map((a) => (typeof a === "string" ? fold(a) : a)))]),
+    ) as unknown as typeof nodeOutputFs;
+  }
+
+  it("never takes a file whose name differs only in case for a free place: it refuses (MOAT401)", () => {
+    const out = path.join(tempDir(), "generated");
+    writeTree(out, { "apparmor.d/libvirt-abc": "the operator's own profile\n" });
+    const report = writeOutputs(out, withManifest({ "apparmor.d/libvirt-ABC": "profile\n" }), opts({ fs: caseInsensitive(out) }));
+    expect(report.exitCode).toBe(1);
+    expect(report.diagnostics.map((d) => d.code)).toEqual(["MOAT401"]);
+    expect(snapshot(out)["apparmor.d/libvirt-abc"]).toBe("the operator's own profile\n");
+  });
+});
+
 describe("the output lock", () => {
   it("makes a second compile fail (MOAT405, exit 2) while a live process holds the lock, naming it", () => {
     const out = compiledFolder();

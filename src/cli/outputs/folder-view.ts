@@ -7,6 +7,7 @@
  */
 import type { OutputFs } from "./fs-layer.js";
 import { errorCode } from "./fs-layer.js";
+import { LOCK_NAME } from "./lock.js";
 
 export type EntryKind = "file" | "dir" | "other";
 
@@ -20,10 +21,25 @@ export class FolderView {
     private readonly fs: OutputFs,
   ) {}
 
-  /** Whether anything is at a path under the root: its folder lists it (no lstat). */
+  private exactNames: boolean | undefined;
+
+  /**
+   * Whether anything is at a path under the root: its folder lists it. On a case-insensitive file system
+   * (macOS, Windows) `Foo` is where `foo` is, and a listing cannot say that nothing is there: then a name
+   * the listing lacks is lstat'ed, as before listings were used, so a file in the way is never missed.
+   */
   has(path: string): boolean {
     const slash = path.lastIndexOf("/");
-    return this.list(path.slice(0, slash))?.has(path.slice(slash + 1)) === true;
+    const names = this.list(path.slice(0, slash));
+    if (names === undefined) return false;
+    if (names.has(path.slice(slash + 1))) return true;
+    return !this.namesAreExact() && this.fs.kind(path) !== undefined;
+  }
+
+  /** Probed once with the lock, which the writer holds while a view is in use: does its name in capitals find it? */
+  private namesAreExact(): boolean {
+    this.exactNames ??= this.fs.kind(`${this.root}/${LOCK_NAME.toUpperCase()}`) === undefined;
+    return this.exactNames;
   }
 
   /** Like `fs.kind(path)` for a path under the root, from the listing of its folder. */
