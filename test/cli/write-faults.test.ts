@@ -112,6 +112,42 @@ describe("a forced update that puts a folder of outputs where a file was", () =>
   }
 });
 
+describe("a rollback that fails part of the way", () => {
+  it("is finished by the next run without undoing what it had already put back", () => {
+    // The update replaces the manifest and makes a folder; it fails at its commit marker, and the
+    // rollback, which puts the old manifest back first (newest change first), fails when it removes the
+    // folder. The recovery then runs the rollback again: it must not take the restored manifest for
+    // moat's new one.
+    const { out, before } = prepared();
+    const next = withManifest({ "apparmor.d/libvirt-a": "profile a\n", "apparmor.d/moat.t.s": "profile s\n", "libvirt/t.a.seclabel.xml": "<seclabel a/>\n", "extra/y.xml": "<y/>\n" });
+    let committing = false;
+    const failing = Object.fromEntries(
+      Object.entries(nodeOutputFs).map(([name, op]) => [
+        name,
+        (...args: unknown[]) => {
+          const fail = (): never => {
+            throw Object.assign(new Error("injected EIO"), { code: "EIO" });
+          };
+          if (name === "writeNewFile" && String(args[0]).endsWith("/COMMITTED")) {
+            committing = true;
+            fail();
+          }
+          if (name === "rmdir" && committing) {
+            committing = false;
+            fail();
+          }
+          return (op as (...a: unknown[]) => unknown)(...args);
+        },
+      ]),
+    ) as unknown as typeof nodeOutputFs;
+    const report = writeOutputs(out, next, { display, fs: failing });
+    expect(report.exitCode).toBe(2);
+    expect(report.diagnostics[0]!.message).toMatch(/restores it from/);
+    recoverInterrupted(out, nodeOutputFs);
+    expect(visible(out)).toEqual(before);
+  });
+});
+
 describe("a process that dies in the write step", () => {
   for (const op of ["mkdir", "writeNewFile", "rename", "unlink", "rmdir", "removeTree"] as Op[]) {
     it(`${op}: the next compile recovers the folder (as it was, or fully updated) and then writes`, () => {

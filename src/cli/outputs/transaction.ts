@@ -135,8 +135,13 @@ function rollBack(outDir: string, work: string, journal: Journal, fs: OutputFs):
   for (let i = journal.changes.length - 1; i >= 0; i--) {
     const c = journal.changes[i]!;
     const target = `${outDir}/${c.path}`;
-    if (c.op !== "delete" && fs.kind(`${work}/new/${i}`) === undefined && fs.kind(target) === "file") fs.unlink(target);
-    if (fs.kind(`${work}/old/${i}`) === undefined) continue;
+    const backedUp = fs.kind(`${work}/old/${i}`) !== undefined;
+    // A replacement's backup goes to old/ before its new file leaves new/: with new/ empty and no backup
+    // left, the backup is already back in place (an earlier rollback that failed further on), and the
+    // file at the target is the original, not moat's. Only a creation's file is removed without one.
+    const moved = c.op !== "delete" && fs.kind(`${work}/new/${i}`) === undefined;
+    if (moved && (c.op === "create" || backedUp) && fs.kind(target) === "file") fs.unlink(target);
+    if (!backedUp) continue;
     // A file that blocked a folder comes back only once that folder, made for new outputs, is gone, and
     // with it the folders made inside it (deepest first; their files were undone above).
     if (journal.createdDirs.includes(c.path)) {
