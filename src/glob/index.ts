@@ -25,14 +25,7 @@ interface Entry {
   readonly end: string;
 }
 
-export function findCandidatePairs<T>(items: readonly { readonly glob: Glob; readonly value: T }[]): Iterable<[T, T]> {
-  const pairs = candidateIndexPairs(items.map((i) => i.glob));
-  return (function* () {
-    for (const [a, b] of pairs) yield [items[a]!.value, items[b]!.value] as [T, T];
-  })();
-}
-
-/** The same, as index pairs [i, j] with i < j, each pair once, in a deterministic order. */
+/** Candidate pairs of `globs` as index pairs [i, j] with i < j, each pair once, in a deterministic order. */
 export function candidateIndexPairs(globs: readonly Glob[]): [number, number][] {
   // A glob whose literal end is empty (`/srv/t/*`, libvirt's `domain-<id>-NAME/*`) would pair with every
   // glob under its start, which is every VM's per-domain folder at once. When its tail after the last
@@ -79,8 +72,10 @@ export function candidateIndexPairs(globs: readonly Glob[]): [number, number][] 
   add(pairsOf(restOps, byLiteralEnds), restOps);
   out.push(...sameLiteralPairs(restLiterals, (i) => info[i]!.literal!));
   out.push(...literalGlobPairs(restLiterals, [...restOps, ...weak], info, weakSet));
-  add(pairsOf([...weak, ...other], byLiteralEnds, weak.length), [...weak, ...other]);
-  add(pairsOf([...weak, ...slashFreeOps], byFolderEnd, weak.length), [...weak, ...slashFreeOps]);
+  const weakAndOther = [...weak, ...other];
+  const weakAndSlashFree = [...weak, ...slashFreeOps];
+  add(pairsOf(weakAndOther, byLiteralEnds, weak.length), weakAndOther);
+  add(pairsOf(weakAndSlashFree, byFolderEnd, weak.length), weakAndSlashFree);
   add(pairsOf(weak, byFolderEnd), weak);
   return out.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
 
@@ -139,7 +134,7 @@ function literalGlobPairs(literals: readonly number[], globs: readonly number[],
 class StartIndex {
   private readonly starts: string[];
   private readonly parent: Int32Array;
-  private readonly lists: { readonly entries: StartEntry[]; index?: readonly [KeyIndex, KeyIndex] }[];
+  private readonly lists: { readonly entries: StartEntry[]; index?: readonly [KeyIndex<number>, KeyIndex<number>] }[];
 
   constructor(entries: readonly (readonly [string, StartEntry])[]) {
     const byStart = new Map<string, StartEntry[]>();
@@ -172,11 +167,16 @@ class StartIndex {
     for (let at = hi; at !== -1; at = this.parent[at]!) {
       if (!path.startsWith(this.starts[at]!)) continue;
       const list = this.lists[at]!;
-      list.index ??= [keyIndex(list.entries.filter((e) => e.folder !== true)), keyIndex(list.entries.filter((e) => e.folder === true))];
+      list.index ??= [keysOf(list.entries.filter((e) => e.folder !== true)), keysOf(list.entries.filter((e) => e.folder === true))];
       visitEnding(list.index[0], path, visit);
-      if (list.index[1].lengths.length > 0) visitEnding(list.index[1], (folderPart ??= path.slice(0, path.lastIndexOf("/") + 1)), visit);
+      if (list.index[1].hasLength.length > 0) visitEnding(list.index[1], (folderPart ??= path.slice(0, path.lastIndexOf("/") + 1)), visit);
     }
   }
+}
+
+/** The items of `entries` by each of their keys. */
+function keysOf(entries: readonly StartEntry[]): KeyIndex<number> {
+  return keyIndex(entries.flatMap((e) => e.ends.map((key): [string, number] => [key, e.item])));
 }
 
 /** Pairs [i, j], i < j, of the literals whose bytes are equal: the only literals that share a path. */
@@ -248,10 +248,15 @@ interface StartEntry {
   readonly folder?: boolean;
 }
 
-/** A node's entries by key, and the lengths those keys have, so that "which keys end this text" is a few hash lookups. */
-interface KeyIndex {
-  readonly byKey: Map<string, number[]>;
-  readonly lengths: number[];
+/**
+ * Values by key, for asking "which keys end this text". Keys are found by a hash of the text's suffix,
+ * built from its end backwards a char at a time, one lookup per length some key has: no substring and
+ * no string hashing per question. A hash match is confirmed on the text.
+ */
+interface KeyIndex<T> {
+  readonly byHash: Map<number, { readonly key: string; readonly values: T[] }[]>;
+  /** hasLength[n]: some key is n chars long. */
+  readonly hasLength: readonly boolean[];
 }
 
 /** A node of a trie of starts: the entries whose start ends here, and the children by next byte. */
@@ -281,24 +286,51 @@ class StartNode {
   }
 }
 
-function keyIndex(entries: readonly StartEntry[]): KeyIndex {
-  const byKey = new Map<string, number[]>();
-  for (const entry of entries) {
-    for (const key of entry.ends) {
-      const items = byKey.get(key);
-      if (items === undefined) byKey.set(key, [entry.item]);
-      else items.push(entry.item);
+function keyIndex<T>(pairs: Iterable<readonly [string, T]>): KeyIndex<T> {
+  const byHash = new Map<number, { key: string; values: T[] }[]>();
+  const hasLength: boolean[] = [];
+  for (const [key, value] of pairs) {
+    const h = suffixHash(key, key.length);
+    let same = byHash.get(h);
+    if (same === undefined) byHash.set(h, (same = []));
+    const bucket = same.find((b) => b.key === key);
+    if (bucket !== undefined) bucket.values.push(value);
+    else {
+      same.push({ key, values: [value] });
+      hasLength[key.length] = true;
     }
   }
-  return { byKey, lengths: [...new Set([...byKey.keys()].map((k) => k.length))] };
+  return { byHash, hasLength };
 }
 
-function visitEnding(index: KeyIndex, text: string, visit: (item: number) => void): void {
-  for (const length of index.lengths) {
-    if (length > text.length) continue;
-    const items = index.byKey.get(text.slice(text.length - length));
-    if (items !== undefined) for (const item of items) visit(item);
+/** Visits the values of the keys that end `text` and are at most `maxLength` long. */
+function visitEnding<T>(index: KeyIndex<T>, text: string, visit: (value: T) => void, maxLength = text.length): void {
+  const longest = Math.min(maxLength, text.length, index.hasLength.length - 1);
+  let h = 0;
+  let power = 1;
+  for (let length = 0; length <= longest; length++) {
+    const buckets = index.hasLength[length] === true ? index.byHash.get(h) : undefined;
+    if (buckets !== undefined) {
+      for (const bucket of buckets) if (bucket.key.length === length && text.endsWith(bucket.key)) for (const value of bucket.values) visit(value);
+    }
+    if (length < text.length) {
+      h = (h + Math.imul(text.charCodeAt(text.length - 1 - length), power)) | 0;
+      power = Math.imul(power, SUFFIX_HASH_BASE);
+    }
   }
+}
+
+const SUFFIX_HASH_BASE = 0x01000193;
+
+/** The hash of the last `length` chars of `text`, as visitEnding builds it a char at a time. */
+function suffixHash(text: string, length: number): number {
+  let h = 0;
+  let power = 1;
+  for (let i = 0; i < length; i++) {
+    h = (h + Math.imul(text.charCodeAt(text.length - 1 - i), power)) | 0;
+    power = Math.imul(power, SUFFIX_HASH_BASE);
+  }
+  return h;
 }
 
 /** Whether one of `a` and one of `b` can end the same path: one is a suffix of the other. */
@@ -341,9 +373,8 @@ function folderEnd(glob: Glob): string | undefined {
  * the other side's, so pairs within one side are never even visited.
  *
  * Entries are taken a run of equal starts at a time. On a fleet the runs are huge (every VM's log glob
- * starts `/var/log/libvirt/`), and within a run only the ends decide: sorted by their reversed text,
- * an end's suffixes come before it and form a stack, exactly like the starts. The end tries are only
- * for pairs whose starts differ, one a proper prefix of the other.
+ * starts `/var/log/libvirt/`), and within a run only the ends decide (pairsWithinRun). The end tries
+ * are only for pairs whose starts differ, one a proper prefix of the other.
  */
 function walkPairs(startsOf: readonly (readonly string[])[], endsOf: (k: number) => readonly string[], leftCount?: number): [number, number][] {
   const entries: Entry[] = [];
@@ -404,77 +435,28 @@ function walkPairs(startsOf: readonly (readonly string[])[], endsOf: (k: number)
 }
 
 /**
- * The pairs of a run of equal starts whose ends are compatible (one a suffix of the other). Entries are
- * bucketed by end, and each end asks for the shorter ends that end it, one lookup per length that some
- * end of the run has. The lookups are by a hash of the suffix, built from the end backwards a byte at a
- * time, so that asking costs no substring and no string hashing; a hash match is confirmed on the text.
- * In a bipartite walk each bucket keeps its two sides apart, so that an entry never looks at its own
- * side's, and a run with one side only has no pairs.
+ * The pairs of a run of equal starts whose ends are compatible (one a suffix of the other), through the
+ * same index of ends as the literal lookups: each end asks for the ends, at most as long, that end it.
+ * In a bipartite walk each side has its own index, so that an entry never looks at its own side's, and
+ * a run with one side only has no pairs.
  */
 function pairsWithinRun(run: readonly Entry[], sideOf: (e: Entry) => number, bipartite: boolean, emit: (a: number, b: number) => void): void {
   // In a bipartite pass most runs hold one side only (every VM's log glob, none of the other side).
   if (bipartite && run.every((e) => sideOf(e) === sideOf(run[0]!))) return;
-  // Buckets by the hash of the whole end (the same hash the lookups below build), the end confirming.
-  const buckets: EndBucket[] = [];
-  const byHash = new Map<number, EndBucket[]>();
-  const hasLength: boolean[] = [];
-  for (const entry of run) {
-    const h = suffixHash(entry.end, entry.end.length);
-    let same = byHash.get(h);
-    if (same === undefined) byHash.set(h, (same = []));
-    let bucket = same.find((b) => b.end === entry.end);
-    if (bucket === undefined) {
-      same.push((bucket = { end: entry.end, sides: [[], []] }));
-      buckets.push(bucket);
-      hasLength[entry.end.length] = true;
+  // Values are positions in the run, so that two entries with the same end are paired once.
+  const sides = [0, 1].map((side) => keyIndex(run.flatMap((e, k): [string, number][] => (sideOf(e) === side ? [[e.end, k]] : []))));
+  run.forEach((entry, k) => {
+    const side = sideOf(entry);
+    if (!bipartite) {
+      visitEnding(sides[0]!, entry.end, (other) => {
+        if (run[other]!.end.length < entry.end.length || other < k) emit(run[other]!.item, entry.item);
+      });
+      return;
     }
-    bucket.sides[sideOf(entry)]!.push(entry);
-  }
-  const pairAll = (xs: readonly Entry[], ys: readonly Entry[]): void => {
-    for (const x of xs) for (const y of ys) emit(x.item, y.item);
-  };
-  for (const { end, sides } of buckets) {
-    const [left, right] = sides;
-    // Equal ends.
-    if (bipartite) pairAll(left, right);
-    else for (let a = 0; a < left.length; a++) for (let b = a + 1; b < left.length; b++) emit(left[a]!.item, left[b]!.item);
-    // Strictly shorter ends that end this one.
-    let h = 0;
-    let power = 1;
-    for (let length = 0; length < end.length; length++) {
-      if (hasLength[length] === true) {
-        for (const shorter of byHash.get(h) ?? NO_BUCKETS) {
-          if (shorter.end.length !== length || !end.endsWith(shorter.end)) continue;
-          if (bipartite) {
-            pairAll(shorter.sides[0], right);
-            pairAll(shorter.sides[1], left);
-          } else pairAll(shorter.sides[0], left);
-        }
-      }
-      h = (h + Math.imul(end.charCodeAt(end.length - 1 - length), power)) | 0;
-      power = Math.imul(power, SUFFIX_HASH_BASE);
-    }
-  }
-}
-
-interface EndBucket {
-  readonly end: string;
-  /** The entries with this end, by side. */
-  readonly sides: readonly [Entry[], Entry[]];
-}
-
-const NO_BUCKETS: readonly EndBucket[] = [];
-const SUFFIX_HASH_BASE = 0x01000193;
-
-/** The hash of the last `length` chars of `text`, as pairsWithinRun builds it a char at a time. */
-function suffixHash(text: string, length: number): number {
-  let h = 0;
-  let power = 1;
-  for (let i = 0; i < length; i++) {
-    h = (h + Math.imul(text.charCodeAt(text.length - 1 - i), power)) | 0;
-    power = Math.imul(power, SUFFIX_HASH_BASE);
-  }
-  return h;
+    // Across the sides: side 1 asks for side 0's ends as long as its own or shorter, side 0 for side 1's
+    // shorter ones, so that a pair of equal ends is found once.
+    visitEnding(sides[1 - side]!, entry.end, (other) => emit(run[other]!.item, entry.item), side === 1 ? entry.end.length : entry.end.length - 1);
+  });
 }
 
 /**

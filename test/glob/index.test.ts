@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import type { Glob } from "../../src/glob/ast.js";
 import { literalEnds, literalStarts } from "../../src/glob/ends.js";
-import { candidateIndexPairs, crossCandidatePairs, findCandidatePairs } from "../../src/glob/index.js";
+import { candidateIndexPairs, crossCandidatePairs } from "../../src/glob/index.js";
 import { intersect } from "../../src/glob/intersect.js";
 import { matchesPath } from "../../src/glob/match.js";
 import { literalBytes } from "../../src/glob/text.js";
@@ -46,7 +46,7 @@ function allOverlappingPairs(globs: readonly Glob[]): string[] {
   return out;
 }
 
-describe("findCandidatePairs", () => {
+describe("candidateIndexPairs", () => {
   it("never misses a pair that intersect() finds overlapping", () => {
     fc.assert(
       fc.property(fc.array(anyGlob, { maxLength: 25 }), (globs) => {
@@ -145,13 +145,5 @@ describe("findCandidatePairs", () => {
     expect(pairs.filter(([, j]) => j < 120)).toEqual([]);
     expect(pairs.filter(([, j]) => j === 120).length).toBe(120);
     expect(pairs.filter(([, j]) => j === 121)).toEqual([[7, 121], [120, 121]]);
-  });
-  it("returns the values of the items", () => {
-    const items = [
-      { glob: g("/a/*"), value: "A" },
-      { glob: g("/b/*"), value: "B" },
-      { glob: g("/a/x"), value: "C" },
-    ];
-    expect([...findCandidatePairs(items)]).toEqual([["A", "C"]]);
   });
 });
