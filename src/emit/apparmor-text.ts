@@ -18,6 +18,7 @@
  */
 import type { Glob, GlobPart } from "../glob/ast.js";
 import { toBytes } from "../glob/bytes.js";
+import { perPart } from "../glob/per-part.js";
 
 const AT = 0x40;
 
@@ -66,12 +67,6 @@ interface PartText {
 }
 
 /**
- * Parts are immutable and shared: every vm's per-domain folder glob holds the same `[0-9]{,[0-9]{...}}`
- * part objects (model/implied.ts), so they are written once per compile rather than once per vm.
- */
-const partTexts = new WeakMap<GlobPart, PartText>();
-
-/**
  * Glob body writer. It remembers whether its last output was an escaped `@`, so that a raw `{` never
  * follows one (see the header).
  */
@@ -110,24 +105,19 @@ class GlobWriter {
   }
 }
 
-function partText(part: GlobPart & { kind: "class" | "alt" }): PartText {
-  let written = partTexts.get(part);
-  if (written === undefined) {
-    const w = new GlobWriter();
-    if (part.kind === "class") {
-      writeClass(w, part.ranges);
-    } else {
-      part.branches.forEach((branch, i) => {
-        w.operator(i === 0 ? "{" : ",");
-        writeParts(w, branch.parts);
-      });
-      w.operator("}");
-    }
-    written = w.written();
-    partTexts.set(part, written);
+const partText = perPart((part: GlobPart & { kind: "class" | "alt" }): PartText => {
+  const w = new GlobWriter();
+  if (part.kind === "class") {
+    writeClass(w, part.ranges);
+  } else {
+    part.branches.forEach((branch, k) => {
+      w.operator(k === 0 ? "{" : ",");
+      writeParts(w, branch.parts);
+    });
+    w.operator("}");
   }
-  return written;
-}
+  return w.written();
+});
 
 function writeParts(w: GlobWriter, parts: readonly GlobPart[]): void {
   for (const part of parts) {

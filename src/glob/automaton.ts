@@ -5,6 +5,7 @@
  */
 import type { Glob, GlobPart } from "./ast.js";
 import { type Atom, normalizeGlob } from "./normalize.js";
+import { perPart } from "./per-part.js";
 
 /** A set of bytes as sorted, disjoint, non-adjacent inclusive ranges. */
 export type ByteSet = readonly (readonly [number, number])[];
@@ -82,13 +83,7 @@ function consumingAtoms(parts: readonly GlobPart[]): number {
   return n;
 }
 
-/** An alternation is often one shared object (libvirt's domain id in every VM's implied rules): counted once. */
-const altAtomCounts = new WeakMap<GlobPart, number>();
-function altAtoms(part: Extract<GlobPart, { kind: "alt" }>): number {
-  let n = altAtomCounts.get(part);
-  if (n === undefined) altAtomCounts.set(part, (n = part.branches.reduce((sum, branch) => sum + consumingAtoms(branch.parts), 0)));
-  return n;
-}
+const altAtoms = perPart((part: Extract<GlobPart, { kind: "alt" }>): number => part.branches.reduce((sum, branch) => sum + consumingAtoms(branch.parts), 0));
 
 /** A glob's NFA above this many states is "too complex" (a path of 4 KiB is ~4,100 states). */
 export const MAX_GLOB_STATES = 5000;

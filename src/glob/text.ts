@@ -4,6 +4,9 @@
  */
 import type { Glob, GlobPart } from "./ast.js";
 import { fromBytes } from "./bytes.js";
+import { perPart } from "./per-part.js";
+
+type AltPart = Extract<GlobPart, { kind: "alt" }>;
 
 export function globToText(glob: Glob): string {
   return sequenceText(glob.parts, false);
@@ -71,19 +74,15 @@ export function globKey(glob: Glob): string {
         for (const [lo, hi] of part.ranges) out += String.fromCharCode(lo, hi);
         out += "\u0104";
         break;
-      case "alt": {
-        let key = altKeys.get(part);
-        if (key === undefined) altKeys.set(part, (key = "\u0105" + part.branches.map(globKey).join("\u0106") + "\u0107"));
-        out += key;
+      case "alt":
+        out += altKey(part);
         break;
-      }
     }
   }
   return out;
 }
 
-/** Alternations are often one shared object (libvirt's domain id in every VM's implied rules): keyed once. */
-const altKeys = new WeakMap<GlobPart, string>();
+const altKey = perPart((part: AltPart): string => "\u0105" + part.branches.map(globKey).join("\u0106") + "\u0107");
 
 /** A glob without any operator: it matches exactly one path, its literal bytes. */
 export function isLiteral(glob: Glob): boolean {
