@@ -102,3 +102,22 @@ export async function runMain(cwd: string, argv: string[], extra: Partial<CliIo>
   const code = await main(argv, { ...c.io, ...extra });
   return { code, out: c.out(), err: c.err() };
 }
+
+/** A one-VM policy of tenant acme that compiles cleanly. */
+export const ACME = `policy test
+tenant acme {
+  vm web01 {
+    uuid "6f1c2a3e-0b7d-4a52-9a39-0b1f5c6d7e8f"
+    volume "/var/lib/libvirt/images/acme/web01.qcow2" rw
+  }
+}
+`;
+
+/** globex's volume glob also matches acme's disk: with ACME, a cross-tenant overlap (MOAT301). */
+export const CLASH = `tenant globex {
+  vm ci01 {
+    uuid "0d6b9a8e-2f41-4c7e-8d3a-5b2e7f9c1a04"
+    volume "/var/lib/libvirt/images/*/web01.qcow2" rw
+  }
+}
+`;

@@ -2,28 +2,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { faultyFs, snapshot, tempDir, writeTree, runMain } from "./helpers.js";
+import { ACME, CLASH, faultyFs, snapshot, tempDir, writeTree, runMain } from "./helpers.js";
 
-const ACME = `policy test
-tenant acme {
-  vm web01 {
-    uuid "6f1c2a3e-0b7d-4a52-9a39-0b1f5c6d7e8f"
-    volume "/var/lib/libvirt/images/acme/web01.qcow2" rw
-  }
-}
-`;
 const GLOBEX = `tenant globex {
   vm ci01 {
     uuid "0d6b9a8e-2f41-4c7e-8d3a-5b2e7f9c1a04"
     volume "/var/lib/libvirt/images/globex/ci01.qcow2" rw
-  }
-}
-`;
-// globex's volume glob also matches acme's disk: a cross-tenant overlap (MOAT301).
-const CLASH = `tenant globex {
-  vm ci01 {
-    uuid "0d6b9a8e-2f41-4c7e-8d3a-5b2e7f9c1a04"
-    volume "/var/lib/libvirt/images/*/web01.qcow2" rw
   }
 }
 `;
