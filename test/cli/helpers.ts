@@ -46,31 +46,38 @@ export function withManifest(files: Record<string, string>): OutputFile[] {
 
 export type Op = keyof OutputFs;
 
+/** The real fs with every call going through `around`, which gets the operation, its arguments and the real call. */
+export function wrappedFs(around: (op: Op, args: unknown[], real: (args: unknown[]) => unknown) => unknown): OutputFs {
+  const wrapped = {} as Record<string, unknown>;
+  for (const name of Object.keys(nodeOutputFs) as Op[]) {
+    wrapped[name] = (...args: unknown[]) => around(name, args, (a) => (nodeOutputFs[name] as (...x: unknown[]) => unknown)(...a));
+  }
+  return wrapped as unknown as OutputFs;
+}
+
+/** An Error with a node-style `code`, as the fs layer throws. */
+export function fsError(code: string): Error & { code: string } {
+  return Object.assign(new Error(`injected ${code}`), { code });
+}
+
 /**
  * The real fs with one fault: the `k`-th call of `op` throws `code`. With `dies`, every later call
  * throws too, as if the process had been killed at that moment (nothing it tries afterwards happens).
  */
 export function faultyFs(op: Op, k: number, options: { code?: string; dies?: boolean } = {}): OutputFs & { calls: number; fired: boolean } {
   const state = { calls: 0, fired: false, dead: false };
-  const fail = (): never => {
-    const e = new Error(`injected ${options.code ?? "EIO"}`) as Error & { code: string };
-    e.code = options.code ?? "EIO";
-    throw e;
-  };
-  const wrapped = {} as Record<string, unknown>;
-  for (const name of Object.keys(nodeOutputFs) as Op[]) {
-    wrapped[name] = (...args: unknown[]) => {
-      if (state.dead) fail();
-      if (name === op && ++state.calls === k) {
-        state.fired = true;
-        if (options.dies === true) state.dead = true;
-        fail();
-      }
-      return (nodeOutputFs[name] as (...a: unknown[]) => unknown)(...args);
-    };
-  }
+  const code = options.code ?? "EIO";
+  const wrapped = wrappedFs((name, args, real) => {
+    if (state.dead) throw fsError(code);
+    if (name === op && ++state.calls === k) {
+      state.fired = true;
+      if (options.dies === true) state.dead = true;
+      throw fsError(code);
+    }
+    return real(args);
+  });
   Object.defineProperties(wrapped, { calls: { get: () => state.calls }, fired: { get: () => state.fired } });
-  return wrapped as unknown as OutputFs & { calls: number; fired: boolean };
+  return wrapped as OutputFs & { calls: number; fired: boolean };
 }
 
 export interface Captured {

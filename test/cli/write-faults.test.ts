@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { nodeOutputFs } from "../../src/cli/outputs/fs-layer.js";
 import { recoverInterrupted } from "../../src/cli/outputs/transaction.js";
 import { writeOutputs } from "../../src/cli/outputs/write-outputs.js";
-import { faultyFs, snapshot, tempDir, withManifest, writeTree, type Op } from "./helpers.js";
+import { faultyFs, fsError, snapshot, tempDir, withManifest, wrappedFs, writeTree, type Op } from "./helpers.js";
 
 const DEAD_PID = 2 ** 22 + 54321;
 const display = (p: string): string => p;
@@ -121,25 +121,17 @@ describe("a rollback that fails part of the way", () => {
     const { out, before } = prepared();
     const next = withManifest({ "apparmor.d/libvirt-a": "profile a\n", "apparmor.d/moat.t.s": "profile s\n", "libvirt/t.a.seclabel.xml": "<seclabel a/>\n", "extra/y.xml": "<y/>\n" });
     let committing = false;
-    const failing = Object.fromEntries(
-      Object.entries(nodeOutputFs).map(([name, op]) => [
-        name,
-        (...args: unknown[]) => {
-          const fail = (): never => {
-            throw Object.assign(new Error("injected EIO"), { code: "EIO" });
-          };
-          if (name === "writeNewFile" && String(args[0]).endsWith("/COMMITTED")) {
-            committing = true;
-            fail();
-          }
-          if (name === "rmdir" && committing) {
-            committing = false;
-            fail();
-          }
-          return (op as (...a: unknown[]) => unknown)(...args);
-        },
-      ]),
-    ) as unknown as typeof nodeOutputFs;
+    const failing = wrappedFs((name, args, real) => {
+      if (name === "writeNewFile" && String(args[0]).endsWith("/COMMITTED")) {
+        committing = true;
+        throw fsError("EIO");
+      }
+      if (name === "rmdir" && committing) {
+        committing = false;
+        throw fsError("EIO");
+      }
+      return real(args);
+    });
     const report = writeOutputs(out, next, { display, fs: failing });
     expect(report.exitCode).toBe(2);
     expect(report.diagnostics[0]!.message).toMatch(/restores it from/);

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { nodeOutputFs } from "../../src/cli/outputs/fs-layer.js";
 import { acquireLock } from "../../src/cli/outputs/lock.js";
 import { writeOutputs, type WriteOptions } from "../../src/cli/outputs/write-outputs.js";
-import { faultyFs, snapshot, tempDir, withManifest, writeTree } from "./helpers.js";
+import { faultyFs, snapshot, tempDir, withManifest, wrappedFs, writeTree } from "./helpers.js";
 
 const display = (p: string): string => p;
 const DEAD_PID = 2 ** 22 + 12345; // above Linux's pid_max limit: never a live process
@@ -184,9 +184,10 @@ describe("the writer's file system calls", () => {
   /** Counts each operation the writer makes, through the real file system. */
   function counting(): { fs: typeof nodeOutputFs; calls: Record<string, number> } {
     const calls: Record<string, number> = {};
-    const fs = Object.fromEntries(
-      Object.entries(nodeOutputFs).map(([name, op]) => [name, (...args: unknown[]) => ((calls[name] = (calls[name] ?? 0) + 1), (op as (...a: unknown[]) => unknown)(...args))]),
-    ) as unknown as typeof nodeOutputFs;
+    const fs = wrappedFs((name, args, real) => {
+      calls[name] = (calls[name] ?? 0) + 1;
+      return real(args);
+    });
     return { fs, calls };
   }
   const fleet = (n: number, version: string) =>
@@ -224,9 +225,7 @@ describe("on a case-insensitive file system", () => {
   // name under the output folder to lower case.
   function caseInsensitive(out: string): typeof nodeOutputFs {
     const fold = (p: string): string => (p.startsWith(`${out}/`) ? out + p.slice(out.length).toLowerCase() : p);
-    return Object.fromEntries(
-      Object.entries(nodeOutputFs).map(([name, op]) => [name, (...args: unknown[]) => (op as (...a: unknown[]) => unknown)(...args.map((a) => (typeof a === "string" ? fold(a) : a)))]),
-    ) as unknown as typeof nodeOutputFs;
+    return wrappedFs((_, args, real) => real(args.map((a) => (typeof a === "string" ? fold(a) : a))));
   }
 
   it("never takes a file whose name differs only in case for a free place: it refuses (MOAT401)", () => {
