@@ -26,8 +26,3 @@ export function fromBytes(b: string): string {
   for (let i = 0; i < b.length; i++) bytes[i] = b.charCodeAt(i) & 0xff;
   return decoder.decode(bytes);
 }
-
-/** Whether every char of `s` is a byte (code below 256). */
-export function isByteString(s: string): boolean {
-  return /^[\x00-\xff]*$/.test(s);
-}

@@ -57,11 +57,6 @@ export function intersect(a: Glob, b: Glob, budget: Budget = DEFAULT_BUDGET, opt
   return product(a, b, budget, options);
 }
 
-/** Every match of a glob starts with its literal prefix and ends with its literal suffix. */
-export function compatibleEnds(a: Glob, b: Glob): boolean {
-  return compatible(infoOf(a), infoOf(b));
-}
-
 interface Info {
   readonly literal: string | undefined;
   readonly prefix: string;

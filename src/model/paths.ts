@@ -15,10 +15,6 @@ import type { PathValue } from "./types.js";
  * for plain text, its components; for a glob, every spelling its alternations allow (escaped characters
  * are literal there; a wildcard that could match '.' at run time is no written component).
  */
-export function pathShapeProblem(text: string, glob: Glob): string | undefined {
-  return shapeProblem(text, glob, GLOB_SYNTAX.test(text));
-}
-
 function shapeProblem(text: string, glob: Glob, isGlob: boolean): string | undefined {
   if (!isGlob) return componentProblem(text);
   const found: Problem = { reason: undefined };
