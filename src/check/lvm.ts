@@ -52,5 +52,7 @@ export function lvmMapperName(bytes: string): string | undefined {
 
 /** The other name of a logical volume given by a literal path, whichever spelling it is in. */
 export function otherLvmName(bytes: string): string | undefined {
+  // Both spellings live under /dev/; most literals of a fleet (images, sockets) are ruled out without a regex.
+  if (!bytes.startsWith("/dev/")) return undefined;
   return mapperAlias(bytes) ?? lvmMapperName(bytes);
 }

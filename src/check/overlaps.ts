@@ -21,10 +21,15 @@ export interface GrantGroup {
   readonly members: readonly Grant[];
 }
 
-export type GroupFinding =
-  /** The witness is display text (an abstract socket's with its `@`). `a === b` when a group overlaps itself. */
-  | { readonly kind: "overlap"; readonly a: GrantGroup; readonly b: GrantGroup; readonly witness: string }
-  | { readonly kind: "budget"; readonly a: GrantGroup; readonly b: GrantGroup; readonly detail: string };
+/** The witness is display text (an abstract socket's with its `@`). `a === b` when a group overlaps itself. */
+export interface OverlapFinding {
+  readonly kind: "overlap";
+  readonly a: GrantGroup;
+  readonly b: GrantGroup;
+  readonly witness: string;
+}
+
+export type GroupFinding = OverlapFinding | { readonly kind: "budget"; readonly a: GrantGroup; readonly b: GrantGroup; readonly detail: string };
 
 const cache = new WeakMap<Model, readonly GroupFinding[]>();
 
@@ -116,6 +121,18 @@ export function reportedPairs(
   visit(finding.a.members, finding.b.members);
   if (finding.a !== finding.b) visit(finding.b.members, finding.a.members);
   return pairs;
+}
+
+/**
+ * Whether every grant on both sides of a finding has the same `key` (one tenant, one workload). A rule
+ * that reports only pairs whose keys differ has nothing to say about such a finding. On a fleet nearly
+ * every finding is one VM's monitor socket inside its own domain folder, so this spares the rules
+ * their per-finding work.
+ */
+export function oneOwner<K>(finding: GroupFinding, key: (g: Grant) => K): boolean {
+  const owner = key(finding.a.members[0]!);
+  const same = (g: Grant): boolean => key(g) === owner;
+  return finding.a.members.every(same) && finding.b.members.every(same);
 }
 
 /** The first grant, and the first after it with a different key: enough to find, for any grant, the first one whose key differs from its own. */

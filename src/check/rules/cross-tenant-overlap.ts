@@ -18,7 +18,7 @@ import type { Glob } from "../../glob/ast.js";
 import type { Model, Shared } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
 import { describeResource, type Grant } from "../grants.js";
-import { findOverlaps, firstOtherThan, firstTwoDistinct, inSourceOrder, reportedPairs, type GrantGroup, type GroupFinding } from "../overlaps.js";
+import { findOverlaps, firstOtherThan, firstTwoDistinct, inSourceOrder, oneOwner, reportedPairs, type GrantGroup, type GroupFinding, type OverlapFinding } from "../overlaps.js";
 import type { IsolationRule } from "../rule.js";
 
 export const crossTenantOverlap: IsolationRule = {
@@ -27,7 +27,7 @@ export const crossTenantOverlap: IsolationRule = {
     const diagnostics: Diagnostic[] = [];
     const coverage = new SharedCoverage();
     const seen = new Set<string>();
-    const findings = findOverlaps(model).filter((f) => f.kind === "overlap");
+    const findings = findOverlaps(model).filter((f): f is OverlapFinding => f.kind === "overlap" && !oneOwner(f, tenantOf));
     const candidates = sharedCandidates(model.shared, findings);
     const none: readonly number[] = [];
     for (const finding of findings) {

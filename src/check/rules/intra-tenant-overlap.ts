@@ -7,7 +7,7 @@ import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Model } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
 import type { Grant } from "../grants.js";
-import { findOverlaps, firstOtherThan, firstTwoDistinct, reportedPairs } from "../overlaps.js";
+import { findOverlaps, firstOtherThan, firstTwoDistinct, oneOwner, reportedPairs } from "../overlaps.js";
 import type { IsolationRule } from "../rule.js";
 
 const workloadOf = (g: Grant): object => g.workload;
@@ -34,7 +34,7 @@ export const intraTenantOverlap: IsolationRule = {
     const diagnostics: Diagnostic[] = [];
     const seen = new Set<string>();
     for (const finding of findOverlaps(model)) {
-      if (finding.kind !== "overlap") continue;
+      if (finding.kind !== "overlap" || oneOwner(finding, workloadOf)) continue;
       const summaries = new WeakMap<readonly Grant[], ReturnType<typeof summarize>>();
       const pairs = reportedPairs(finding, (grant, others) => {
         let side = summaries.get(others);

@@ -28,8 +28,12 @@ export const symlinkedDevice: IsolationRule = {
       for (const workload of tenant.workloads) {
         for (const resource of workload.resources) {
           if (resource.namespace !== "path" || resource.kind === "implied" || resource.kind === "socket") continue;
+          // Every link symlinkTarget knows is under /dev/, and a path text that starts with /dev/ has a
+          // literal prefix that does: most grants of a fleet are ruled out here without decoding anything.
+          const prefixBytes = literalPrefix(resource.path.glob);
+          if (!prefixBytes.startsWith("/dev/")) continue;
           // Judge by the literal folder part: `/dev/vg0/acme-*` is as much an LVM link as `/dev/vg0/acme-web01`.
-          const prefix = fromBytes(literalPrefix(resource.path.glob));
+          const prefix = fromBytes(prefixBytes);
           const target = symlinkTarget(prefix.endsWith("/") ? prefix + "x" : resource.path.text);
           if (target === undefined) continue;
           diagnostics.push(
