@@ -4,7 +4,7 @@
  * end is a suffix of the other's (glob/ends.ts). Globs with operators are visited in the sorted order
  * of their starts, a run of equal starts at a time, which walks the trie of starts depth-first without
  * building it: the stack holds the runs whose start is a prefix of the current one. Within a run only
- * the ends decide (hashed by suffix); across runs, the stacked entries sit in a trie of their reversed
+ * the ends decide (sorted read backwards); across runs, the stacked entries sit in a trie of their reversed
  * ends, which answers "which of them has an end compatible with mine" by walking one path and the
  * non-empty subtree below it. So `/var/log/libvirt/**` + `/web01.log` and `.../web02.log` share a
  * start but never meet. Literals take no part in the walks: each asks an index of the globs' starts.
@@ -303,9 +303,9 @@ function keyIndex<T>(pairs: Iterable<readonly [string, T]>): KeyIndex<T> {
   return { byHash, hasLength };
 }
 
-/** Visits the values of the keys that end `text` and are at most `maxLength` long. */
-function visitEnding<T>(index: KeyIndex<T>, text: string, visit: (value: T) => void, maxLength = text.length): void {
-  const longest = Math.min(maxLength, text.length, index.hasLength.length - 1);
+/** Visits the values of the keys that end `text`. */
+function visitEnding<T>(index: KeyIndex<T>, text: string, visit: (value: T) => void): void {
+  const longest = Math.min(text.length, index.hasLength.length - 1);
   let h = 0;
   let power = 1;
   for (let length = 0; length <= longest; length++) {
@@ -377,14 +377,19 @@ function folderEnd(glob: Glob): string | undefined {
  * are only for pairs whose starts differ, one a proper prefix of the other.
  */
 function walkPairs(startsOf: readonly (readonly string[])[], endsOf: (k: number) => readonly string[], leftCount?: number): [number, number][] {
-  const entries: Entry[] = [];
+  // Runs of equal starts, each in item order, and the distinct starts sorted: a fleet has a few hundred
+  // distinct starts for tens of thousands of globs, so this sorts hundreds, not every entry.
+  const runs = new Map<string, Entry[]>();
   let multi = false;
   startsOf.forEach((starts, item) => {
     const ends = endsOf(item); // already cut to END_KEY_BYTES
     if (starts.length * ends.length > 1) multi = true;
-    for (const start of starts) for (const end of ends) entries.push({ item, start, end });
+    for (const start of starts) {
+      let run = runs.get(start);
+      if (run === undefined) runs.set(start, (run = []));
+      for (const end of ends) run.push({ item, start, end });
+    }
   });
-  entries.sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : x.item - y.item));
 
   const out: [number, number][] = [];
   const seen = multi ? new Set<number>() : undefined;
@@ -407,13 +412,8 @@ function walkPairs(startsOf: readonly (readonly string[])[], endsOf: (k: number)
   const tries = [new EndTrie(), new EndTrie()];
   const stack: (readonly Entry[])[] = [];
   let inserted = 0; // stack[0 .. inserted) are in the end tries
-  for (let first = 0; first < entries.length; ) {
-    const start = entries[first]!.start;
-    let last = first + 1;
-    while (last < entries.length && entries[last]!.start === start) last++;
-    const run = entries.slice(first, last);
-    first = last;
-
+  for (const start of [...runs.keys()].sort()) {
+    const run = runs.get(start)!;
     while (stack.length > 0 && !start.startsWith(stack[stack.length - 1]![0]!.start)) {
       const top = stack.pop()!;
       if (stack.length < inserted) {
@@ -435,28 +435,70 @@ function walkPairs(startsOf: readonly (readonly string[])[], endsOf: (k: number)
 }
 
 /**
- * The pairs of a run of equal starts whose ends are compatible (one a suffix of the other), through the
- * same index of ends as the literal lookups: each end asks for the ends, at most as long, that end it.
- * In a bipartite walk each side has its own index, so that an entry never looks at its own side's, and
- * a run with one side only has no pairs.
+ * The pairs of a run of equal starts whose ends are compatible (one a suffix of the other). Two
+ * compatible ends agree on their last `shortest` chars (the length of the run's shortest end), so the
+ * entries are first split by a hash of those chars: on a fleet nearly every part holds one entry.
  */
 function pairsWithinRun(run: readonly Entry[], sideOf: (e: Entry) => number, bipartite: boolean, emit: (a: number, b: number) => void): void {
   // In a bipartite pass most runs hold one side only (every VM's log glob, none of the other side).
   if (bipartite && run.every((e) => sideOf(e) === sideOf(run[0]!))) return;
-  // Values are positions in the run, so that two entries with the same end are paired once.
-  const sides = [0, 1].map((side) => keyIndex(run.flatMap((e, k): [string, number][] => (sideOf(e) === side ? [[e.end, k]] : []))));
-  run.forEach((entry, k) => {
-    const side = sideOf(entry);
-    if (!bipartite) {
-      visitEnding(sides[0]!, entry.end, (other) => {
-        if (run[other]!.end.length < entry.end.length || other < k) emit(run[other]!.item, entry.item);
-      });
-      return;
+  let shortest = END_KEY_BYTES;
+  for (const e of run) shortest = Math.min(shortest, e.end.length);
+  const parts = new Map<number, Entry[]>();
+  for (const e of run) {
+    const h = suffixHash(e.end, shortest);
+    const part = parts.get(h);
+    if (part === undefined) parts.set(h, [e]);
+    else part.push(e);
+  }
+  for (const part of parts.values()) if (part.length > 1) pairsByEnds(part, sideOf, bipartite, emit);
+}
+
+/**
+ * The pairs of entries (of one start) whose ends are compatible. Sorted by their ends read backwards,
+ * the ends come in the order of a depth-first walk of the trie of reversed ends: every end that ends
+ * another comes before it, and between the two come only ends that it also ends. So a stack of the
+ * ends seen so far, popped down to those that end the current one, holds exactly its earlier
+ * compatible ends. Entries with equal ends form one node, kept by side so that a bipartite walk never
+ * visits its own side.
+ */
+function pairsByEnds(entries: readonly Entry[], sideOf: (e: Entry) => number, bipartite: boolean, emit: (a: number, b: number) => void): void {
+  const sorted = [...entries].sort((x, y) => compareFromEnd(x.end, y.end));
+  const stack: EndNode[] = [];
+  for (let first = 0; first < sorted.length; ) {
+    const end = sorted[first]!.end;
+    const node: EndNode = { end, sides: [[], []] };
+    for (; first < sorted.length && sorted[first]!.end === end; first++) node.sides[sideOf(sorted[first]!)]!.push(sorted[first]!.item);
+    while (stack.length > 0 && !end.endsWith(stack[stack.length - 1]!.end)) stack.pop();
+    if (bipartite) {
+      for (const [mine, theirs] of [[0, 1], [1, 0]] as const) {
+        for (const item of node.sides[mine]!) for (const earlier of stack) for (const other of earlier.sides[theirs]!) emit(other, item);
+      }
+      for (const a of node.sides[0]!) for (const b of node.sides[1]!) emit(a, b);
+    } else {
+      const items = node.sides[0]!;
+      for (let k = 0; k < items.length; k++) {
+        for (const earlier of stack) for (const other of earlier.sides[0]!) emit(other, items[k]!);
+        for (let m = 0; m < k; m++) emit(items[m]!, items[k]!);
+      }
     }
-    // Across the sides: side 1 asks for side 0's ends as long as its own or shorter, side 0 for side 1's
-    // shorter ones, so that a pair of equal ends is found once.
-    visitEnding(sides[1 - side]!, entry.end, (other) => emit(run[other]!.item, entry.item), side === 1 ? entry.end.length : entry.end.length - 1);
-  });
+    stack.push(node);
+  }
+}
+
+/** The entries of a run that share one end, by side (a pass that is not bipartite has side 0 only). */
+interface EndNode {
+  readonly end: string;
+  readonly sides: readonly [number[], number[]];
+}
+
+/** Orders strings read from their last char backwards; a string comes before every string it ends. */
+function compareFromEnd(a: string, b: string): number {
+  for (let i = a.length - 1, j = b.length - 1; i >= 0 && j >= 0; i--, j--) {
+    const d = a.charCodeAt(i) - b.charCodeAt(j);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
 }
 
 /**
