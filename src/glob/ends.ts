@@ -17,13 +17,26 @@ interface Partial {
 }
 
 export function literalStarts(glob: Glob, limit = MAX_ENDS): string[] {
-  if (!glob.parts.some((p) => p.kind === "alt")) return [literalPrefix(glob)];
+  if (!literalRunMeetsAlt(glob.parts, false)) return [literalPrefix(glob)];
   return minimal(walk(glob.parts, limit, false).map((p) => p.text), (a, b) => a.startsWith(b));
 }
 
 export function literalEnds(glob: Glob, limit = MAX_ENDS): string[] {
-  if (!glob.parts.some((p) => p.kind === "alt")) return [literalSuffix(glob)];
+  if (!literalRunMeetsAlt(glob.parts, true)) return [literalSuffix(glob)];
   return minimal(walk(glob.parts, limit, true).map((p) => p.text), (a, b) => a.endsWith(b));
+}
+
+/**
+ * Whether the leading (or trailing) run of literals ends at an alternation. Only then is there anything
+ * to expand: any other operator closes every start (end) at the run, as it does libvirt's domain-id
+ * alternation, which comes after a class.
+ */
+function literalRunMeetsAlt(parts: readonly GlobPart[], fromEnd: boolean): boolean {
+  for (let k = 0; k < parts.length; k++) {
+    const kind = parts[fromEnd ? parts.length - 1 - k : k]!.kind;
+    if (kind !== "literal") return kind === "alt";
+  }
+  return false;
 }
 
 function walk(parts: readonly GlobPart[], limit: number, fromEnd: boolean): Partial[] {
