@@ -37,8 +37,10 @@ export function findOverlaps(model: Model): readonly GroupFinding[] {
   const cached = cache.get(model);
   if (cached !== undefined) return cached;
   const findings: GroupFinding[] = [];
+  const byNamespace: Record<Namespace, Grant[]> = { path: [], abstract: [] };
+  for (const grant of overlapGrants(model)) byNamespace[grant.namespace].push(grant);
   for (const namespace of ["path", "abstract"] as const) {
-    const groups = groupByGlob(overlapGrants(model).filter((g) => g.namespace === namespace), namespace);
+    const groups = groupByGlob(byNamespace[namespace], namespace);
     // The kernel collapses `//` before matching, so for paths a witness holding `//` would be no path at all.
     const options = { kernelPaths: namespace === "path" };
     const decide = (a: GrantGroup, b: GrantGroup): void => {
@@ -46,14 +48,18 @@ export function findOverlaps(model: Model): readonly GroupFinding[] {
       if (result.kind === "overlap") findings.push({ kind: "overlap", a, b, witness: display(namespace, result.witness) });
       else if (result.kind === "budget") findings.push({ kind: "budget", a, b, detail: result.detail });
     };
-    for (const group of groups) {
-      const first = group.members[0]!.workload;
-      if (group.members.some((m) => m.workload !== first)) decide(group, group);
-    }
-    for (const [i, j] of candidateIndexPairs(groups.map((g) => g.glob))) decide(groups[i]!, groups[j]!);
+    for (const group of groups) if (group.members.length > 1 && !oneWorkload(group.members)) decide(group, group);
+    // Groups have distinct globs, so no two are literals of the same bytes.
+    for (const [i, j] of candidateIndexPairs(groups.map((g) => g.glob), { distinctLiterals: true })) decide(groups[i]!, groups[j]!);
   }
   cache.set(model, findings);
   return findings;
+}
+
+function oneWorkload(members: readonly Grant[]): boolean {
+  const first = members[0]!.workload;
+  for (const m of members) if (m.workload !== first) return false;
+  return true;
 }
 
 function groupByGlob(grants: readonly Grant[], namespace: Namespace): GrantGroup[] {

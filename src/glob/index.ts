@@ -25,8 +25,16 @@ interface Entry {
   readonly end: string;
 }
 
+export interface CandidateOptions {
+  /**
+   * The caller promises that no two of the globs are literals of the same bytes (it grouped equal globs
+   * first, as the overlap rules do), so the search for equal literals, a map of every literal, is skipped.
+   */
+  readonly distinctLiterals?: boolean;
+}
+
 /** Candidate pairs of `globs` as index pairs [i, j] with i < j, each pair once, in a deterministic order. */
-export function candidateIndexPairs(globs: readonly Glob[]): [number, number][] {
+export function candidateIndexPairs(globs: readonly Glob[], options: CandidateOptions = {}): [number, number][] {
   // A glob whose literal end is empty (`/srv/t/*`, libvirt's `domain-<id>-NAME/*`) would pair with every
   // glob under its start, which is every VM's per-domain folder at once. When its tail after the last
   // literal '/' cannot hold a '/', that '/' is the last one of every match, so the text before it is a
@@ -70,7 +78,7 @@ export function candidateIndexPairs(globs: readonly Glob[]): [number, number][] 
   const byLiteralEnds = (i: number): readonly string[] => info[i]!.ends;
   const byFolderEnd = (i: number): readonly string[] => [info[i]!.folderEnd!];
   add(pairsOf(restOps, byLiteralEnds), restOps);
-  out.push(...sameLiteralPairs(restLiterals, (i) => info[i]!.literal!));
+  if (options.distinctLiterals !== true) out.push(...sameLiteralPairs(restLiterals, (i) => info[i]!.literal!));
   out.push(...literalGlobPairs(restLiterals, [...restOps, ...weak], info, weakSet));
   const weakAndOther = [...weak, ...other];
   const weakAndSlashFree = [...weak, ...slashFreeOps];

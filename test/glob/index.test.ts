@@ -146,4 +146,18 @@ describe("candidateIndexPairs", () => {
     expect(pairs.filter(([, j]) => j === 120).length).toBe(120);
     expect(pairs.filter(([, j]) => j === 121)).toEqual([[7, 121], [120, 121]]);
   });
+  it("gives the same pairs with distinctLiterals when no two literals are equal", () => {
+    const literal = fc.array(fc.constantFrom("/", "a", "b", "/dev/vfio/", "1", ".qcow2"), { minLength: 1, maxLength: 6 }).map((xs) => g(xs.join("")));
+    fc.assert(
+      fc.property(fc.array(fc.oneof(literal, literal, anyGlob), { maxLength: 30 }), (mixed) => {
+        const seen = new Set<string>();
+        const globs = mixed.filter((x) => {
+          const bytes = literalBytes(x);
+          return bytes === undefined || (!seen.has(bytes) && seen.add(bytes) !== undefined);
+        });
+        expect(candidateIndexPairs(globs, { distinctLiterals: true })).toEqual(candidateIndexPairs(globs));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
