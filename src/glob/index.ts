@@ -48,9 +48,10 @@ export function candidateIndexPairs(globs: readonly Glob[], options: CandidateOp
   const info: GlobInfo[] = globs.map((glob) => {
     const literal = literalBytes(glob);
     // A literal's start and end are its bytes, and it takes part in no walk below: nothing to compute.
-    if (literal !== undefined) return { literal, starts: NONE, ends: NONE, folderEnd: undefined };
+    if (literal !== undefined) return { literal, starts: NONE, ends: NONE, folderEnds: undefined };
     const ends = literalEnds(glob).map((e) => (e.length > END_KEY_BYTES ? e.slice(e.length - END_KEY_BYTES) : e));
-    return { literal, starts: literalStarts(glob), ends, folderEnd: folderEnd(glob) };
+    const folder = folderEnd(glob);
+    return { literal, starts: literalStarts(glob), ends, folderEnds: folder === undefined ? undefined : [folder] };
   });
   // The classes: literals; weak globs (every end empty, a folder end); the rest, split by whether they have a folder end.
   const restLiterals: number[] = [];
@@ -60,23 +61,24 @@ export function candidateIndexPairs(globs: readonly Glob[], options: CandidateOp
   const other: number[] = [];
   info.forEach((g, i) => {
     if (g.literal !== undefined) restLiterals.push(i);
-    else if (g.folderEnd !== undefined && g.ends.every((e) => e === "")) weak.push(i);
+    else if (g.folderEnds !== undefined && g.ends.every((e) => e === "")) weak.push(i);
     else {
       restOps.push(i);
-      (g.folderEnd === undefined ? other : slashFreeOps).push(i);
+      (g.folderEnds === undefined ? other : slashFreeOps).push(i);
     }
   });
   const weakSet = new Set(weak);
 
   const out: [number, number][] = [];
   const add = (pairs: [number, number][], ids: readonly number[]): void => {
-    for (const [a, b] of pairs) {
-      const [i, j] = [ids[a]!, ids[b]!];
+    for (const pair of pairs) {
+      const i = ids[pair[0]]!;
+      const j = ids[pair[1]]!;
       out.push(i < j ? [i, j] : [j, i]);
     }
   };
   const byLiteralEnds = (i: number): readonly string[] => info[i]!.ends;
-  const byFolderEnd = (i: number): readonly string[] => [info[i]!.folderEnd!];
+  const byFolderEnd = (i: number): readonly string[] => info[i]!.folderEnds!;
   add(pairsOf(restOps, byLiteralEnds), restOps);
   if (options.distinctLiterals !== true) out.push(...sameLiteralPairs(restLiterals, (i) => info[i]!.literal!));
   out.push(...literalGlobPairs(restLiterals, [...restOps, ...weak], info, weakSet));
@@ -100,7 +102,8 @@ interface GlobInfo {
   readonly starts: readonly string[];
   /** Cut to their last END_KEY_BYTES. */
   readonly ends: readonly string[];
-  readonly folderEnd: string | undefined;
+  /** The folder end, alone in an array as the walks take ends; undefined when the glob has none. */
+  readonly folderEnds: readonly string[] | undefined;
 }
 
 /**
@@ -116,7 +119,7 @@ function literalGlobPairs(literals: readonly number[], globs: readonly number[],
   for (const i of globs) {
     const g = info[i]!;
     const folder = byFolder.has(i);
-    const keys = folder ? [g.folderEnd!] : g.ends;
+    const keys = folder ? g.folderEnds! : g.ends;
     for (const start of g.starts) entries.push([start, { item: i, ends: keys, folder }]);
   }
   const index = new StartIndex(entries);
