@@ -12,6 +12,7 @@ import { resolveModel } from "./model/resolve.js";
 import type { Model } from "./model/types.js";
 import type { Source } from "./source.js";
 import { VERSION } from "./version.js";
+import { appendAll } from "./append-all.js";
 
 export function compile(input: CompileInput, options: CompileOptions = {}): CompileResult {
   const timings: PhaseTiming[] = [];
@@ -42,17 +43,17 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Comp
     }
     let loaded: ReturnType<typeof loadFiles> | undefined = timed("parse", () => loadFiles(input));
     sources = loaded.sources;
-    diagnostics.push(...loaded.diagnostics);
+    appendAll(diagnostics, loaded.diagnostics);
     if (hasErrors(diagnostics)) return finish();
 
     const { model, diagnostics: modelDiagnostics } = timed("model", () => resolveModel(loaded!));
     // The syntax trees are not needed past the model; on a fleet they are tens of megabytes that every
     // garbage collection of the check and emit phases would otherwise walk.
     loaded = undefined;
-    diagnostics.push(...modelDiagnostics);
+    appendAll(diagnostics, modelDiagnostics);
     if (hasErrors(diagnostics)) return finish(model);
 
-    diagnostics.push(...timed("check", () => checkIsolation(model)));
+    appendAll(diagnostics, timed("check", () => checkIsolation(model)));
     if (hasErrors(diagnostics)) return finish(model);
 
     const outputs = timed("emit", () => emitOutputs(model, { version: options.version ?? VERSION }));

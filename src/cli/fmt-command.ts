@@ -17,6 +17,7 @@ import { readSourceForRewrite, type DecodedForRewrite } from "./read-source.js";
 import { rewriteFileAtomically } from "./rewrite-file.js";
 import { unifiedDiff } from "./unified-diff.js";
 import type { CommandOptions } from "./usage.js";
+import { appendAll } from "../append-all.js";
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? "" : "s"}`;
 
@@ -52,7 +53,7 @@ export function runFmt(opts: CommandOptions, io: CliIo): number {
     read.set(file, r);
   }
   const formatted = formatFiles(sources.filter((s) => read.has(s.path)));
-  diagnostics.push(...formatted.diagnostics);
+  appendAll(diagnostics, formatted.diagnostics);
   const unformattable = diagnostics.some((d) => d.severity === "error" && d.code !== "MOAT404");
   io.stderr.write(renderDiagnosticsText(diagnostics, context(sources)));
 

@@ -4,6 +4,8 @@
  * lines), so the quadratic table is cheap; beyond MAX_CELLS the diff falls back to replacing the
  * differing middle as one hunk, which stays correct, only less minimal.
  */
+import { appendAll } from "../append-all.js";
+
 const CONTEXT = 3;
 const MAX_CELLS = 4_000_000;
 
@@ -19,7 +21,7 @@ export function unifiedDiff(beforeName: string, afterName: string, before: strin
   const edits = diffLines(splitLines(before), splitLines(after));
   const hunks = groupHunks(edits);
   const out = [`--- ${beforeName}`, `+++ ${afterName}`];
-  for (const h of hunks) out.push(...h);
+  for (const h of hunks) appendAll(out, h);
   const max = options.maxLines ?? 60;
   if (out.length > max) {
     const omitted = out.length - max;
@@ -82,7 +84,8 @@ function reorderRuns(edits: Edit[]): Edit[] {
   const out: Edit[] = [];
   let run: Edit[] = [];
   const flush = (): void => {
-    out.push(...run.filter((e) => e.kind === "-"), ...run.filter((e) => e.kind === "+"));
+    appendAll(out, run.filter((e) => e.kind === "-"));
+    appendAll(out, run.filter((e) => e.kind === "+"));
     run = [];
   };
   for (const e of edits) {

@@ -16,8 +16,9 @@ export function renderExplanationText(e: Explanation, display: (file: string) =>
   if (e.hostShared) lines.push("  a host-shared device node: any workload may be granted it, and it belongs to no tenant");
   if (e.workloads.length === 0) lines.push("  (the policy has no workloads)");
   const who = (v: WorkloadVerdict): string => `${v.tenant}/${v.workload}${v.kind === "vm" ? " (vm)" : ""}`;
-  const whoWidth = Math.max(0, ...e.workloads.map((v) => who(v).length));
-  const permsWidth = Math.max(0, ...e.workloads.map((v) => (v.verdict === "allowed" ? permsText(v.permissions, v.writesDenied).length : 0)));
+  // A reduce, not Math.max(...): a fleet's hundred thousand workloads would overflow the argument stack.
+  const whoWidth = e.workloads.reduce((w, v) => Math.max(w, who(v).length), 0);
+  const permsWidth = e.workloads.reduce((w, v) => Math.max(w, v.verdict === "allowed" ? permsText(v.permissions, v.writesDenied).length : 0), 0);
   for (const v of e.workloads) {
     const head = `  ${who(v).padEnd(whoWidth)}  ${v.verdict.padEnd(7)}  `;
     const detail =

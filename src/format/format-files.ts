@@ -6,6 +6,7 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source } from "../source.js";
 import { formatSource } from "./format-source.js";
+import { appendAll } from "../append-all.js";
 
 export interface FormatFilesResult {
   /** The files whose canonical form differs from their text, with that form, in input order. */
@@ -19,7 +20,7 @@ export function formatFiles(files: readonly Source[]): FormatFilesResult {
   const diagnostics: Diagnostic[] = [];
   for (const file of files) {
     const result = formatSource(file);
-    diagnostics.push(...result.diagnostics);
+    appendAll(diagnostics, result.diagnostics);
     if (result.text !== undefined && result.text !== file.text) changed.push({ path: file.path, text: result.text });
   }
   return { changed, diagnostics };

@@ -12,6 +12,7 @@
 import type { Glob } from "./ast.js";
 import { literalEnds, literalStarts } from "./ends.js";
 import { literalBytes, literalPrefix } from "./text.js";
+import { appendAll } from "../append-all.js";
 
 /**
  * Ends are cut to their last bytes: a cut end is still a true end, and a short key keeps the end trie
@@ -80,8 +81,8 @@ export function candidateIndexPairs(globs: readonly Glob[], options: CandidateOp
   const byLiteralEnds = (i: number): readonly string[] => info[i]!.ends;
   const byFolderEnd = (i: number): readonly string[] => info[i]!.folderEnds!;
   add(pairsOf(restOps, byLiteralEnds), restOps);
-  if (options.distinctLiterals !== true) out.push(...sameLiteralPairs(restLiterals, (i) => info[i]!.literal!));
-  out.push(...literalGlobPairs(restLiterals, [...restOps, ...weak], info, weakSet));
+  if (options.distinctLiterals !== true) appendAll(out, sameLiteralPairs(restLiterals, (i) => info[i]!.literal!));
+  appendAll(out, literalGlobPairs(restLiterals, [...restOps, ...weak], info, weakSet));
   const weakAndOther = [...weak, ...other];
   const weakAndSlashFree = [...weak, ...slashFreeOps];
   add(pairsOf(weakAndOther, byLiteralEnds, weak.length), weakAndOther);

@@ -11,6 +11,7 @@ import type { Source, Span } from "../source.js";
 import type { PolicyFile, StringLiteral } from "../syntax/ast.js";
 import { isJsonPolicyPath, parseJsonPolicy } from "../json-form/parse-json-policy.js";
 import { parse } from "../syntax/parse.js";
+import { appendAll } from "../append-all.js";
 
 export interface LoadedFiles {
   /** Every source read, sorted by path. */
@@ -64,7 +65,7 @@ export function loadFiles(input: CompileInput): LoadedFiles {
     const source: Source = { path, text: result.text };
     sources.set(path, source);
     const parsed = isJsonPolicyPath(path) ? parseJsonPolicy(source) : parse(source);
-    diagnostics.push(...parsed.diagnostics);
+    appendAll(diagnostics, parsed.diagnostics);
     if (parsed.file !== undefined) files.set(path, parsed.file);
     return true;
   };
@@ -93,7 +94,7 @@ export function loadFiles(input: CompileInput): LoadedFiles {
   }
 
   const root = compilationRoot([...sources.keys()]);
-  diagnostics.push(...findCycles(files, root));
+  appendAll(diagnostics, findCycles(files, root));
 
   // Entries that other files include are resolved where they are included; entries caught in a cycle
   // of includes follow, so that every file is resolved once whatever the order of the entries.

@@ -11,6 +11,7 @@ import { includeTarget, type LoadedFiles } from "./load-files.js";
 import { checkedPath } from "./paths.js";
 import type { Model, Named, PathValue, Shared, Tenant, Workload } from "./types.js";
 import { resolveWorkload } from "./workload.js";
+import { appendAll } from "../append-all.js";
 
 interface TenantDraft {
   readonly spans: Span[];
@@ -103,7 +104,7 @@ export function resolveModel(loaded: LoadedFiles): { model: Model; diagnostics: 
       spans: draft.spans,
       workloads: [...draft.workloads.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     }));
-  diagnostics.push(...checkUniqueAcrossTenants(sortedTenants));
+  appendAll(diagnostics, checkUniqueAcrossTenants(sortedTenants));
 
   const model: { -readonly [K in keyof Model]: Model[K] } = {
     protect,

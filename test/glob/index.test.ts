@@ -146,6 +146,13 @@ describe("candidateIndexPairs", () => {
     expect(pairs.filter(([, j]) => j === 120).length).toBe(120);
     expect(pairs.filter(([, j]) => j === 121)).toEqual([[7, 121], [120, 121]]);
   });
+  it("pairs one glob with more literals than a call takes arguments", () => {
+    // Past about 120,000 pairs, gathering them with push(...pairs) overflowed the stack (MOAT900).
+    const literals = Array.from({ length: 300_000 }, (_, i): Glob => ({ parts: [{ kind: "literal", bytes: `/srv/x/${i}` }] }));
+    const pairs = candidateIndexPairs([g("/srv/x/*"), ...literals]);
+    expect(pairs.length).toBe(300_000);
+    expect(pairs[299_999]).toEqual([0, 300_000]);
+  });
   it("gives the same pairs with distinctLiterals when no two literals are equal", () => {
     const literal = fc.array(fc.constantFrom("/", "a", "b", "/dev/vfio/", "1", ".qcow2"), { minLength: 1, maxLength: 6 }).map((xs) => g(xs.join("")));
     fc.assert(
