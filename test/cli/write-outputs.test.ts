@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { nodeOutputFs } from "../../src/cli/outputs/fs-layer.js";
 import { acquireLock } from "../../src/cli/outputs/lock.js";
 import { writeOutputs, type WriteOptions } from "../../src/cli/outputs/write-outputs.js";
-import { faultyFs, snapshot, tempDir, withManifest, wrappedFs, writeTree } from "./helpers.js";
+import { faultyFs, fsError, snapshot, tempDir, withManifest, wrappedFs, writeTree } from "./helpers.js";
 
 const display = (p: string): string => p;
 const DEAD_PID = 2 ** 22 + 12345; // above Linux's pid_max limit: never a live process
@@ -235,6 +235,37 @@ describe("on a case-insensitive file system", () => {
     expect(report.exitCode).toBe(1);
     expect(report.diagnostics.map((d) => d.code)).toEqual(["MOAT401"]);
     expect(snapshot(out)["apparmor.d/libvirt-abc"]).toBe("the operator's own profile\n");
+  });
+});
+
+describe("a folder of the outputs that may be searched but not listed (mode -wx)", () => {
+  // Root reads any folder, so the refusal is injected: readdir of apparmor.d fails with EACCES.
+  function unlistable(dir: string): typeof nodeOutputFs {
+    return wrappedFs((op, args, real) => {
+      if (op === "readdir" && args[0] === dir) throw fsError("EACCES");
+      return real(args);
+    });
+  }
+
+  it("is still written into, each name lstat'ed instead (no MOAT404)", () => {
+    const out = compiledFolder();
+    const v2 = withManifest({ "apparmor.d/libvirt-a": "profile a v2\n", "apparmor.d/libvirt-b": "profile b\n", "libvirt/t.a.seclabel.xml": "<seclabel/>\n" });
+    const report = writeOutputs(out, v2, opts({ fs: unlistable(`${out}/apparmor.d`) }));
+    expect(report.diagnostics).toEqual([]);
+    expect(report.exitCode).toBe(0);
+    const after = snapshot(out);
+    expect(after["apparmor.d/libvirt-a"]).toBe("profile a v2\n");
+    expect(after["apparmor.d/libvirt-b"]).toBe("profile b\n");
+    expect(after["apparmor.d/moat.t.s"]).toBeUndefined();
+  });
+
+  it("never takes a file it cannot list for a free place: lstat finds it (MOAT401)", () => {
+    const out = compiledFolder();
+    writeTree(out, { "apparmor.d/libvirt-b": "the operator's own profile\n" });
+    const report = writeOutputs(out, withManifest({ "apparmor.d/libvirt-a": "profile a\n", "apparmor.d/libvirt-b": "profile b\n" }), opts({ fs: unlistable(`${out}/apparmor.d`) }));
+    expect(report.exitCode).toBe(1);
+    expect(report.diagnostics.map((d) => d.code)).toEqual(["MOAT401"]);
+    expect(snapshot(out)["apparmor.d/libvirt-b"]).toBe("the operator's own profile\n");
   });
 });
 

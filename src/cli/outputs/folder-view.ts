@@ -11,6 +11,9 @@ import { LOCK_NAME } from "./lock.js";
 
 export type EntryKind = "file" | "dir" | "other";
 
+/** A folder that may be searched but not read (mode -wx): each name in it is lstat'ed instead. */
+const UNLISTABLE: ReadonlySet<string> = new Set();
+
 export class FolderView {
   private readonly listings = new Map<string, ReadonlySet<string> | undefined>();
   private readonly kinds = new Map<string, EntryKind | undefined>();
@@ -32,6 +35,7 @@ export class FolderView {
     const slash = path.lastIndexOf("/");
     const names = this.list(path.slice(0, slash));
     if (names === undefined) return false;
+    if (names === UNLISTABLE) return this.fs.kind(path) !== undefined;
     if (names.has(path.slice(slash + 1))) return true;
     return !this.namesAreExact() && this.fs.kind(path) !== undefined;
   }
@@ -50,8 +54,12 @@ export class FolderView {
     return kind;
   }
 
-  /** The names in a folder under the root (or the root), or undefined when no folder is there. */
-  list(dir: string): ReadonlySet<string> | undefined {
+  /**
+   * The names in a folder under the root (or the root), or undefined when no folder is there. A folder
+   * that refuses to be listed but may be searched is still written into, as it was when every output
+   * was lstat'ed: it gets UNLISTABLE, and lstat answers for its names.
+   */
+  private list(dir: string): ReadonlySet<string> | undefined {
     if (this.listings.has(dir)) return this.listings.get(dir);
     let names: ReadonlySet<string> | undefined;
     if (dir === this.root || this.kind(dir) === "dir") {
@@ -59,7 +67,8 @@ export class FolderView {
         names = new Set(this.fs.readdir(dir));
       } catch (e) {
         const code = errorCode(e);
-        if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
+        if (code === "EACCES") names = UNLISTABLE;
+        else if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
       }
     }
     this.listings.set(dir, names);
