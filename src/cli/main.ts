@@ -1,7 +1,7 @@
 /**
  * moat's command line: `main(argv, io)` runs one command and returns its exit code, so that tests run
  * it in-process. No exception escapes: a bug in moat is reported as MOAT900 with exit 2, and its stack
- * is printed only when MOAT_DEBUG=1.
+ * is printed only when MOAT_DEBUG=1; a package that is not installed is named, with what to run.
  */
 import { diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnosticsText } from "../diagnostics/render-text.js";
@@ -17,6 +17,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr.write(`moat: ${e.message}\n${usageLine(e.command)}\nRun 'moat ${e.command === undefined ? "" : `${e.command} `}--help' for more.\n`);
+      return 2;
+    }
+    const missing = missingPackage(e);
+    if (missing !== undefined) {
+      // Not a bug in moat but an incomplete installation: say what to do instead of MOAT900.
+      io.stderr.write(`moat: a package moat needs is not installed (${missing}); run \`npm ci\` where moat is installed\n`);
       return 2;
     }
     const detail = e instanceof Error ? e.message : String(e);
@@ -65,6 +71,13 @@ async function loadCommand(name: CommandName): Promise<(opts: CommandOptions, io
     case "explain":
       return (await import("./explain-command.js")).runExplain;
   }
+}
+
+/** The first line of node's "Cannot find module/package" message, when `e` is that error. */
+export function missingPackage(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  if ((code !== "MODULE_NOT_FOUND" && code !== "ERR_MODULE_NOT_FOUND") || !(e instanceof Error)) return undefined;
+  return e.message.split("\n")[0];
 }
 
 function isCommand(name: string): name is CommandName {

@@ -11,7 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { STACK_FRAME } from "./support/child.js";
+import { builtRoot } from "./support/build.js";
+import { runNode, STACK_FRAME } from "./support/child.js";
 import { runCli } from "./support/cli-child.js";
 
 const VALID = 'tenant acme {\n  vm web01 {\n    uuid "6f1c2a3e-0b7d-4a52-9a39-0b1f5c6d7e8f"\n    volume "/var/lib/libvirt/images/acme/web01.qcow2" rw\n  }\n}\n';
@@ -99,6 +100,29 @@ describe("moat as a process", () => {
       expect(r.stderr).toContain("MOAT203");
     }, 30_000);
   }
+});
+
+describe("an incomplete installation", () => {
+  it("without chevrotain: says to install it, exit 2, no stack trace and no internal error", async () => {
+    // A copy of the built sources beside a node_modules that has every package but chevrotain. A copy,
+    // not a link: node resolves packages from a module's real path.
+    const root = tempDir();
+    fs.cpSync(path.join(builtRoot(), "src"), path.join(root, "src"), { recursive: true });
+    fs.writeFileSync(path.join(root, "package.json"), '{"type":"module"}\n');
+    const modules = path.join(builtRoot(), "node_modules");
+    fs.mkdirSync(path.join(root, "node_modules"));
+    for (const name of fs.readdirSync(modules)) {
+      if (name !== "chevrotain") fs.symlinkSync(path.join(modules, name), path.join(root, "node_modules", name), "dir");
+    }
+    fs.writeFileSync(path.join(root, "cli.mjs"), 'import { main } from "./src/cli/main.js";\nprocess.exitCode = await main(process.argv.slice(2), { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });\n');
+    fs.writeFileSync(path.join(root, "a.iso"), VALID);
+    const r = await runNode([path.join(root, "cli.mjs"), "validate", "a.iso"], { cwd: root, budgetMs: 30_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("a package moat needs is not installed (Cannot find module 'chevrotain'");
+    expect(r.stderr).toContain("run `npm ci`");
+    expect(r.stderr).not.toContain("MOAT900");
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+  }, 60_000);
 });
 
 describe("an output folder the file system refuses (real, not injected)", () => {
