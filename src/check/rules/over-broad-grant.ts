@@ -42,8 +42,10 @@ export const overBroadGrant: IsolationRule = {
           if (resource.namespace !== "path" || resource.kind === "implied") continue;
           // A literal path has no wildcard and cannot cover a folder's contents: skip the automaton.
           if (resource.path.glob.parts.every((p) => p.kind === "literal")) continue;
-          const prefix = literalPrefix(resource.path.glob);
           const suffix = literalSuffix(resource.path.glob);
+          // A grant with a literal end (a file name, `.qcow2`) covers no root: see mayCover.
+          if (suffix !== "") continue;
+          const prefix = literalPrefix(resource.path.glob);
           for (const broad of EVERYTHING_UNDER) {
             if (!mayCover(prefix, suffix, broad.root)) continue;
             const result = checkCovers(resource.path.glob, broad.glob);
