@@ -83,8 +83,8 @@ interface SortableGrant {
   readonly implied: boolean;
   readonly file: string;
   readonly start: number;
-  /** The last tie-breaker: the rules' text, then the title. Built only when a sort needs it. */
-  key: string | undefined;
+  /** The last tie-breaker: the rules' text, then the title, as pieces. Built only when a sort needs it. */
+  key: string[] | undefined;
 }
 
 function grantOf(workload: Workload, resource: Resource, at: string): SortableGrant {
@@ -109,15 +109,49 @@ function grantOf(workload: Workload, resource: Resource, at: string): SortableGr
   };
 }
 
-function keyOf(grant: SortableGrant): string {
+/**
+ * Each rule's line, then the title, joined by newlines: kept as the pieces of that text. A vm's six
+ * implied rules share one span, so every vm's are compared by this key; joined, each key would be
+ * concatenated and flattened only to differ from its neighbour within the first few characters.
+ */
+function keyOf(grant: SortableGrant): string[] {
   if (grant.key === undefined) {
-    // Each rule's line, then the title, joined by newlines.
-    let key = "";
-    for (const r of grant.view.files) key += (r.deny ? "deny " : "") + aaGlobBody(r.glob) + " " + r.perms + "\n";
-    for (const r of grant.view.abstractSockets) key += "unix @" + aaGlobBody(r.glob) + "\n";
-    grant.key = key + grant.view.title;
+    const key: string[] = [];
+    for (const r of grant.view.files) key.push(r.deny ? "deny " : "", aaGlobBody(r.glob), " ", r.perms, "\n");
+    for (const r of grant.view.abstractSockets) key.push("unix @", aaGlobBody(r.glob), "\n");
+    key.push(grant.view.title);
+    grant.key = key;
   }
   return grant.key;
+}
+
+/** Compares the concatenations of `a` and `b` as `<` would compare the joined strings, without joining. */
+function comparePieces(a: readonly string[], b: readonly string[]): number {
+  let i = 0;
+  let j = 0;
+  let x = 0;
+  let y = 0;
+  for (;;) {
+    while (i < a.length && x === a[i]!.length) {
+      i++;
+      x = 0;
+    }
+    while (j < b.length && y === b[j]!.length) {
+      j++;
+      y = 0;
+    }
+    if (i === a.length) return j === b.length ? 0 : -1;
+    if (j === b.length) return 1;
+    const pa = a[i]!;
+    const pb = b[j]!;
+    const n = Math.min(pa.length - x, pb.length - y);
+    for (let k = 0; k < n; k++) {
+      const d = pa.charCodeAt(x + k) - pb.charCodeAt(y + k);
+      if (d !== 0) return d < 0 ? -1 : 1;
+    }
+    x += n;
+    y += n;
+  }
 }
 
 function compareStrings(a: string, b: string): number {
@@ -129,7 +163,7 @@ function compareGrants(a: SortableGrant, b: SortableGrant): number {
     Number(a.implied) - Number(b.implied) ||
     (a.file === b.file ? 0 : compareStrings(a.file, b.file)) ||
     a.start - b.start ||
-    compareStrings(keyOf(a), keyOf(b))
+    comparePieces(keyOf(a), keyOf(b))
   );
 }
 
