@@ -270,6 +270,14 @@ export function aaFileRule(deny: boolean, glob: Glob, perms: string): string {
   return (deny ? "deny " : "") + aaGlob(glob) + " " + aaPerms(perms);
 }
 
+/**
+ * A unix rule for an abstract socket without its trailing comma: `unix (PERMS) addr="@NAME"`, with
+ * `perms` already checked and joined. One helper call per rule line, as for aaFileRule.
+ */
+export function aaUnixRule(perms: string, nameGlob: Glob): string {
+  return "unix (" + perms + ") addr=" + aaAbstractAddr(nameGlob);
+}
+
 /** Text that commentText keeps as it is: printable ASCII without a backslash. */
 const PLAIN_COMMENT = /^[\x20-\x5b\x5d-\x7e]*$/;
 

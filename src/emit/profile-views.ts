@@ -98,10 +98,9 @@ function grantOf(workload: Workload, resource: Resource, at: string): SortableGr
   }
   const abstract = resource.namespace === "abstract";
   if (abstract && resource.kind !== "socket") throw new Error("internal: only sockets have abstract names");
-  const files = abstract ? [] : fileRules(resource);
-  const abstractSockets: UnixRuleView[] = abstract ? [{ glob: resource.path.glob, perms: ABSTRACT_SOCKET_PERMS }] : [];
+  const rules: (FileRuleView | UnixRuleView)[] = abstract ? [{ glob: resource.path.glob, perms: ABSTRACT_SOCKET_PERMS }] : fileRules(resource);
   return {
-    view: { title, files, abstractSockets },
+    view: { title, rules },
     implied: resource.kind === "implied",
     file: resource.path.span.file,
     start: resource.path.span.start,
@@ -117,8 +116,9 @@ function grantOf(workload: Workload, resource: Resource, at: string): SortableGr
 function keyOf(grant: SortableGrant): string[] {
   if (grant.key === undefined) {
     const key: string[] = [];
-    for (const r of grant.view.files) key.push(r.deny ? "deny " : "", aaGlobBody(r.glob), " ", r.perms, "\n");
-    for (const r of grant.view.abstractSockets) key.push("unix @", aaGlobBody(r.glob), "\n");
+    // File rules, then unix rules, as when they were two lists (a grant has one kind or the other).
+    for (const r of grant.view.rules) if ("deny" in r) key.push(r.deny ? "deny " : "", aaGlobBody(r.glob), " ", r.perms, "\n");
+    for (const r of grant.view.rules) if (!("deny" in r)) key.push("unix @", aaGlobBody(r.glob), "\n");
     key.push(grant.view.title);
     grant.key = key;
   }

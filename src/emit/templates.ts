@@ -7,7 +7,7 @@
  */
 import Handlebars from "handlebars";
 import type { Glob } from "../glob/ast.js";
-import { aaAbstractAddr, aaFileRule, aaGlob, aaIncludeName, aaName, commentText } from "./apparmor-text.js";
+import { aaFileRule, aaGlob, aaIncludeName, aaName, aaUnixRule, commentText } from "./apparmor-text.js";
 import { TEMPLATE_SPECS } from "./templates.generated.js";
 import { xmlAttr, xmlCommentText, xmlText } from "./xml-text.js";
 
@@ -33,12 +33,16 @@ function glob(value: unknown, helper: string): Glob {
   return value as Glob;
 }
 
-function fileRule(value: unknown): string {
-  const rule = value as Partial<FileRuleView> | null;
-  if (typeof rule !== "object" || rule === null || typeof rule.deny !== "boolean") {
-    throw new Error("internal: aaFileRule needs a file rule");
+/** A file rule (`deny` is a boolean, `perms` a string) or a unix rule (`perms` a list); anything else is a bug. */
+function rule(value: unknown): string {
+  const rule = value as Partial<FileRuleView> | Partial<UnixRuleView> | null;
+  if (typeof rule === "object" && rule !== null) {
+    if (Array.isArray(rule.perms)) return aaUnixRule(list(rule.perms, UNIX_PERMS, "unix permissions"), glob(rule.glob, "aaRule"));
+    if (typeof (rule as Partial<FileRuleView>).deny === "boolean") {
+      return aaFileRule((rule as FileRuleView).deny, glob(rule.glob, "aaRule"), text(rule.perms, "aaRule"));
+    }
   }
-  return aaFileRule(rule.deny, glob(rule.glob, "aaFileRule"), text(rule.perms, "aaFileRule"));
+  throw new Error("internal: aaRule needs a file rule or a unix rule");
 }
 
 /** Helpers take exactly one argument (Handlebars appends its options object). One set per target. */
@@ -48,10 +52,8 @@ const APPARMOR_HELPERS: Helpers = {
   aaName: (v) => aaName(text(v, "aaName")),
   aaIncludeName: (v) => aaIncludeName(text(v, "aaIncludeName")),
   aaGlob: (v) => aaGlob(glob(v, "aaGlob")),
-  aaFileRule: fileRule,
-  aaAbstractAddr: (v) => aaAbstractAddr(glob(v, "aaAbstractAddr")),
+  aaRule: rule,
   aaFlags: (v) => list(v, FLAGS, "profile flags"),
-  aaUnixPerms: (v) => list(v, UNIX_PERMS, "unix permissions"),
   comment: (v) => commentText(text(v, "comment")),
 };
 
@@ -135,16 +137,20 @@ export interface FileRuleView {
   readonly perms: string;
 }
 
+/** A unix rule for an abstract socket name. */
 export interface UnixRuleView {
   readonly glob: Glob;
   readonly perms: readonly string[];
 }
 
-/** One grant and the comment above it: where it comes from. */
+/**
+ * One grant and the comment above it: where it comes from. Its rules are one list, one line each: a
+ * grant has file rules or an abstract socket's unix rule, and a second, nearly always empty, list
+ * would cost a block helper call per grant.
+ */
 export interface GrantView {
   readonly title: string;
-  readonly files: readonly FileRuleView[];
-  readonly abstractSockets: readonly UnixRuleView[];
+  readonly rules: readonly (FileRuleView | UnixRuleView)[];
 }
 
 export interface ProfileView {
