@@ -78,16 +78,7 @@ export function fileRules(resource: Resource): FileRuleView[] {
   }
 }
 
-interface SortableGrant {
-  readonly view: GrantView;
-  readonly implied: boolean;
-  readonly file: string;
-  readonly start: number;
-  /** The last tie-breaker: the rules' text, then the title, as pieces. Built only when a sort needs it. */
-  key: string[] | undefined;
-}
-
-function grantOf(workload: Workload, resource: Resource, at: string): SortableGrant {
+function grantView(workload: Workload, resource: Resource, at: string): GrantView {
   let title: string;
   if (resource.kind === "implied") {
     title = `${resource.note ?? "rule"}: implied by libvirt for domain ${workload.name} (${at})`;
@@ -99,30 +90,22 @@ function grantOf(workload: Workload, resource: Resource, at: string): SortableGr
   const abstract = resource.namespace === "abstract";
   if (abstract && resource.kind !== "socket") throw new Error("internal: only sockets have abstract names");
   const rules: (FileRuleView | UnixRuleView)[] = abstract ? [{ glob: resource.path.glob, perms: ABSTRACT_SOCKET_PERMS }] : fileRules(resource);
-  return {
-    view: { title, rules },
-    implied: resource.kind === "implied",
-    file: resource.path.span.file,
-    start: resource.path.span.start,
-    key: undefined,
-  };
+  return { title, rules };
 }
 
 /**
- * Each rule's line, then the title, joined by newlines: kept as the pieces of that text. A vm's six
- * implied rules share one span, so every vm's are compared by this key; joined, each key would be
- * concatenated and flattened only to differ from its neighbour within the first few characters.
+ * The last tie-breaker of the grant order: each rule's line, then the title, joined by newlines, kept
+ * as the pieces of that text. A vm's six implied rules share one span, so every vm's are compared by
+ * this key; joined, each key would be concatenated and flattened only to differ from its neighbour
+ * within the first few characters.
  */
-function keyOf(grant: SortableGrant): string[] {
-  if (grant.key === undefined) {
-    const key: string[] = [];
-    // File rules, then unix rules, as when they were two lists (a grant has one kind or the other).
-    for (const r of grant.view.rules) if ("deny" in r) key.push(r.deny ? "deny " : "", aaGlobBody(r.glob), " ", r.perms, "\n");
-    for (const r of grant.view.rules) if (!("deny" in r)) key.push("unix @", aaGlobBody(r.glob), "\n");
-    key.push(grant.view.title);
-    grant.key = key;
-  }
-  return grant.key;
+function keyOf(view: GrantView): string[] {
+  const key: string[] = [];
+  // File rules, then unix rules, as when they were two lists (a grant has one kind or the other).
+  for (const r of view.rules) if ("deny" in r) key.push(r.deny ? "deny " : "", aaGlobBody(r.glob), " ", r.perms, "\n");
+  for (const r of view.rules) if (!("deny" in r)) key.push("unix @", aaGlobBody(r.glob), "\n");
+  key.push(view.title);
+  return key;
 }
 
 /** Compares the concatenations of `a` and `b` as `<` would compare the joined strings, without joining. */
@@ -158,34 +141,46 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function compareGrants(a: SortableGrant, b: SortableGrant): number {
-  return (
-    Number(a.implied) - Number(b.implied) ||
-    (a.file === b.file ? 0 : compareStrings(a.file, b.file)) ||
-    a.start - b.start ||
-    comparePieces(keyOf(a), keyOf(b))
-  );
-}
-
-/** Declared grants in source order (file, then position), then the implied ones. */
+/**
+ * Declared grants in source order (file, then position), then the implied ones; views and resources by
+ * index, so that the usual, already sorted, list needs no object per grant to be checked.
+ */
 function grants(model: Model, workload: Workload): GrantView[] {
+  const resources = workload.resources;
+  const views: GrantView[] = [];
   // A vm's six implied rules share one span: its location is looked up once.
   let lastSpan: Resource["path"]["span"] | undefined;
   let lastAt = "";
-  const sortable = workload.resources.map((r) => {
+  for (const r of resources) {
     const span = r.path.span;
     if (span !== lastSpan) {
       lastSpan = span;
       lastAt = where(model, span);
     }
-    return grantOf(workload, r, lastAt);
-  });
+    views.push(grantView(workload, r, lastAt));
+  }
+  const keys: (string[] | undefined)[] = [];
+  const compare = (i: number, j: number): number => {
+    const a = resources[i]!;
+    const b = resources[j]!;
+    const sa = a.path.span;
+    const sb = b.path.span;
+    return (
+      Number(a.kind === "implied") - Number(b.kind === "implied") ||
+      (sa.file === sb.file ? 0 : compareStrings(sa.file, sb.file)) ||
+      sa.start - sb.start ||
+      comparePieces((keys[i] ??= keyOf(views[i]!)), (keys[j] ??= keyOf(views[j]!)))
+    );
+  };
   // Resources mostly arrive in this order already (model/types.ts); a sorted list is left as it is,
   // which is what the stable sort would give.
   let sorted = true;
-  for (let i = 1; i < sortable.length && sorted; i++) sorted = compareGrants(sortable[i - 1]!, sortable[i]!) <= 0;
-  if (!sorted) sortable.sort(compareGrants);
-  return sortable.map((g) => g.view);
+  for (let i = 1; i < views.length && sorted; i++) sorted = compare(i - 1, i) <= 0;
+  if (sorted) return views;
+  return views
+    .map((_, i) => i)
+    .sort(compare)
+    .map((i) => views[i]!);
 }
 
 function parseBuiltin(text: string): Glob {
@@ -217,15 +212,22 @@ export function protectedDenies(model: Model): readonly Glob[] {
   return Object.freeze(out);
 }
 
-function abstractions(workload: Workload): string[] {
-  if (workload.abstractions.length === 0) return [];
+const NONE: readonly string[] = Object.freeze([]);
+
+function abstractions(workload: Workload): readonly string[] {
+  if (workload.abstractions.length === 0) return NONE;
   return [...new Set(workload.abstractions.map((a) => a.name))].sort(compareStrings);
 }
 
+/** The four flags=() lists, by kind and mode, shared by every profile. */
+const FLAGS = {
+  vm: { enforce: Object.freeze(["attach_disconnected"]), complain: Object.freeze(["attach_disconnected", "complain"]) },
+  service: { enforce: NONE, complain: Object.freeze(["complain"]) },
+} as const;
+
 export function profileView(model: Model, workload: Workload, version: string, denies: readonly Glob[]): ProfileView {
   const vm = workload.kind === "vm";
-  const flags = vm ? ["attach_disconnected"] : [];
-  if (workload.mode === "complain") flags.push("complain");
+  const flags = FLAGS[vm ? "vm" : "service"][workload.mode === "complain" ? "complain" : "enforce"];
   return {
     version,
     source: fileIndex(model, workload.span.file).display,
