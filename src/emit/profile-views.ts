@@ -137,19 +137,21 @@ function comparePieces(a: readonly string[], b: readonly string[]): number {
   }
 }
 
-/**
- * compareKeys(a, b) is comparePieces(keyOf(a), keyOf(b)). Nearly every comparison is decided within the
- * first rule's glob: the model lists a vm's implied rules in another order than this one, so all six
- * are sorted in every vm, and building their keys cost more than comparing them.
- */
-function compareKeys(a: GrantView, b: GrantView): number {
-  const ra = a.rules[0];
-  const rb = b.rules[0];
-  // Keys list file rules first, so a file rule in first place starts its key; without `deny `, with
+/** The glob body a grant's key starts with when its first rule is an allowing file rule, else null. */
+function leadingBody(view: GrantView): string | null {
+  const first = view.rules[0];
+  // Keys list file rules first, so a file rule in first place starts its key: without `deny `, with
   // its glob body.
-  if (ra !== undefined && rb !== undefined && "deny" in ra && "deny" in rb && !ra.deny && !rb.deny) {
-    const x = aaGlobBody(ra.glob);
-    const y = aaGlobBody(rb.glob);
+  return first !== undefined && "deny" in first && !first.deny ? aaGlobBody(first.glob) : null;
+}
+
+/**
+ * Orders two grants' keys as comparePieces(keyOf(a), keyOf(b)) does, given their leading bodies. Nearly
+ * every comparison is decided within those: the model lists a vm's implied rules in another order than
+ * this one, so all six are sorted in every vm, and building their keys cost more than comparing them.
+ */
+function compareKeys(a: GrantView, b: GrantView, x: string | null, y: string | null): number {
+  if (x !== null && y !== null) {
     const n = Math.min(x.length, y.length);
     for (let k = 0; k < n; k++) {
       const d = x.charCodeAt(k) - y.charCodeAt(k);
@@ -181,6 +183,9 @@ function grants(model: Model, workload: Workload): GrantView[] {
     }
     views.push(grantView(workload, r, lastAt));
   }
+  // Each grant's leading body, looked up once however many comparisons it takes part in.
+  const leading: (string | null | undefined)[] = [];
+  const lead = (i: number): string | null => (leading[i] === undefined ? (leading[i] = leadingBody(views[i]!)) : leading[i]!);
   const compare = (i: number, j: number): number => {
     const a = resources[i]!;
     const b = resources[j]!;
@@ -190,7 +195,7 @@ function grants(model: Model, workload: Workload): GrantView[] {
       Number(a.kind === "implied") - Number(b.kind === "implied") ||
       (sa.file === sb.file ? 0 : compareStrings(sa.file, sb.file)) ||
       sa.start - sb.start ||
-      compareKeys(views[i]!, views[j]!)
+      compareKeys(views[i]!, views[j]!, lead(i), lead(j))
     );
   };
   // Resources mostly arrive in this order already (model/types.ts); a sorted list is left as it is,
