@@ -200,9 +200,22 @@ function grants(model: Model, workload: Workload): GrantView[] {
   };
   // Resources mostly arrive in this order already (model/types.ts); a sorted list is left as it is,
   // which is what the stable sort would give.
-  let sorted = true;
-  for (let i = 1; i < views.length && sorted; i++) sorted = compare(i - 1, i) <= 0;
-  if (sorted) return views;
+  const n = views.length;
+  let i = 1;
+  while (i < n && compare(i - 1, i) <= 0) i++;
+  if (i === n) return views;
+  // The model lists a vm's implied rules, its last grants, in the reverse of their order here (for most
+  // names), and the general sort below cost as much as building all the views. A sorted head followed
+  // by a strictly descending tail is sorted by reversing the tail: the head is sorted up to i - 1, so
+  // the tail starts there, and with no two of its grants equal the result is the stable sort's.
+  const tail = i - 1;
+  let descending = true;
+  for (let j = i + 1; j < n && descending; j++) descending = compare(j - 1, j) > 0;
+  if (descending && (tail === 0 || compare(tail - 1, n - 1) <= 0)) {
+    const out = views.slice(0, tail);
+    for (let j = n - 1; j >= tail; j--) out.push(views[j]!);
+    return out;
+  }
   return views
     .map((_, i) => i)
     .sort(compare)
