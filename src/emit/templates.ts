@@ -104,6 +104,9 @@ const XML_HELPERS: Helpers = {
 
 export const HELPER_NAMES: readonly string[] = [...Object.keys(APPARMOR_HELPERS), ...Object.keys(XML_HELPERS)];
 
+/** The runtime options of a block's body: none (no data, no block parameters), shared. */
+const NO_BLOCK_OPTIONS: Handlebars.RuntimeOptions = Object.freeze({});
+
 /**
  * An isolated environment with `helpers`, #each and the built-in #if, made strict. Each top-level
  * render wraps every helper of its environment anew (Handlebars' runtime set-up), so the two targets
@@ -124,7 +127,8 @@ function environment(helpers: Helpers): typeof Handlebars {
     if (!Array.isArray(list)) throw new Error(`internal: #each needs a list, got ${typeof list}`);
     if (list.length === 0) return options.inverse(this);
     let out = "";
-    for (let i = 0; i < list.length; i++) out += options.fn(list[i]);
+    // With no options object, each block call would allocate an empty one of its own.
+    for (let i = 0; i < list.length; i++) out += options.fn(list[i], NO_BLOCK_OPTIONS);
     return out;
   });
   env.registerHelper("if", function (this: unknown, condition: unknown, options: Handlebars.HelperOptions) {
