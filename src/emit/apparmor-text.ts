@@ -206,6 +206,10 @@ function writeClass(w: GlobWriter, ranges: readonly (readonly [number, number])[
 
 /** The body of a quoted AppArmor glob (no quotes): literal bytes escaped, operators raw. */
 export function aaGlobBody(glob: Glob): string {
+  // A plain path is one literal part, about half of a fleet's globs: escaping it is one test of the
+  // safe-run pattern, cheaper than a WeakMap entry (and the collector's work for it) per glob.
+  const parts = glob.parts;
+  if (parts.length === 1 && parts[0]!.kind === "literal") return escapeBytes(parts[0]!.bytes);
   let body = bodies.get(glob);
   if (body === undefined) {
     const w = new GlobWriter();
@@ -218,7 +222,8 @@ export function aaGlobBody(glob: Glob): string {
 
 /**
  * Globs are immutable once parsed and the same object recurs (a resource's glob is rendered for its sort
- * key and then for its rule; built-in and shared globs reach many profiles), so each is written once.
+ * key and then for its rule; built-in and shared globs reach many profiles), so each glob with
+ * operators is written once.
  */
 const bodies = new WeakMap<Glob, string>();
 
@@ -268,6 +273,14 @@ export function aaPerms(perms: string): string {
  */
 export function aaFileRule(deny: boolean, glob: Glob, perms: string): string {
   return (deny ? "deny " : "") + aaGlob(glob) + " " + aaPerms(perms);
+}
+
+/**
+ * A unix rule for an abstract socket without its trailing comma: `unix (PERMS) addr="@NAME"`, with
+ * `perms` already checked and joined. One helper call per rule line, as for aaFileRule.
+ */
+export function aaUnixRule(perms: string, nameGlob: Glob): string {
+  return "unix (" + perms + ") addr=" + aaAbstractAddr(nameGlob);
 }
 
 /** Text that commentText keeps as it is: printable ASCII without a backslash. */

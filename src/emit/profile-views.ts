@@ -78,16 +78,7 @@ export function fileRules(resource: Resource): FileRuleView[] {
   }
 }
 
-interface SortableGrant {
-  readonly view: GrantView;
-  readonly implied: boolean;
-  readonly file: string;
-  readonly start: number;
-  /** The last tie-breaker: the rules' text, then the title. Built only when a sort needs it. */
-  key: string | undefined;
-}
-
-function grantOf(workload: Workload, resource: Resource, at: string): SortableGrant {
+function grantView(workload: Workload, resource: Resource, at: string): GrantView {
   let title: string;
   if (resource.kind === "implied") {
     title = `${resource.note ?? "rule"}: implied by libvirt for domain ${workload.name} (${at})`;
@@ -98,60 +89,137 @@ function grantOf(workload: Workload, resource: Resource, at: string): SortableGr
   }
   const abstract = resource.namespace === "abstract";
   if (abstract && resource.kind !== "socket") throw new Error("internal: only sockets have abstract names");
-  const files = abstract ? [] : fileRules(resource);
-  const abstractSockets: UnixRuleView[] = abstract ? [{ glob: resource.path.glob, perms: ABSTRACT_SOCKET_PERMS }] : [];
-  return {
-    view: { title, files, abstractSockets },
-    implied: resource.kind === "implied",
-    file: resource.path.span.file,
-    start: resource.path.span.start,
-    key: undefined,
-  };
+  const rules: (FileRuleView | UnixRuleView)[] = abstract ? [{ glob: resource.path.glob, perms: ABSTRACT_SOCKET_PERMS }] : fileRules(resource);
+  return { title, rules };
 }
 
-function keyOf(grant: SortableGrant): string {
-  if (grant.key === undefined) {
-    // Each rule's line, then the title, joined by newlines.
-    let key = "";
-    for (const r of grant.view.files) key += (r.deny ? "deny " : "") + aaGlobBody(r.glob) + " " + r.perms + "\n";
-    for (const r of grant.view.abstractSockets) key += "unix @" + aaGlobBody(r.glob) + "\n";
-    grant.key = key + grant.view.title;
+/**
+ * The last tie-breaker of the grant order: each rule's line, then the title, joined by newlines, kept
+ * as the pieces of that text. A vm's six implied rules share one span, so every vm's are compared by
+ * this key; joined, each key would be concatenated and flattened only to differ from its neighbour
+ * within the first few characters.
+ */
+function keyOf(view: GrantView): string[] {
+  const key: string[] = [];
+  // File rules, then unix rules, as when they were two lists (a grant has one kind or the other).
+  for (const r of view.rules) if ("deny" in r) key.push(r.deny ? "deny " : "", aaGlobBody(r.glob), " ", r.perms, "\n");
+  for (const r of view.rules) if (!("deny" in r)) key.push("unix @", aaGlobBody(r.glob), "\n");
+  key.push(view.title);
+  return key;
+}
+
+/** Compares the concatenations of `a` and `b` as `<` would compare the joined strings, without joining. */
+function comparePieces(a: readonly string[], b: readonly string[]): number {
+  let i = 0;
+  let j = 0;
+  let x = 0;
+  let y = 0;
+  for (;;) {
+    while (i < a.length && x === a[i]!.length) {
+      i++;
+      x = 0;
+    }
+    while (j < b.length && y === b[j]!.length) {
+      j++;
+      y = 0;
+    }
+    if (i === a.length) return j === b.length ? 0 : -1;
+    if (j === b.length) return 1;
+    const pa = a[i]!;
+    const pb = b[j]!;
+    const n = Math.min(pa.length - x, pb.length - y);
+    for (let k = 0; k < n; k++) {
+      const d = pa.charCodeAt(x + k) - pb.charCodeAt(y + k);
+      if (d !== 0) return d < 0 ? -1 : 1;
+    }
+    x += n;
+    y += n;
   }
-  return grant.key;
+}
+
+/** The glob body a grant's key starts with when its first rule is an allowing file rule, else null. */
+function leadingBody(view: GrantView): string | null {
+  const first = view.rules[0];
+  // Keys list file rules first, so a file rule in first place starts its key: without `deny `, with
+  // its glob body.
+  return first !== undefined && "deny" in first && !first.deny ? aaGlobBody(first.glob) : null;
+}
+
+/**
+ * Orders two grants' keys as comparePieces(keyOf(a), keyOf(b)) does, given their leading bodies. Nearly
+ * every comparison is decided within those: the model lists a vm's implied rules in another order than
+ * this one, so all six are sorted in every vm, and building their keys cost more than comparing them.
+ */
+function compareKeys(a: GrantView, b: GrantView, x: string | null, y: string | null): number {
+  if (x !== null && y !== null) {
+    const n = Math.min(x.length, y.length);
+    for (let k = 0; k < n; k++) {
+      const d = x.charCodeAt(k) - y.charCodeAt(k);
+      if (d !== 0) return d < 0 ? -1 : 1;
+    }
+  }
+  return comparePieces(keyOf(a), keyOf(b));
 }
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function compareGrants(a: SortableGrant, b: SortableGrant): number {
-  return (
-    Number(a.implied) - Number(b.implied) ||
-    (a.file === b.file ? 0 : compareStrings(a.file, b.file)) ||
-    a.start - b.start ||
-    compareStrings(keyOf(a), keyOf(b))
-  );
-}
-
-/** Declared grants in source order (file, then position), then the implied ones. */
+/**
+ * Declared grants in source order (file, then position), then the implied ones; views and resources by
+ * index, so that the usual, already sorted, list needs no object per grant to be checked.
+ */
 function grants(model: Model, workload: Workload): GrantView[] {
+  const resources = workload.resources;
+  const views: GrantView[] = [];
   // A vm's six implied rules share one span: its location is looked up once.
   let lastSpan: Resource["path"]["span"] | undefined;
   let lastAt = "";
-  const sortable = workload.resources.map((r) => {
+  for (const r of resources) {
     const span = r.path.span;
     if (span !== lastSpan) {
       lastSpan = span;
       lastAt = where(model, span);
     }
-    return grantOf(workload, r, lastAt);
-  });
+    views.push(grantView(workload, r, lastAt));
+  }
+  // Each grant's leading body, looked up once however many comparisons it takes part in.
+  const leading: (string | null | undefined)[] = [];
+  const lead = (i: number): string | null => (leading[i] === undefined ? (leading[i] = leadingBody(views[i]!)) : leading[i]!);
+  const compare = (i: number, j: number): number => {
+    const a = resources[i]!;
+    const b = resources[j]!;
+    const sa = a.path.span;
+    const sb = b.path.span;
+    return (
+      Number(a.kind === "implied") - Number(b.kind === "implied") ||
+      (sa.file === sb.file ? 0 : compareStrings(sa.file, sb.file)) ||
+      sa.start - sb.start ||
+      compareKeys(views[i]!, views[j]!, lead(i), lead(j))
+    );
+  };
   // Resources mostly arrive in this order already (model/types.ts); a sorted list is left as it is,
   // which is what the stable sort would give.
-  let sorted = true;
-  for (let i = 1; i < sortable.length && sorted; i++) sorted = compareGrants(sortable[i - 1]!, sortable[i]!) <= 0;
-  if (!sorted) sortable.sort(compareGrants);
-  return sortable.map((g) => g.view);
+  const n = views.length;
+  let i = 1;
+  while (i < n && compare(i - 1, i) <= 0) i++;
+  if (i === n) return views;
+  // The model lists a vm's implied rules, its last grants, in the reverse of their order here (for most
+  // names), and the general sort below cost as much as building all the views. A sorted head followed
+  // by a strictly descending tail is sorted by reversing the tail: the head is sorted up to i - 1, so
+  // the tail starts there, and with no two of its grants equal the result is the stable sort's.
+  const tail = i - 1;
+  let descending = true;
+  for (let j = i + 1; j < n && descending; j++) descending = compare(j - 1, j) > 0;
+  if (descending && (tail === 0 || compare(tail - 1, n - 1) <= 0)) {
+    const out = views.slice(0, tail);
+    for (let j = n - 1; j >= tail; j--) out.push(views[j]!);
+    return out;
+  }
+  return views
+    .map((_, i) => i)
+    .sort(compare)
+    .map((i) => views[i]!);
 }
 
 function parseBuiltin(text: string): Glob {
@@ -183,15 +251,22 @@ export function protectedDenies(model: Model): readonly Glob[] {
   return Object.freeze(out);
 }
 
-function abstractions(workload: Workload): string[] {
-  if (workload.abstractions.length === 0) return [];
+const NONE: readonly string[] = Object.freeze([]);
+
+function abstractions(workload: Workload): readonly string[] {
+  if (workload.abstractions.length === 0) return NONE;
   return [...new Set(workload.abstractions.map((a) => a.name))].sort(compareStrings);
 }
 
+/** The four flags=() lists, by kind and mode, shared by every profile. */
+const FLAGS = {
+  vm: { enforce: Object.freeze(["attach_disconnected"]), complain: Object.freeze(["attach_disconnected", "complain"]) },
+  service: { enforce: NONE, complain: Object.freeze(["complain"]) },
+} as const;
+
 export function profileView(model: Model, workload: Workload, version: string, denies: readonly Glob[]): ProfileView {
   const vm = workload.kind === "vm";
-  const flags = vm ? ["attach_disconnected"] : [];
-  if (workload.mode === "complain") flags.push("complain");
+  const flags = FLAGS[vm ? "vm" : "service"][workload.mode === "complain" ? "complain" : "enforce"];
   return {
     version,
     source: fileIndex(model, workload.span.file).display,

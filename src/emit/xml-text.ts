@@ -10,8 +10,12 @@ function checkXmlChars(text: string): void {
   if (NOT_XML_CHAR.test(text)) throw new Error(`internal: ${JSON.stringify(text)} holds a character XML cannot represent`);
 }
 
+/** Printable ASCII but `&`, `<` and `>`: text that xmlText keeps as it is (a profile name always is). */
+const PLAIN_TEXT = /^[\x20-\x25\x27-\x3b\x3d\x3f-\x7e]*$/;
+
 /** Element content. `>` is escaped too, so that `]]>` cannot appear. */
 export function xmlText(text: string): string {
+  if (PLAIN_TEXT.test(text)) return text;
   checkXmlChars(text);
   return text.replace(/[&<>]/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : "&gt;"));
 }

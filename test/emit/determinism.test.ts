@@ -65,3 +65,17 @@ it("puts no absolute path of the build machine, time or host into outputs", () =
     expect(o.content).not.toMatch(/20\d\d-\d\d-\d\d/);
   }
 });
+
+it("orders grants the same when a workload's resources arrive reversed or with only their tail reversed", () => {
+  const base = computeExample();
+  const expected = emitOutputs(base, { version: "1" });
+  const reorder = (m: Model, f: (resources: Model["tenants"][number]["workloads"][number]["resources"]) => typeof resources): Model => ({
+    ...m,
+    tenants: m.tenants.map((t) => ({ ...t, workloads: t.workloads.map((w) => ({ ...w, resources: f(w.resources) })) })),
+  });
+  expect(emitOutputs(reorder(base, (r) => [...r].reverse()), { version: "1" })).toEqual(expected);
+  for (const keep of [1, 2, 3]) {
+    const tailReversed = reorder(base, (r) => [...r.slice(0, keep), ...r.slice(keep).reverse()]);
+    expect(emitOutputs(tailReversed, { version: "1" })).toEqual(expected);
+  }
+});

@@ -79,10 +79,13 @@ describe("templates", () => {
     expect(() => renderServiceProfile({ ...view, flags: ["audit"] })).toThrow(/internal/);
     expect(() => renderSeclabel({ version: "1", source: "a", tenant: "t", workload: "v", label: 7 as never })).toThrow(/string/);
     const glob = { parts: [{ kind: "literal" as const, bytes: "/srv/x" }] };
-    const grant = (file: object) => ({ ...view, grants: [{ title: "t", files: [file as never], abstractSockets: [] }] });
+    const grant = (rule: object) => ({ ...view, grants: [{ title: "t", rules: [rule as never] }] });
     expect(renderServiceProfile(grant({ deny: true, glob, perms: "w" }))).toContain('\n  deny "/srv/x" w,\n');
     expect(() => renderServiceProfile(grant({ glob, perms: "rw" }))).toThrow(/file rule/);
     expect(() => renderServiceProfile(grant({ deny: false, glob: "/srv/x", perms: "rw" }))).toThrow(/parsed glob/);
     expect(() => renderServiceProfile(grant({ deny: false, glob, perms: "rwz" }))).toThrow(/permissions/);
+    expect(renderServiceProfile(grant({ glob, perms: ["bind", "send"] }))).toContain('\n  unix (bind, send) addr="@/srv/x",\n');
+    expect(() => renderServiceProfile(grant({ glob, perms: ["bind", "chmod"] }))).toThrow(/unix permissions/);
+    expect(() => renderServiceProfile(grant({ glob, perms: [] }))).toThrow(/unix permissions/);
   });
 });
