@@ -27,9 +27,8 @@ function lineStarts(source: Source): number[] {
   if (starts === undefined) {
     starts = [0];
     const text = source.text;
-    for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) starts.push(i + 1);
-    }
+    // indexOf scans natively: emit locates a line in every file of a fleet, 4 MB at 50k resources.
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
     lineStartCache.set(source, starts);
   }
   return starts;
