@@ -9,6 +9,7 @@ import { fromBytes, toBytes } from "../glob/bytes.js";
 import { literalBytes } from "../glob/text.js";
 import { HOST_SHARED_DEVICES } from "../model/builtin.js";
 import { otherLvmName } from "./lvm.js";
+import { forEachResource } from "./resources.js";
 import type { Model, Namespace, Resource, Workload } from "../model/types.js";
 
 export interface Grant {
@@ -42,28 +43,24 @@ export function overlapGrants(model: Model): readonly Grant[] {
   let grants = cache.get(model);
   if (grants !== undefined) return grants;
   const list: Grant[] = [];
-  for (const tenant of model.tenants) {
-    for (const workload of tenant.workloads) {
-      for (const resource of workload.resources) {
-        if (isHostShared(resource)) continue;
-        list.push({ workload, resource, namespace: resource.namespace, glob: resource.path.glob, order: list.length });
-        const literal = resource.namespace === "path" ? literalBytes(resource.path.glob) : undefined;
-        // One logical volume, two names: each literal name is also seen under the other, so that a
-        // glob over either folder meets it.
-        const alias = literal === undefined ? undefined : otherLvmName(literal);
-        if (alias !== undefined) {
-          list.push({
-            workload,
-            resource,
-            namespace: "path",
-            glob: { parts: [{ kind: "literal", bytes: alias }] },
-            alias: fromBytes(alias),
-            order: list.length,
-          });
-        }
-      }
+  forEachResource(model, (resource, workload) => {
+    if (isHostShared(resource)) return;
+    list.push({ workload, resource, namespace: resource.namespace, glob: resource.path.glob, order: list.length });
+    const literal = resource.namespace === "path" ? literalBytes(resource.path.glob) : undefined;
+    // One logical volume, two names: each literal name is also seen under the other, so that a
+    // glob over either folder meets it.
+    const alias = literal === undefined ? undefined : otherLvmName(literal);
+    if (alias !== undefined) {
+      list.push({
+        workload,
+        resource,
+        namespace: "path",
+        glob: { parts: [{ kind: "literal", bytes: alias }] },
+        alias: fromBytes(alias),
+        order: list.length,
+      });
     }
-  }
+  });
   grants = list;
   cache.set(model, grants);
   return grants;

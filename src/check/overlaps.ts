@@ -38,7 +38,9 @@ export function findOverlaps(model: Model): readonly GroupFinding[] {
   if (cached !== undefined) return cached;
   const findings: GroupFinding[] = [];
   const byNamespace: Record<Namespace, Grant[]> = { path: [], abstract: [] };
-  for (const grant of overlapGrants(model)) byNamespace[grant.namespace].push(grant);
+  // Indexed loops over fleet-sized arrays, here and in the index: see docs/performance.md ("Loops").
+  const grants = overlapGrants(model);
+  for (let k = 0; k < grants.length; k++) byNamespace[grants[k]!.namespace].push(grants[k]!);
   for (const namespace of ["path", "abstract"] as const) {
     const groups = groupByGlob(byNamespace[namespace], namespace);
     // The kernel collapses `//` before matching, so for paths a witness holding `//` would be no path at all.
@@ -48,9 +50,13 @@ export function findOverlaps(model: Model): readonly GroupFinding[] {
       if (result.kind === "overlap") findings.push({ kind: "overlap", a, b, witness: display(namespace, result.witness) });
       else if (result.kind === "budget") findings.push({ kind: "budget", a, b, detail: result.detail });
     };
-    for (const group of groups) if (group.members.length > 1 && !oneWorkload(group.members)) decide(group, group);
+    for (let k = 0; k < groups.length; k++) {
+      const group = groups[k]!;
+      if (group.members.length > 1 && !oneWorkload(group.members)) decide(group, group);
+    }
     // Groups have distinct globs, so no two are literals of the same bytes.
-    for (const [i, j] of candidateIndexPairs(groups.map((g) => g.glob), { distinctLiterals: true })) decide(groups[i]!, groups[j]!);
+    const pairs = candidateIndexPairs(groups.map((g) => g.glob), { distinctLiterals: true });
+    for (let k = 0; k < pairs.length; k++) decide(groups[pairs[k]![0]]!, groups[pairs[k]![1]]!);
   }
   cache.set(model, findings);
   return findings;
@@ -64,17 +70,16 @@ function oneWorkload(members: readonly Grant[]): boolean {
 
 function groupByGlob(grants: readonly Grant[], namespace: Namespace): GrantGroup[] {
   const byText = new Map<string, Grant[]>();
-  for (const grant of grants) {
+  for (let k = 0; k < grants.length; k++) {
+    const grant = grants[k]!;
     const key = globKey(grant.glob);
     const members = byText.get(key);
     if (members === undefined) byText.set(key, [grant]);
     else members.push(grant);
   }
   const groups: GrantGroup[] = [];
-  for (const members of byText.values()) {
-    // Members are pushed in model order (overlapGrants' order), which is what partners are chosen by.
-    groups.push({ namespace, glob: members[0]!.glob, members });
-  }
+  // Members are pushed in model order (overlapGrants' order), which is what partners are chosen by.
+  byText.forEach((members) => groups.push({ namespace, glob: members[0]!.glob, members }));
   return groups;
 }
 

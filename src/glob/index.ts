@@ -72,9 +72,9 @@ export function candidateIndexPairs(globs: readonly Glob[], options: CandidateOp
 
   const out: [number, number][] = [];
   const add = (pairs: [number, number][], ids: readonly number[]): void => {
-    for (const pair of pairs) {
-      const i = ids[pair[0]]!;
-      const j = ids[pair[1]]!;
+    for (let k = 0; k < pairs.length; k++) {
+      const i = ids[pairs[k]![0]]!;
+      const j = ids[pairs[k]![1]]!;
       out.push(i < j ? [i, j] : [j, i]);
     }
   };
@@ -117,7 +117,9 @@ interface GlobInfo {
  */
 function literalGlobPairs(literals: readonly number[], globs: readonly number[], info: readonly GlobInfo[], byFolder: ReadonlySet<number>): [number, number][] {
   const entries: [string, StartEntry][] = [];
-  for (const i of globs) {
+  // Indexed loops, and Set.forEach: for...of allocates per item in code not yet optimized (docs/performance.md, "Loops").
+  for (let k = 0; k < globs.length; k++) {
+    const i = globs[k]!;
     const g = info[i]!;
     const folder = byFolder.has(i);
     const keys = folder ? g.folderEnds! : g.ends;
@@ -127,10 +129,13 @@ function literalGlobPairs(literals: readonly number[], globs: readonly number[],
   const out: [number, number][] = [];
   const found = new Set<number>();
   const visit = (item: number): void => void found.add(item);
-  for (const l of literals) {
-    const bytes = info[l]!.literal!;
-    index.forEachMatching(bytes, visit);
-    for (const i of found) out.push(i < l ? [i, l] : [l, i]);
+  let l = 0;
+  const pair = (i: number): void => void out.push(i < l ? [i, l] : [l, i]);
+  for (let k = 0; k < literals.length; k++) {
+    l = literals[k]!;
+    index.forEachMatching(info[l]!.literal!, visit);
+    if (found.size === 0) continue;
+    found.forEach(pair);
     found.clear();
   }
   return out;
@@ -150,10 +155,11 @@ class StartIndex {
 
   constructor(entries: readonly (readonly [string, StartEntry])[]) {
     const byStart = new Map<string, StartEntry[]>();
-    for (const [start, entry] of entries) {
+    for (let k = 0; k < entries.length; k++) {
+      const start = entries[k]![0];
       const list = byStart.get(start);
-      if (list === undefined) byStart.set(start, [entry]);
-      else list.push(entry);
+      if (list === undefined) byStart.set(start, [entries[k]![1]]);
+      else list.push(entries[k]![1]);
     }
     this.starts = [...byStart.keys()].sort();
     this.lists = this.starts.map((start) => ({ entries: byStart.get(start)! }));
@@ -233,7 +239,7 @@ export function crossCandidatePairs(left: readonly Glob[], right: readonly Glob[
   const descend = (start: string): StartNode | undefined => {
     let node: StartNode | undefined = root;
     for (let k = 0; node !== undefined && k < start.length; k++) {
-      for (const entry of node.here) consider(entry);
+      for (let e = 0; e < node.here.length; e++) consider(node.here[e]!);
       node = node.children.get(start.charCodeAt(k));
     }
     return node;
@@ -247,8 +253,10 @@ export function crossCandidatePairs(left: readonly Glob[], right: readonly Glob[
       if (!glob.parts.some((p) => p.kind === "alt")) below.forEachBelow(consider);
       else for (const start of literalStarts(glob)) descend(start)?.forEachBelow(consider);
     }
-    for (const i of found) out.push([i, j]);
-    found.clear();
+    if (found.size > 0) {
+      found.forEach((i) => out.push([i, j]));
+      found.clear();
+    }
   });
   return out.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
 }
@@ -396,10 +404,11 @@ function walkPairs(startsOf: readonly (readonly string[])[], endsOf: (k: number)
   startsOf.forEach((starts, item) => {
     const ends = endsOf(item); // already cut to END_KEY_BYTES
     if (starts.length * ends.length > 1) multi = true;
-    for (const start of starts) {
+    for (let s = 0; s < starts.length; s++) {
+      const start = starts[s]!;
       let run = runs.get(start);
       if (run === undefined) runs.set(start, (run = []));
-      for (const end of ends) run.push({ item, start, end });
+      for (let e = 0; e < ends.length; e++) run.push({ item, start, end: ends[e]! });
     }
   });
 
@@ -410,7 +419,8 @@ function walkPairs(startsOf: readonly (readonly string[])[], endsOf: (k: number)
   const sideOf = (e: Entry): number => (bipartite && e.item >= leftCount! ? 1 : 0);
   const emit = (a: number, b: number): void => {
     if (a === b) return;
-    const [i, j] = a < b ? [a, b] : [b, a];
+    const i = a < b ? a : b;
+    const j = a < b ? b : a;
     if (seen !== undefined) {
       const key = i * n + j;
       if (seen.has(key)) return;
@@ -455,15 +465,17 @@ function pairsWithinRun(run: readonly Entry[], sideOf: (e: Entry) => number, bip
   // In a bipartite pass most runs hold one side only (every VM's log glob, none of the other side).
   if (bipartite && run.every((e) => sideOf(e) === sideOf(run[0]!))) return;
   let shortest = END_KEY_BYTES;
-  for (const e of run) shortest = Math.min(shortest, e.end.length);
+  for (let k = 0; k < run.length; k++) shortest = Math.min(shortest, run[k]!.end.length);
   const parts = new Map<number, Entry[]>();
-  for (const e of run) {
-    const h = suffixHash(e.end, shortest);
+  for (let k = 0; k < run.length; k++) {
+    const h = suffixHash(run[k]!.end, shortest);
     const part = parts.get(h);
-    if (part === undefined) parts.set(h, [e]);
-    else part.push(e);
+    if (part === undefined) parts.set(h, [run[k]!]);
+    else part.push(run[k]!);
   }
-  for (const part of parts.values()) if (part.length > 1) pairsByEnds(part, sideOf, bipartite, emit);
+  parts.forEach((part) => {
+    if (part.length > 1) pairsByEnds(part, sideOf, bipartite, emit);
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ import { globStates, MAX_GLOB_STATES } from "../../glob/automaton.js";
 import type { Model, Resource } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
 import { findOverlaps, inSourceOrder } from "../overlaps.js";
+import { forEachResource } from "../resources.js";
 import type { IsolationRule } from "../rule.js";
 
 export const globComplexity: IsolationRule = {
@@ -15,22 +16,18 @@ export const globComplexity: IsolationRule = {
   check(model: Model): Diagnostic[] {
     const diagnostics: Diagnostic[] = [];
     const tooComplex = new Set<Resource>();
-    for (const tenant of model.tenants) {
-      for (const workload of tenant.workloads) {
-        for (const resource of workload.resources) {
-          const states = globStates(resource.path.glob);
-          if (states > MAX_GLOB_STATES) {
-            tooComplex.add(resource);
-            diagnostics.push(
-              diagnostic("MOAT306", resource.path.span, {
-                path: quote(resource.path.text),
-                detail: `its automaton needs ${states} states, more than the budget of ${MAX_GLOB_STATES}; simplify the alternations`,
-              }),
-            );
-          }
-        }
+    forEachResource(model, (resource) => {
+      const states = globStates(resource.path.glob);
+      if (states > MAX_GLOB_STATES) {
+        tooComplex.add(resource);
+        diagnostics.push(
+          diagnostic("MOAT306", resource.path.span, {
+            path: quote(resource.path.text),
+            detail: `its automaton needs ${states} states, more than the budget of ${MAX_GLOB_STATES}; simplify the alternations`,
+          }),
+        );
       }
-    }
+    });
     for (const finding of findOverlaps(model)) {
       if (finding.kind !== "budget") continue;
       const [first, second] = inSourceOrder(finding.a.members[0]!, finding.b.members[0]!);

@@ -7,10 +7,11 @@ import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Glob } from "../../glob/ast.js";
 import { checkCovers } from "../../glob/intersect.js";
 import { parseGlob } from "../../glob/parse.js";
-import { literalPrefix, literalSuffix } from "../../glob/text.js";
+import { isLiteral, literalPrefix, literalSuffix } from "../../glob/text.js";
 import { BROAD_ROOTS } from "../../model/builtin.js";
 import type { Model } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
+import { forEachResource } from "../resources.js";
 import type { IsolationRule } from "../rule.js";
 
 const EVERYTHING_UNDER: readonly { root: string; glob: Glob }[] = BROAD_ROOTS.map((root) => {
@@ -36,37 +37,33 @@ export const overBroadGrant: IsolationRule = {
   name: "over-broad-grant",
   check(model: Model): Diagnostic[] {
     const diagnostics: Diagnostic[] = [];
-    for (const tenant of model.tenants) {
-      for (const workload of tenant.workloads) {
-        for (const resource of workload.resources) {
-          if (resource.namespace !== "path" || resource.kind === "implied") continue;
-          // A literal path has no wildcard and cannot cover a folder's contents: skip the automaton.
-          if (resource.path.glob.parts.every((p) => p.kind === "literal")) continue;
-          const suffix = literalSuffix(resource.path.glob);
-          // A grant with a literal end (a file name, `.qcow2`) covers no root: see mayCover.
-          if (suffix !== "") continue;
-          const prefix = literalPrefix(resource.path.glob);
-          for (const broad of EVERYTHING_UNDER) {
-            if (!mayCover(prefix, suffix, broad.root)) continue;
-            const result = checkCovers(resource.path.glob, broad.glob);
-            if (result.kind === "covered") {
-              diagnostics.push(diagnostic("MOAT305", resource.path.span, { path: quote(resource.path.text), root: broad.root }));
-              break;
-            }
-            // Unproven is not "narrow enough": a grant too complex to decide is refused, never waved through.
-            if (result.kind === "budget") {
-              diagnostics.push(
-                diagnostic("MOAT306", resource.path.span, {
-                  path: quote(resource.path.text),
-                  detail: `cannot prove it is narrower than ${broad.root}: ${result.detail}`,
-                }),
-              );
-              break;
-            }
-          }
+    forEachResource(model, (resource) => {
+      if (resource.namespace !== "path" || resource.kind === "implied") return;
+      // A literal path has no wildcard and cannot cover a folder's contents: skip the automaton.
+      if (isLiteral(resource.path.glob)) return;
+      const suffix = literalSuffix(resource.path.glob);
+      // A grant with a literal end (a file name, `.qcow2`) covers no root: see mayCover.
+      if (suffix !== "") return;
+      const prefix = literalPrefix(resource.path.glob);
+      for (const broad of EVERYTHING_UNDER) {
+        if (!mayCover(prefix, suffix, broad.root)) continue;
+        const result = checkCovers(resource.path.glob, broad.glob);
+        if (result.kind === "covered") {
+          diagnostics.push(diagnostic("MOAT305", resource.path.span, { path: quote(resource.path.text), root: broad.root }));
+          break;
+        }
+        // Unproven is not "narrow enough": a grant too complex to decide is refused, never waved through.
+        if (result.kind === "budget") {
+          diagnostics.push(
+            diagnostic("MOAT306", resource.path.span, {
+              path: quote(resource.path.text),
+              detail: `cannot prove it is narrower than ${broad.root}: ${result.detail}`,
+            }),
+          );
+          break;
         }
       }
-    }
+    });
     return diagnostics;
   },
 };

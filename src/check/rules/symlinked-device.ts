@@ -10,6 +10,7 @@ import { literalPrefix } from "../../glob/text.js";
 import type { Model } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
 import { isLvmPath } from "../lvm.js";
+import { forEachResource } from "../resources.js";
 import type { IsolationRule } from "../rule.js";
 
 /** What a device path is a link to on the host, or undefined when it is no known kind of link. */
@@ -24,27 +25,23 @@ export const symlinkedDevice: IsolationRule = {
   name: "symlinked-device",
   check(model: Model): Diagnostic[] {
     const diagnostics: Diagnostic[] = [];
-    for (const tenant of model.tenants) {
-      for (const workload of tenant.workloads) {
-        for (const resource of workload.resources) {
-          if (resource.namespace !== "path" || resource.kind === "implied" || resource.kind === "socket") continue;
-          // Every link symlinkTarget knows is under /dev/, and a path text that starts with /dev/ has a
-          // literal prefix that does: most grants of a fleet are ruled out here without decoding anything.
-          const prefixBytes = literalPrefix(resource.path.glob);
-          if (!prefixBytes.startsWith("/dev/")) continue;
-          // Judge by the literal folder part: `/dev/vg0/acme-*` is as much an LVM link as `/dev/vg0/acme-web01`.
-          const prefix = fromBytes(prefixBytes);
-          const target = symlinkTarget(prefix.endsWith("/") ? prefix + "x" : resource.path.text);
-          if (target === undefined) continue;
-          diagnostics.push(
-            diagnostic("MOAT307", resource.path.span, { path: quote(resource.path.text), target }, {
-              // dm-N numbers are handed out at activation, so no build-time profile can name the node.
-              hint: "the resolved node must also be granted on the host, where it is known; where the disk has a node name that is not a link, grant that instead",
-            }),
-          );
-        }
-      }
-    }
+    forEachResource(model, (resource) => {
+      if (resource.namespace !== "path" || resource.kind === "implied" || resource.kind === "socket") return;
+      // Every link symlinkTarget knows is under /dev/, and a path text that starts with /dev/ has a
+      // literal prefix that does: most grants of a fleet are ruled out here without decoding anything.
+      const prefixBytes = literalPrefix(resource.path.glob);
+      if (!prefixBytes.startsWith("/dev/")) return;
+      // Judge by the literal folder part: `/dev/vg0/acme-*` is as much an LVM link as `/dev/vg0/acme-web01`.
+      const prefix = fromBytes(prefixBytes);
+      const target = symlinkTarget(prefix.endsWith("/") ? prefix + "x" : resource.path.text);
+      if (target === undefined) return;
+      diagnostics.push(
+        diagnostic("MOAT307", resource.path.span, { path: quote(resource.path.text), target }, {
+          // dm-N numbers are handed out at activation, so no build-time profile can name the node.
+          hint: "the resolved node must also be granted on the host, where it is known; where the disk has a node name that is not a link, grant that instead",
+        }),
+      );
+    });
     return diagnostics;
   },
 };
