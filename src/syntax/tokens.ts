@@ -6,20 +6,34 @@ import type { CustomPatternMatcherReturn, TokenType } from "chevrotain";
 import { createToken, Lexer } from "./chevrotain.js";
 
 /**
+ * Where the string literals matchString matched that are not plain text (strings.ts isPlain) start and
+ * end, in source order: the offset of the opening quote, then the offset past the closing one. matchString reads every character of a literal anyway, so it notes what
+ * the lexer would otherwise search each literal for again; lex() empties the list before each tokenize.
+ */
+export const notPlainStrings: number[] = [];
+
+/**
  * A string literal on one line: `"`, then any characters except `"`, backslash or a line break, or a
  * backslash and any character but a line break, then `"`. Escapes are checked later (strings.ts).
  * Hand-written rather than a RegExp: V8's backtracking overflows its stack on a multi-megabyte line.
  */
 function matchString(text: string, offset: number): CustomPatternMatcherReturn | null {
   if (text.charCodeAt(offset) !== 34) return null;
+  let plain = true;
   for (let i = offset + 1; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 34) return [text.slice(offset, i + 1)];
+    if (c === 34) {
+      if (!plain) notPlainStrings.push(offset, i + 1);
+      return [text.slice(offset, i + 1)];
+    }
     if (c === 10 || c === 13) return null;
     if (c === 92) {
       const next = text.charCodeAt(i + 1);
       if (next === 10 || next === 13 || Number.isNaN(next)) return null;
+      plain = false;
       i++;
+    } else if (c === 36 || c === 0 || c === 0xfffd || (c >= 0xd800 && c <= 0xdfff)) {
+      plain = false; // what isPlain looks for: '$', and what badCharacter may reject
     }
   }
   return null;
