@@ -19,11 +19,23 @@ export function offsetOf(tok: IToken): number {
   return tok.startOffset | 0;
 }
 
+/**
+ * The string literals of a file that are not plain text, decoded, in source order: `parts[i]` belongs to
+ * the literal whose opening quote is at `starts[i]`.
+ */
+export interface DecodedStrings {
+  readonly starts: number[];
+  readonly parts: StringPart[][];
+}
+
 /** What nodes need besides their tokens: the file's path and the decoded strings of lexer.ts. */
 export class AstContext {
+  /** Index in `strings` of the next decoded literal: the parser takes string literals in source order. */
+  private nextString = 0;
+
   constructor(
     readonly file: string,
-    readonly strings: ReadonlyMap<number, StringPart[]>,
+    readonly strings: DecodedStrings,
   ) {}
 
   tokenSpan(tok: IToken): Span {
@@ -48,9 +60,28 @@ export class AstContext {
     const start = offsetOf(tok);
     return {
       kind: "String",
-      parts: this.strings.get(start) ?? plainParts(this.file, tok.image.slice(1, -1), start),
-      span: this.tokenSpan(tok),
+      parts: this.decoded(start) ?? plainParts(this.file, tok.image.slice(1, -1), start),
+      span: { file: this.file, start, end: start + tok.image.length },
     };
+  }
+
+  /** The parts of the literal at `start` when it is not plain text. */
+  private decoded(start: number): StringPart[] | undefined {
+    const { starts, parts } = this.strings;
+    const next = this.nextString;
+    if (next < starts.length && starts[next] === start) {
+      this.nextString = next + 1;
+      return parts[next];
+    }
+    // Not the next in order: only when a literal was skipped, e.g. past a syntax error.
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! < start) lo = mid + 1;
+      else hi = mid;
+    }
+    return starts[lo] === start ? parts[lo] : undefined;
   }
 
   keyword<T extends string>(tok: IToken): Keyword<T> {

@@ -6,9 +6,8 @@ import type { IToken, TokenType } from "chevrotain";
 import { Lexer } from "./chevrotain.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source } from "../source.js";
-import type { StringPart } from "./ast.js";
 import { IDENTIFIER_MAX_LENGTH } from "./limits.js";
-import { offsetOf } from "./build-ast.js";
+import { offsetOf, type DecodedStrings } from "./build-ast.js";
 import { badCharacter, decodeEscapedString, printable } from "./strings.js";
 import { allTokens, Identifier, isKeyword, keywordText, keywordTokens, notPlainStrings, UnterminatedString } from "./tokens.js";
 
@@ -56,8 +55,8 @@ function keywordOf(word: string): KeywordEntry | undefined {
 export interface LexResult {
   readonly tokens: IToken[];
   readonly comments: IToken[];
-  /** Decoded string literals that are not plain text (strings.ts isPlain), keyed by the offset of their opening quote. */
-  readonly strings: ReadonlyMap<number, StringPart[]>;
+  /** The string literals that are not plain text (tokens.ts notPlainStrings), decoded. */
+  readonly strings: DecodedStrings;
   /** The lexical problem nearest the start of the file, if any. */
   readonly error?: Diagnostic;
 }
@@ -94,16 +93,17 @@ export function lex(source: Source): LexResult {
     }
   }
   // matchString listed the literals that need decoding; plain ones decode to their content (AstContext.str).
-  const strings = new Map<number, StringPart[]>();
-  for (let i = 0; i < notPlainStrings.length; i += 2) {
+  const strings: DecodedStrings = { starts: [], parts: [] };
+  for (let i = 0; i < notPlainStrings.length; i += 3) {
     const start = notPlainStrings[i]!;
     if (start > errorToken) break;
-    const decoded = decodeEscapedString(path, text.slice(start, notPlainStrings[i + 1]), start);
+    const decoded = decodeEscapedString(path, text.slice(start, notPlainStrings[i + 1]), start, notPlainStrings[i + 2] === 1);
     if ("error" in decoded) {
       error = decoded.error;
       break;
     }
-    strings.set(start, decoded.parts);
+    strings.starts.push(start);
+    strings.parts.push(decoded.parts);
   }
   notPlainStrings.length = 0;
   const unmatched = result.errors[0];

@@ -19,7 +19,7 @@ const RECORDING: unknown = Object.freeze({});
 
 export class MoatParser extends EmbeddedActionsParser {
   /** The file being parsed; set by parse.ts before each parse. */
-  context = new AstContext("", new Map());
+  context = new AstContext("", { starts: [], parts: [] });
 
   /**
    * `skipValidations` leaves out chevrotain's checks of the grammar itself (ambiguities, left recursion),

@@ -12,35 +12,20 @@ import { IDENTIFIER } from "./tokens.js";
 export type DecodeResult = { readonly parts: StringPart[] } | { readonly error: Diagnostic };
 
 const NAME = new RegExp(`^${IDENTIFIER.source}$`);
-// Characters that make a string more than plain text: escapes, `$`, and what badCharacter rejects.
-// eslint-disable-next-line no-control-regex
-const NEEDS_WALK = /[\\$\u0000\ufffd\ud800-\udfff]/;
 
 /**
- * Decodes the literal text[start, end), quotes included. A NUL, U+FFFD or a lone surrogate inside a
- * string is MOAT107: none can be part of a path, and U+FFFD or a lone surrogate means the file was not
- * valid UTF-8 when it was read (the CLI decodes with replacement characters).
+ * Decodes a literal that is not plain text (tokens.ts notPlainStrings), given as written (quotes
+ * included) with the offset of its opening quote. `checkEach` says whether it holds a character
+ * badCharacter may reject (NUL, U+FFFD, a surrogate); the lexer has found that out already. A NUL,
+ * U+FFFD or a lone surrogate inside a string is MOAT107: none can be part of a path, and U+FFFD or a
+ * lone surrogate means the file was not valid UTF-8 when it was read (the CLI decodes with replacement
+ * characters). Plain literals decode to their content (plainParts). Written without closures or a call
+ * per character: most strings of a large policy insert a let. Runs of ordinary characters are skipped
+ * with indexOf, bounded by the literal.
  */
-export function decodeString(file: string, text: string, start: number, end: number): DecodeResult {
-  const content = text.slice(start + 1, end - 1);
-  if (isPlain(content)) return { parts: plainParts(file, content, start) };
-  return decodeEscapedString(file, text.slice(start, end), start);
-}
-
-// What a string may hold that is no path character (see badCharacter).
-// eslint-disable-next-line no-control-regex
-const MAY_BE_BAD = /[\u0000\ufffd\ud800-\udfff]/;
-
-/**
- * decodeString for a literal already known not to be plain (isPlain false), given as written (quotes
- * included) with the offset of its opening quote: the lexer tests plainness first and has the literal's
- * text at hand. Written without closures or a call per character: most strings of a large policy insert
- * a let. Runs of ordinary characters are skipped with indexOf, bounded by the literal.
- */
-export function decodeEscapedString(file: string, literal: string, base: number): DecodeResult {
+export function decodeEscapedString(file: string, literal: string, base: number, checkEach: boolean): DecodeResult {
   const parts: StringPart[] = [];
   const contentEnd = literal.length - 1;
-  const checkEach = MAY_BE_BAD.test(literal);
   let buffer = "";
   let textStart = -1; // offset in `literal` where the pending Text part began
   let runStart = 1; // start of the current run of characters copied verbatim
@@ -119,14 +104,6 @@ function indexOrEnd(text: string, search: string, from: number, end: number): nu
 /** The characters a backslash keeps escaped, so that the glob parser reads them as literals: * ? { } [ ] , \ */
 function isGlobEscape(c: number): boolean {
   return c === 42 || c === 63 || c === 123 || c === 125 || c === 91 || c === 93 || c === 44 || c === 92;
-}
-
-/**
- * Most strings are plain text: no escape, no `$`, nothing to reject. They decode to their content,
- * so the lexer need not keep their parts (a large policy has hundreds of thousands of strings).
- */
-export function isPlain(content: string): boolean {
-  return !NEEDS_WALK.test(content);
 }
 
 /** The parts of a plain string whose opening quote is at `start`. */
