@@ -97,13 +97,13 @@ export function lex(source: Source): LexResult {
   for (let i = 0; i < notPlainStrings.length; i += 3) {
     const start = notPlainStrings[i]!;
     if (start > errorToken) break;
-    const decoded = decodeEscapedString(path, text.slice(start, notPlainStrings[i + 1]), start, notPlainStrings[i + 2] === 1);
-    if ("error" in decoded) {
-      error = decoded.error;
+    const decoded = decodeEscapedString(path, text, start, notPlainStrings[i + 1]!, notPlainStrings[i + 2] === 1);
+    if (!Array.isArray(decoded)) {
+      error = decoded;
       break;
     }
     strings.starts.push(start);
-    strings.parts.push(decoded.parts);
+    strings.parts.push(decoded);
   }
   notPlainStrings.length = 0;
   const unmatched = result.errors[0];

@@ -9,91 +9,90 @@ import type { StringPart } from "./ast.js";
 import { IDENTIFIER_MAX_LENGTH } from "./limits.js";
 import { IDENTIFIER } from "./tokens.js";
 
-export type DecodeResult = { readonly parts: StringPart[] } | { readonly error: Diagnostic };
-
 const NAME = new RegExp(`^${IDENTIFIER.source}$`);
 
+// The parts of the literal being decoded: one array reused, so that each literal allocates only its
+// exact-size copy (an array grown by push keeps room for 17 elements).
+const partsSoFar: StringPart[] = [];
+
 /**
- * Decodes a literal that is not plain text (tokens.ts notPlainStrings), given as written (quotes
- * included) with the offset of its opening quote. `checkEach` says whether it holds a character
- * badCharacter may reject (NUL, U+FFFD, a surrogate); the lexer has found that out already. A NUL,
- * U+FFFD or a lone surrogate inside a string is MOAT107: none can be part of a path, and U+FFFD or a
- * lone surrogate means the file was not valid UTF-8 when it was read (the CLI decodes with replacement
- * characters). Plain literals decode to their content (plainParts). Written without closures or a call
- * per character: most strings of a large policy insert a let. Runs of ordinary characters are skipped
- * with indexOf, bounded by the literal.
+ * Decodes the literal text[start, end) (quotes included), one that is not plain text (tokens.ts
+ * notPlainStrings), into its parts, or the diagnostic of its first problem. `checkEach` says whether it
+ * holds a character badCharacter may reject (NUL, U+FFFD, a surrogate); the lexer has found that out
+ * already. A NUL, U+FFFD or a lone surrogate inside a string is MOAT107: none can be part of a path, and
+ * U+FFFD or a lone surrogate means the file was not valid UTF-8 when it was read (the CLI decodes with
+ * replacement characters). Plain literals decode to their content (plainParts). Written without closures
+ * or a call per character, and read from the file's text rather than a copy of the literal: most strings
+ * of a large policy insert a let. Runs of ordinary characters are skipped with indexOf, bounded by the
+ * literal.
  */
-export function decodeEscapedString(file: string, literal: string, base: number, checkEach: boolean): DecodeResult {
-  const parts: StringPart[] = [];
-  const contentEnd = literal.length - 1;
+export function decodeEscapedString(file: string, text: string, start: number, end: number, checkEach: boolean): StringPart[] | Diagnostic {
+  const parts = partsSoFar;
+  parts.length = 0;
+  const contentEnd = end - 1;
   let buffer = "";
-  let textStart = -1; // offset in `literal` where the pending Text part began
-  let runStart = 1; // start of the current run of characters copied verbatim
+  let textStart = -1; // offset where the pending Text part began
+  let runStart = start + 1; // start of the current run of characters copied verbatim
   let nextBackslash = -1; // the next '\\' or '$' at or after i (contentEnd when none), found when passed
   let nextDollar = -1;
-  let i = 1;
+  let i = start + 1;
 
   while (i < contentEnd) {
-    const c = literal.charCodeAt(i);
+    const c = text.charCodeAt(i);
     if (c === 92 /* \ */) {
       if (textStart < 0) textStart = i;
-      const next = literal.charCodeAt(i + 1);
+      const next = text.charCodeAt(i + 1);
       if (next === 34 /* " */) {
-        if (i > runStart) buffer += literal.slice(runStart, i);
+        if (i > runStart) buffer += text.slice(runStart, i);
         buffer += '"';
         runStart = i + 2;
       } else if (!isGlobEscape(next)) {
-        const escaped = String.fromCodePoint(literal.codePointAt(i + 1)!);
-        const at = base + i;
-        return { error: diagnostic("MOAT104", { file, start: at, end: at + 1 + escaped.length }, { escape: "\\" + printable(escaped) }) };
+        const escaped = String.fromCodePoint(text.codePointAt(i + 1)!);
+        return diagnostic("MOAT104", { file, start: i, end: i + 1 + escaped.length }, { escape: "\\" + printable(escaped) });
       } // else: a kept escape is copied as written, with the run
       i += 2;
-    } else if (c === 36 /* $ */ && literal.charCodeAt(i + 1) === 123 /* { */) {
-      if (i > runStart) buffer += literal.slice(runStart, i);
-      const close = literal.indexOf("}", i + 2);
-      const at = base + i;
+    } else if (c === 36 /* $ */ && text.charCodeAt(i + 1) === 123 /* { */) {
+      if (i > runStart) buffer += text.slice(runStart, i);
+      const close = text.indexOf("}", i + 2);
       if (close < 0 || close >= contentEnd) {
-        return { error: diagnostic("MOAT106", { file, start: at, end: base + contentEnd }, { detail: "'${' has no closing '}' in this string" }) };
+        return diagnostic("MOAT106", { file, start: i, end: contentEnd }, { detail: "'${' has no closing '}' in this string" });
       }
-      const name = literal.slice(i + 2, close);
+      const name = text.slice(i + 2, close);
       if (name.length === 0) {
-        return { error: diagnostic("MOAT106", { file, start: at, end: base + close + 1 }, { detail: "empty '${}': write ${name} to insert a let" }) };
+        return diagnostic("MOAT106", { file, start: i, end: close + 1 }, { detail: "empty '${}': write ${name} to insert a let" });
       }
       if (!NAME.test(name)) {
-        return {
-          error: diagnostic("MOAT106", { file, start: at, end: base + close + 1 }, {
-            detail: `'\${${printable(name)}}' does not name a let: a name is a letter followed by letters, digits, '_' or '-'`,
-          }),
-        };
+        return diagnostic("MOAT106", { file, start: i, end: close + 1 }, {
+          detail: `'\${${printable(name)}}' does not name a let: a name is a letter followed by letters, digits, '_' or '-'`,
+        });
       }
       if (name.length > IDENTIFIER_MAX_LENGTH) {
-        return { error: diagnostic("MOAT105", { file, start: at + 2, end: base + close }, { length: name.length }) };
+        return diagnostic("MOAT105", { file, start: i + 2, end: close }, { length: name.length });
       }
-      if (textStart >= 0) parts.push({ kind: "Text", text: buffer, span: { file, start: base + textStart, end: at } });
+      if (textStart >= 0) parts.push({ kind: "Text", text: buffer, span: { file, start: textStart, end: i } });
       buffer = "";
       textStart = -1;
-      parts.push({ kind: "Interpolation", name, span: { file, start: at, end: base + close + 1 } });
+      parts.push({ kind: "Interpolation", name, span: { file, start: i, end: close + 1 } });
       i = close + 1;
       runStart = i;
     } else if (checkEach) {
       if (c === 0 || c === 0xfffd || (c >= 0xd800 && c <= 0xdfff)) {
-        const bad = badCharacter(literal, i, c);
-        if (bad !== undefined) return { error: diagnostic("MOAT107", { file, start: base + i, end: base + i + 1 }, { detail: bad }) };
+        const bad = badCharacter(text, i, c);
+        if (bad !== undefined) return diagnostic("MOAT107", { file, start: i, end: i + 1 }, { detail: bad });
       }
       if (textStart < 0) textStart = i;
       i++;
     } else {
       // An ordinary character: nothing changes before the next backslash or '$'.
       if (textStart < 0) textStart = i;
-      if (nextBackslash <= i) nextBackslash = indexOrEnd(literal, "\\", i + 1, contentEnd);
-      if (nextDollar <= i) nextDollar = indexOrEnd(literal, "$", i + 1, contentEnd);
+      if (nextBackslash <= i) nextBackslash = indexOrEnd(text, "\\", i + 1, contentEnd);
+      if (nextDollar <= i) nextDollar = indexOrEnd(text, "$", i + 1, contentEnd);
       i = nextBackslash < nextDollar ? nextBackslash : nextDollar;
     }
   }
-  if (contentEnd > runStart) buffer += literal.slice(runStart, contentEnd);
-  if (textStart >= 0) parts.push({ kind: "Text", text: buffer, span: { file, start: base + textStart, end: base + contentEnd } });
-  // An array grown by push keeps room for 17 elements; the AST keeps this one to the end of the compile.
-  return { parts: parts.slice() };
+  if (contentEnd > runStart) buffer += text.slice(runStart, contentEnd);
+  if (textStart >= 0) parts.push({ kind: "Text", text: buffer, span: { file, start: textStart, end: contentEnd } });
+  return parts.slice();
 }
 
 function indexOrEnd(text: string, search: string, from: number, end: number): number {
