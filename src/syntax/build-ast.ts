@@ -6,7 +6,7 @@
 import type { IToken } from "chevrotain";
 import type { Span } from "../source.js";
 import type { Comment, Identifier, Keyword, StringLiteral, StringPart } from "./ast.js";
-import { plainParts } from "./strings.js";
+import { CommentNode, IdentifierNode, KeywordNode, SourceSpan, StringNode, TextPart } from "./nodes.js";
 
 /**
  * A token's offset as a small integer. chevrotain's token objects share V8's hidden class with its
@@ -40,29 +40,22 @@ export class AstContext {
 
   tokenSpan(tok: IToken): Span {
     const start = offsetOf(tok);
-    return { file: this.file, start, end: start + tok.image.length };
+    return new SourceSpan(this.file, start, start + tok.image.length);
   }
 
   /** From the first token to the end of the last node or token. */
   between(first: IToken, last: { readonly span: Span } | IToken): Span {
-    return {
-      file: this.file,
-      start: offsetOf(first),
-      end: "span" in last ? last.span.end : offsetOf(last) + last.image.length,
-    };
+    return new SourceSpan(this.file, offsetOf(first), "span" in last ? last.span.end : offsetOf(last) + last.image.length);
   }
 
   ident(tok: IToken): Identifier {
-    return { kind: "Identifier", name: tok.image, span: this.tokenSpan(tok) };
+    return new IdentifierNode(tok.image, this.tokenSpan(tok));
   }
 
   str(tok: IToken): StringLiteral {
     const start = offsetOf(tok);
-    return {
-      kind: "String",
-      parts: this.decoded(start) ?? plainParts(this.file, tok.image.slice(1, -1), start),
-      span: { file: this.file, start, end: start + tok.image.length },
-    };
+    const parts = this.decoded(start) ?? plainParts(this.file, tok.image.slice(1, -1), start);
+    return new StringNode(parts, new SourceSpan(this.file, start, start + tok.image.length));
   }
 
   /** The parts of the literal at `start` when it is not plain text. */
@@ -85,10 +78,16 @@ export class AstContext {
   }
 
   keyword<T extends string>(tok: IToken): Keyword<T> {
-    return { kind: "Keyword", value: tok.image as T, span: this.tokenSpan(tok) };
+    return new KeywordNode(tok.image as T, this.tokenSpan(tok));
   }
 
   comment(tok: IToken): Comment {
-    return { kind: "Comment", text: tok.image, span: this.tokenSpan(tok) };
+    return new CommentNode(tok.image, this.tokenSpan(tok));
   }
+}
+
+/** The parts of a plain string (no escape, no `${}`) whose opening quote is at `start`. */
+export function plainParts(file: string, content: string, start: number): StringPart[] {
+  // Array.of rather than an array literal, for the reason nodes.ts gives for constructors.
+  return content.length === 0 ? [] : Array.of<StringPart>(new TextPart(content, new SourceSpan(file, start + 1, start + 1 + content.length)));
 }

@@ -7,6 +7,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { diagnostic } from "../diagnostics/diagnostic.js";
 import type { StringPart } from "./ast.js";
 import { IDENTIFIER_MAX_LENGTH } from "./limits.js";
+import { InterpolationPart, SourceSpan, TextPart } from "./nodes.js";
 import { IDENTIFIER } from "./tokens.js";
 
 const NAME = new RegExp(`^${IDENTIFIER.source}$`);
@@ -21,10 +22,10 @@ const partsSoFar: StringPart[] = [];
  * holds a character badCharacter may reject (NUL, U+FFFD, a surrogate); the lexer has found that out
  * already. A NUL, U+FFFD or a lone surrogate inside a string is MOAT107: none can be part of a path, and
  * U+FFFD or a lone surrogate means the file was not valid UTF-8 when it was read (the CLI decodes with
- * replacement characters). Plain literals decode to their content (plainParts). Written without closures
- * or a call per character, and read from the file's text rather than a copy of the literal: most strings
- * of a large policy insert a let. Runs of ordinary characters are skipped with indexOf, bounded by the
- * literal.
+ * replacement characters). Plain literals decode to their content (build-ast.ts plainParts). Written
+ * without closures or a call per character, and read from the file's text rather than a copy of the
+ * literal: most strings of a large policy insert a let. Runs of ordinary characters are skipped with
+ * indexOf, bounded by the literal.
  */
 export function decodeEscapedString(file: string, text: string, start: number, end: number, checkEach: boolean): StringPart[] | Diagnostic {
   const parts = partsSoFar;
@@ -69,10 +70,10 @@ export function decodeEscapedString(file: string, text: string, start: number, e
       if (name.length > IDENTIFIER_MAX_LENGTH) {
         return diagnostic("MOAT105", { file, start: i + 2, end: close }, { length: name.length });
       }
-      if (textStart >= 0) parts.push({ kind: "Text", text: buffer, span: { file, start: textStart, end: i } });
+      if (textStart >= 0) parts.push(new TextPart(buffer, new SourceSpan(file, textStart, i)));
       buffer = "";
       textStart = -1;
-      parts.push({ kind: "Interpolation", name, span: { file, start: i, end: close + 1 } });
+      parts.push(new InterpolationPart(name, new SourceSpan(file, i, close + 1)));
       i = close + 1;
       runStart = i;
     } else if (checkEach) {
@@ -91,7 +92,7 @@ export function decodeEscapedString(file: string, text: string, start: number, e
     }
   }
   if (contentEnd > runStart) buffer += text.slice(runStart, contentEnd);
-  if (textStart >= 0) parts.push({ kind: "Text", text: buffer, span: { file, start: textStart, end: contentEnd } });
+  if (textStart >= 0) parts.push(new TextPart(buffer, new SourceSpan(file, textStart, contentEnd)));
   return parts.slice();
 }
 
@@ -103,11 +104,6 @@ function indexOrEnd(text: string, search: string, from: number, end: number): nu
 /** The characters a backslash keeps escaped, so that the glob parser reads them as literals: * ? { } [ ] , \ */
 function isGlobEscape(c: number): boolean {
   return c === 42 || c === 63 || c === 123 || c === 125 || c === 91 || c === 93 || c === 44 || c === 92;
-}
-
-/** The parts of a plain string whose opening quote is at `start`. */
-export function plainParts(file: string, content: string, start: number): StringPart[] {
-  return content.length === 0 ? [] : [{ kind: "Text", text: content, span: { file, start: start + 1, end: start + 1 + content.length } }];
 }
 
 /** Why the UTF-16 unit at i cannot appear in a string, or undefined when it can. */
