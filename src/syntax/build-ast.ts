@@ -86,8 +86,13 @@ export class AstContext {
   }
 }
 
+// plainParts returns a copy of this array rather than an array literal, for the reason nodes.ts gives
+// for constructors (Array.of would do too, but costs a call into a generic builtin per string).
+const onePart: StringPart[] = [];
+
 /** The parts of a plain string (no escape, no `${}`) whose opening quote is at `start`. */
 export function plainParts(file: string, content: string, start: number): StringPart[] {
-  // Array.of rather than an array literal, for the reason nodes.ts gives for constructors.
-  return content.length === 0 ? [] : Array.of<StringPart>(new TextPart(content, new SourceSpan(file, start + 1, start + 1 + content.length)));
+  if (content.length === 0) return [];
+  onePart[0] = new TextPart(content, new SourceSpan(file, start + 1, start + 1 + content.length));
+  return onePart.slice();
 }

@@ -105,7 +105,6 @@ export function lex(source: Source): LexResult {
     strings.starts.push(start);
     strings.parts.push(decoded);
   }
-  notPlainStrings.length = 0;
   const unmatched = result.errors[0];
   if (unmatched !== undefined && (error === undefined || unmatched.offset < error.span!.start)) {
     error = unexpectedCharacter(source, unmatched.offset);

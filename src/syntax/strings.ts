@@ -12,8 +12,9 @@ import { IDENTIFIER } from "./tokens.js";
 
 const NAME = new RegExp(`^${IDENTIFIER.source}$`);
 
-// The parts of the literal being decoded: one array reused, so that each literal allocates only its
-// exact-size copy (an array grown by push keeps room for 17 elements).
+// The parts of the literal being decoded, in its first `count` elements: one array reused, so that each
+// literal allocates only its exact-size copy (an array grown by push keeps room for 17 elements, and
+// truncating an array frees its storage).
 const partsSoFar: StringPart[] = [];
 
 /**
@@ -29,7 +30,7 @@ const partsSoFar: StringPart[] = [];
  */
 export function decodeEscapedString(file: string, text: string, start: number, end: number, checkEach: boolean): StringPart[] | Diagnostic {
   const parts = partsSoFar;
-  parts.length = 0;
+  let count = 0;
   const contentEnd = end - 1;
   let buffer = "";
   let textStart = -1; // offset where the pending Text part began
@@ -70,10 +71,10 @@ export function decodeEscapedString(file: string, text: string, start: number, e
       if (name.length > IDENTIFIER_MAX_LENGTH) {
         return diagnostic("MOAT105", { file, start: i + 2, end: close }, { length: name.length });
       }
-      if (textStart >= 0) parts.push(new TextPart(buffer, new SourceSpan(file, textStart, i)));
+      if (textStart >= 0) parts[count++] = new TextPart(buffer, new SourceSpan(file, textStart, i));
       buffer = "";
       textStart = -1;
-      parts.push(new InterpolationPart(name, new SourceSpan(file, i, close + 1)));
+      parts[count++] = new InterpolationPart(name, new SourceSpan(file, i, close + 1));
       i = close + 1;
       runStart = i;
     } else if (checkEach) {
@@ -92,8 +93,8 @@ export function decodeEscapedString(file: string, text: string, start: number, e
     }
   }
   if (contentEnd > runStart) buffer += text.slice(runStart, contentEnd);
-  if (textStart >= 0) parts.push(new TextPart(buffer, new SourceSpan(file, textStart, contentEnd)));
-  return parts.slice();
+  if (textStart >= 0) parts[count++] = new TextPart(buffer, new SourceSpan(file, textStart, contentEnd));
+  return parts.slice(0, count);
 }
 
 function indexOrEnd(text: string, search: string, from: number, end: number): number {
