@@ -25,8 +25,9 @@ const partsSoFar: StringPart[] = [];
  * U+FFFD or a lone surrogate means the file was not valid UTF-8 when it was read (the CLI decodes with
  * replacement characters). Plain literals decode to their content (build-ast.ts plainParts). Written
  * without closures or a call per character, and read from the file's text rather than a copy of the
- * literal: most strings of a large policy insert a let. Runs of ordinary characters are skipped with
- * indexOf, bounded by the literal.
+ * literal: most strings of a large policy insert a let. A run of ordinary characters is skipped in one
+ * loop to the next backslash or '$' of the literal (indexOf on the file's text would search past the
+ * literal, to the end of the file when no such character follows: quadratic on a large file).
  */
 export function decodeEscapedString(file: string, text: string, start: number, end: number, checkEach: boolean): StringPart[] | Diagnostic {
   const parts = partsSoFar;
@@ -35,8 +36,6 @@ export function decodeEscapedString(file: string, text: string, start: number, e
   let buffer = "";
   let textStart = -1; // offset where the pending Text part began
   let runStart = start + 1; // start of the current run of characters copied verbatim
-  let nextBackslash = -1; // the next '\\' or '$' at or after i (contentEnd when none), found when passed
-  let nextDollar = -1;
   let i = start + 1;
 
   while (i < contentEnd) {
@@ -87,9 +86,7 @@ export function decodeEscapedString(file: string, text: string, start: number, e
     } else {
       // An ordinary character: nothing changes before the next backslash or '$'.
       if (textStart < 0) textStart = i;
-      if (nextBackslash <= i) nextBackslash = indexOrEnd(text, "\\", i + 1, contentEnd);
-      if (nextDollar <= i) nextDollar = indexOrEnd(text, "$", i + 1, contentEnd);
-      i = nextBackslash < nextDollar ? nextBackslash : nextDollar;
+      i = nextEscapeOrDollar(text, i + 1, contentEnd);
     }
   }
   if (contentEnd > runStart) buffer += text.slice(runStart, contentEnd);
@@ -97,9 +94,15 @@ export function decodeEscapedString(file: string, text: string, start: number, e
   return parts.slice(0, count);
 }
 
-function indexOrEnd(text: string, search: string, from: number, end: number): number {
-  const found = text.indexOf(search, from);
-  return found < 0 || found > end ? end : found;
+/** The offset of the first backslash or '$' in text[from, end), or end. */
+function nextEscapeOrDollar(text: string, from: number, end: number): number {
+  let i = from;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === 92 || c === 36) return i;
+    i++;
+  }
+  return end;
 }
 
 /** The characters a backslash keeps escaped, so that the glob parser reads them as literals: * ? { } [ ] , \ */
