@@ -6,7 +6,7 @@
 import type { IToken } from "chevrotain";
 import type { Span } from "../source.js";
 import type { Comment, Identifier, Keyword, StringLiteral, StringPart } from "./ast.js";
-import { plainParts } from "./strings.js";
+import { CommentNode, IdentifierNode, KeywordNode, SourceSpan, StringNode, TextPart } from "./nodes.js";
 
 /**
  * A token's offset as a small integer. chevrotain's token objects share V8's hidden class with its
@@ -19,45 +19,80 @@ export function offsetOf(tok: IToken): number {
   return tok.startOffset | 0;
 }
 
+/**
+ * The string literals of a file that are not plain text, decoded, in source order: `parts[i]` belongs to
+ * the literal whose opening quote is at `starts[i]`.
+ */
+export interface DecodedStrings {
+  readonly starts: number[];
+  readonly parts: StringPart[][];
+}
+
 /** What nodes need besides their tokens: the file's path and the decoded strings of lexer.ts. */
 export class AstContext {
+  /** Index in `strings` of the next decoded literal: the parser takes string literals in source order. */
+  private nextString = 0;
+
   constructor(
     readonly file: string,
-    readonly strings: ReadonlyMap<number, StringPart[]>,
+    readonly strings: DecodedStrings,
   ) {}
 
   tokenSpan(tok: IToken): Span {
     const start = offsetOf(tok);
-    return { file: this.file, start, end: start + tok.image.length };
+    return new SourceSpan(this.file, start, start + tok.image.length);
   }
 
   /** From the first token to the end of the last node or token. */
   between(first: IToken, last: { readonly span: Span } | IToken): Span {
-    return {
-      file: this.file,
-      start: offsetOf(first),
-      end: "span" in last ? last.span.end : offsetOf(last) + last.image.length,
-    };
+    return new SourceSpan(this.file, offsetOf(first), "span" in last ? last.span.end : offsetOf(last) + last.image.length);
   }
 
   ident(tok: IToken): Identifier {
-    return { kind: "Identifier", name: tok.image, span: this.tokenSpan(tok) };
+    return new IdentifierNode(tok.image, this.tokenSpan(tok));
   }
 
   str(tok: IToken): StringLiteral {
     const start = offsetOf(tok);
-    return {
-      kind: "String",
-      parts: this.strings.get(start) ?? plainParts(this.file, tok.image.slice(1, -1), start),
-      span: this.tokenSpan(tok),
-    };
+    const parts = this.decoded(start) ?? plainParts(this.file, tok.image.slice(1, -1), start);
+    return new StringNode(parts, new SourceSpan(this.file, start, start + tok.image.length));
+  }
+
+  /** The parts of the literal at `start` when it is not plain text. */
+  private decoded(start: number): StringPart[] | undefined {
+    const { starts, parts } = this.strings;
+    const next = this.nextString;
+    if (next < starts.length && starts[next] === start) {
+      this.nextString = next + 1;
+      return parts[next];
+    }
+    // Not the next in order: only when a literal was skipped, e.g. past a syntax error.
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! < start) lo = mid + 1;
+      else hi = mid;
+    }
+    return starts[lo] === start ? parts[lo] : undefined;
   }
 
   keyword<T extends string>(tok: IToken): Keyword<T> {
-    return { kind: "Keyword", value: tok.image as T, span: this.tokenSpan(tok) };
+    return new KeywordNode(tok.image as T, this.tokenSpan(tok));
   }
 
   comment(tok: IToken): Comment {
-    return { kind: "Comment", text: tok.image, span: this.tokenSpan(tok) };
+    return new CommentNode(tok.image, this.tokenSpan(tok));
   }
+}
+
+// plainParts returns a copy of this array rather than an array literal, for the reason nodes.ts gives
+// for constructors (Array.of would do too, but costs a call into a generic builtin per string).
+const onePart: StringPart[] = [];
+
+/** The parts of a plain string (no escape, no `${}`) whose opening quote is at `start`. */
+export function plainParts(file: string, content: string, start: number): StringPart[] {
+  if (content.length === 0) return [];
+  onePart[0] = new TextPart(content, new SourceSpan(file, start + 1, start + 1 + content.length));
+  return onePart.slice();
 }

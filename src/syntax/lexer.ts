@@ -6,11 +6,10 @@ import type { IToken, TokenType } from "chevrotain";
 import { Lexer } from "./chevrotain.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source } from "../source.js";
-import type { StringPart } from "./ast.js";
 import { IDENTIFIER_MAX_LENGTH } from "./limits.js";
-import { offsetOf } from "./build-ast.js";
-import { badCharacter, decodeEscapedString, isPlain, printable } from "./strings.js";
-import { allTokens, Identifier, isKeyword, keywordText, keywordTokens, StringLiteral, UnterminatedString } from "./tokens.js";
+import { offsetOf, type DecodedStrings } from "./build-ast.js";
+import { badCharacter, decodeEscapedString, printable } from "./strings.js";
+import { allTokens, Identifier, isKeyword, keywordText, keywordTokens, notPlainStrings, UnterminatedString } from "./tokens.js";
 
 // No recovery: lexing stops at the first character no token starts with, as parsing stops at the first
 // error (and chevrotain's recovery retries every pattern at every following offset: slow on junk).
@@ -24,62 +23,94 @@ export const moatLexer = new Lexer(
 
 // A retyped keyword's image becomes the one string of its word: the AST keeps keywords (access, mode,
 // workload kind) by their text, and would otherwise keep a copy of the word for each use in the fleet.
-const KEYWORDS: ReadonlyMap<string, { readonly type: TokenType; readonly word: string }> = new Map(
-  keywordTokens.map((type) => {
-    const word = keywordText(type)!;
-    return [word, { type, word }];
-  }),
-);
+interface KeywordEntry {
+  readonly type: TokenType;
+  readonly tokenTypeIdx: number;
+  readonly word: string;
+}
+
+// Keywords by length and first letter (keywordSlot): most words of a policy are keywords, and a slot
+// and one comparison of short strings cost less than hashing each word for a Map.
+const KEYWORD_MAX_LENGTH = Math.max(...keywordTokens.map((type) => keywordText(type)!.length));
+const keywordSlots: (readonly KeywordEntry[] | undefined)[] = [];
+for (const type of keywordTokens) {
+  const word = keywordText(type)!;
+  const slot = keywordSlot(word);
+  keywordSlots[slot] = [...(keywordSlots[slot] ?? []), { type, tokenTypeIdx: type.tokenTypeIdx!, word }];
+}
+
+/** A word's slot: its length and first character (an identifier starts with an ASCII letter). */
+function keywordSlot(word: string): number {
+  return (word.length << 7) | word.charCodeAt(0);
+}
+
+function keywordOf(word: string): KeywordEntry | undefined {
+  if (word.length > KEYWORD_MAX_LENGTH) return undefined;
+  const candidates = keywordSlots[keywordSlot(word)];
+  if (candidates === undefined) return undefined;
+  for (let i = 0; i < candidates.length; i++) if (candidates[i]!.word === word) return candidates[i];
+  return undefined;
+}
 
 export interface LexResult {
   readonly tokens: IToken[];
   readonly comments: IToken[];
-  /** Decoded string literals that are not plain text (strings.ts isPlain), keyed by the offset of their opening quote. */
-  readonly strings: ReadonlyMap<number, StringPart[]>;
+  /** The string literals that are not plain text (tokens.ts notPlainStrings), decoded. */
+  readonly strings: DecodedStrings;
   /** The lexical problem nearest the start of the file, if any. */
   readonly error?: Diagnostic;
 }
 
 export function lex(source: Source): LexResult {
   const { text, path } = source;
+  notPlainStrings.length = 0;
   const result = moatLexer.tokenize(text);
-  const strings = new Map<number, StringPart[]>();
-  let error: Diagnostic | undefined;
   const tokens = result.tokens;
+  // The first problem of a token, in token order: an unterminated string or an over-long identifier
+  // here, a string that does not decode below.
+  let error: Diagnostic | undefined;
+  let errorToken = Infinity; // offset of the token `error` is about
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
     const type = token.tokenType;
     if (type === Identifier) {
-      const keyword = KEYWORDS.get(token.image);
+      const image = token.image;
+      const keyword = keywordOf(image);
       if (keyword !== undefined) {
         token.tokenType = keyword.type;
-        token.tokenTypeIdx = keyword.type.tokenTypeIdx!;
+        token.tokenTypeIdx = keyword.tokenTypeIdx;
         token.image = keyword.word;
-        continue;
+      } else if (image.length > IDENTIFIER_MAX_LENGTH && error === undefined) {
+        // Past the first problem, tokens are only retyped: the parser may still read them.
+        const start = offsetOf(token);
+        errorToken = start;
+        error = diagnostic("MOAT105", { file: path, start, end: start + image.length }, { length: image.length });
       }
+    } else if (type === UnterminatedString && error === undefined) {
+      const start = offsetOf(token);
+      errorToken = start;
+      error = diagnostic("MOAT103", { file: path, start, end: start + token.image.length });
     }
-    // Past the first problem, tokens are only retyped: the parser may still read them.
-    if (error !== undefined) continue;
-    const start = offsetOf(token);
-    const end = start + token.image.length;
-    if (type === StringLiteral) {
-      // The quotes are plain, so the image is plain when its content is.
-      if (isPlain(token.image)) continue;
-      const decoded = decodeEscapedString(path, token.image, start);
-      if ("error" in decoded) error = decoded.error;
-      else strings.set(start, decoded.parts);
-    } else if (type === UnterminatedString) {
-      error = diagnostic("MOAT103", { file: path, start, end });
-    } else if (type === Identifier && token.image.length > IDENTIFIER_MAX_LENGTH) {
-      error = diagnostic("MOAT105", { file: path, start, end }, { length: token.image.length });
+  }
+  // matchString listed the literals that need decoding; plain ones decode to their content (AstContext.str).
+  const strings: DecodedStrings = { starts: [], parts: [] };
+  for (let i = 0; i < notPlainStrings.length; i += 3) {
+    const start = notPlainStrings[i]!;
+    if (start > errorToken) break;
+    const decoded = decodeEscapedString(path, text, start, notPlainStrings[i + 1]!, notPlainStrings[i + 2] === 1);
+    if (!Array.isArray(decoded)) {
+      error = decoded;
+      break;
     }
+    strings.starts.push(start);
+    strings.parts.push(decoded);
   }
   const unmatched = result.errors[0];
   if (unmatched !== undefined && (error === undefined || unmatched.offset < error.span!.start)) {
     error = unexpectedCharacter(source, unmatched.offset);
   }
   const comments = result.groups["comments"] ?? [];
-  return error === undefined ? { tokens: result.tokens, comments, strings } : { tokens: result.tokens, comments, strings, error };
+  return error === undefined ? { tokens, comments, strings } : { tokens, comments, strings, error };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source } from "../source.js";
 import type { PolicyFile } from "./ast.js";
-import { AstContext } from "./build-ast.js";
+import { AstContext, type DecodedStrings } from "./build-ast.js";
 import { lex } from "./lexer.js";
 import { ProblemRecorder, renderParseProblem } from "./parse-errors.js";
 import { MoatParser } from "./parser.js";
@@ -12,7 +12,7 @@ import { MoatParser } from "./parser.js";
 // own validation is left to test/syntax/grammar-valid.test.ts.
 const recorder = new ProblemRecorder();
 const parser = new MoatParser(recorder, { skipValidations: true });
-const noStrings: ReadonlyMap<number, never> = new Map<number, never>();
+const noStrings: DecodedStrings = { starts: [], parts: [] };
 
 export interface ParseResult {
   readonly file?: PolicyFile;

@@ -12,6 +12,7 @@ import type { IOrAlt, IParserErrorMessageProvider, IToken } from "chevrotain";
 import { EmbeddedActionsParser } from "./chevrotain.js";
 import type { Access, Item, Mode, Statement, WorkloadBlock, WorkloadKind } from "./ast.js";
 import { AstContext } from "./build-ast.js";
+import { AbstractionItem, AccessItem, ModeItem, PathItem, UuidItem, WorkloadNode } from "./nodes.js";
 import * as t from "./tokens.js";
 
 /** What actions return while chevrotain records the grammar: their results are never looked at. */
@@ -19,7 +20,7 @@ const RECORDING: unknown = Object.freeze({});
 
 export class MoatParser extends EmbeddedActionsParser {
   /** The file being parsed; set by parse.ts before each parse. */
-  context = new AstContext("", new Map());
+  context = new AstContext("", { starts: [], parts: [] });
 
   /**
    * `skipValidations` leaves out chevrotain's checks of the grammar itself (ambiguities, left recursion),
@@ -112,7 +113,7 @@ export class MoatParser extends EmbeddedActionsParser {
     const close = this.CONSUME(t.RCurly);
     if (this.RECORDING_PHASE) return RECORDING as WorkloadBlock; // `kw` is no token while recording
     const x = this.context;
-    return { kind: "Workload", workloadKind: x.keyword<WorkloadKind>(kw), name: x.ident(name), items: items.slice(), span: x.between(kw, close) };
+    return new WorkloadNode(x.keyword<WorkloadKind>(kw), x.ident(name), items.slice(), x.between(kw, close));
   });
 
   // One rule for all items, without a sub-rule per item: large policies are mostly items, and every
@@ -150,7 +151,7 @@ export class MoatParser extends EmbeddedActionsParser {
             const token = this.OR4((this.modeAlts ??= [{ ALT: () => this.CONSUME(t.Enforce) }, { ALT: () => this.CONSUME(t.Complain) }]));
             if (this.RECORDING_PHASE) return RECORDING as Item;
             const value = this.context.keyword<Mode>(token);
-            return { kind: "Mode", value, span: this.context.between(kw, value) };
+            return new ModeItem(value, this.context.between(kw, value));
           },
         },
       ]),
@@ -182,11 +183,11 @@ export class MoatParser extends EmbeddedActionsParser {
     const span = x.between(kw, value);
     switch (kind) {
       case "Uuid":
-        return { kind, value, span };
+        return new UuidItem(value, span);
       case "Abstraction":
-        return { kind, name: value, span };
+        return new AbstractionItem(value, span);
       default:
-        return { kind, path: value, span };
+        return new PathItem(kind, value, span);
     }
   }
 
@@ -194,8 +195,8 @@ export class MoatParser extends EmbeddedActionsParser {
     if (this.RECORDING_PHASE) return RECORDING as Item; // `accessToken` is no token while recording
     const x = this.context;
     const path = x.str(tok);
-    if (accessToken === undefined) return { kind, path, span: x.between(kw, path) };
+    if (accessToken === undefined) return new PathItem(kind, path, x.between(kw, path));
     const access = x.keyword<Access>(accessToken);
-    return { kind, path, access, span: x.between(kw, access) };
+    return new AccessItem(kind, path, access, x.between(kw, access));
   }
 }

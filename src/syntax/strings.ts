@@ -7,131 +7,107 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { diagnostic } from "../diagnostics/diagnostic.js";
 import type { StringPart } from "./ast.js";
 import { IDENTIFIER_MAX_LENGTH } from "./limits.js";
+import { InterpolationPart, SourceSpan, TextPart } from "./nodes.js";
 import { IDENTIFIER } from "./tokens.js";
 
-export type DecodeResult = { readonly parts: StringPart[] } | { readonly error: Diagnostic };
-
 const NAME = new RegExp(`^${IDENTIFIER.source}$`);
-// Characters that make a string more than plain text: escapes, `$`, and what badCharacter rejects.
-// eslint-disable-next-line no-control-regex
-const NEEDS_WALK = /[\\$\u0000\ufffd\ud800-\udfff]/;
+
+// The parts of the literal being decoded, in its first `count` elements: one array reused, so that each
+// literal allocates only its exact-size copy (an array grown by push keeps room for 17 elements, and
+// truncating an array frees its storage).
+const partsSoFar: StringPart[] = [];
 
 /**
- * Decodes the literal text[start, end), quotes included. A NUL, U+FFFD or a lone surrogate inside a
- * string is MOAT107: none can be part of a path, and U+FFFD or a lone surrogate means the file was not
- * valid UTF-8 when it was read (the CLI decodes with replacement characters).
+ * Decodes the literal text[start, end) (quotes included), one that is not plain text (tokens.ts
+ * notPlainStrings), into its parts, or the diagnostic of its first problem. `checkEach` says whether it
+ * holds a character badCharacter may reject (NUL, U+FFFD, a surrogate); the lexer has found that out
+ * already. A NUL, U+FFFD or a lone surrogate inside a string is MOAT107: none can be part of a path, and
+ * U+FFFD or a lone surrogate means the file was not valid UTF-8 when it was read (the CLI decodes with
+ * replacement characters). Plain literals decode to their content (build-ast.ts plainParts). Written
+ * without closures or a call per character, and read from the file's text rather than a copy of the
+ * literal: most strings of a large policy insert a let. A run of ordinary characters is skipped in one
+ * loop to the next backslash or '$' of the literal (indexOf on the file's text would search past the
+ * literal, to the end of the file when no such character follows: quadratic on a large file).
  */
-export function decodeString(file: string, text: string, start: number, end: number): DecodeResult {
-  const content = text.slice(start + 1, end - 1);
-  if (isPlain(content)) return { parts: plainParts(file, content, start) };
-  return decodeEscapedString(file, text.slice(start, end), start);
-}
-
-// What a string may hold that is no path character (see badCharacter).
-// eslint-disable-next-line no-control-regex
-const MAY_BE_BAD = /[\u0000\ufffd\ud800-\udfff]/;
-
-/**
- * decodeString for a literal already known not to be plain (isPlain false), given as written (quotes
- * included) with the offset of its opening quote: the lexer tests plainness first and has the literal's
- * text at hand. Written without closures or a call per character: most strings of a large policy insert
- * a let. Runs of ordinary characters are skipped with indexOf, bounded by the literal.
- */
-export function decodeEscapedString(file: string, literal: string, base: number): DecodeResult {
-  const parts: StringPart[] = [];
-  const contentEnd = literal.length - 1;
-  const checkEach = MAY_BE_BAD.test(literal);
+export function decodeEscapedString(file: string, text: string, start: number, end: number, checkEach: boolean): StringPart[] | Diagnostic {
+  const parts = partsSoFar;
+  let count = 0;
+  const contentEnd = end - 1;
   let buffer = "";
-  let textStart = -1; // offset in `literal` where the pending Text part began
-  let runStart = 1; // start of the current run of characters copied verbatim
-  let nextBackslash = -1; // the next '\\' or '$' at or after i (contentEnd when none), found when passed
-  let nextDollar = -1;
-  let i = 1;
+  let textStart = -1; // offset where the pending Text part began
+  let runStart = start + 1; // start of the current run of characters copied verbatim
+  let i = start + 1;
 
   while (i < contentEnd) {
-    const c = literal.charCodeAt(i);
+    const c = text.charCodeAt(i);
     if (c === 92 /* \ */) {
       if (textStart < 0) textStart = i;
-      const next = literal.charCodeAt(i + 1);
+      const next = text.charCodeAt(i + 1);
       if (next === 34 /* " */) {
-        if (i > runStart) buffer += literal.slice(runStart, i);
+        if (i > runStart) buffer += text.slice(runStart, i);
         buffer += '"';
         runStart = i + 2;
       } else if (!isGlobEscape(next)) {
-        const escaped = String.fromCodePoint(literal.codePointAt(i + 1)!);
-        const at = base + i;
-        return { error: diagnostic("MOAT104", { file, start: at, end: at + 1 + escaped.length }, { escape: "\\" + printable(escaped) }) };
+        const escaped = String.fromCodePoint(text.codePointAt(i + 1)!);
+        return diagnostic("MOAT104", { file, start: i, end: i + 1 + escaped.length }, { escape: "\\" + printable(escaped) });
       } // else: a kept escape is copied as written, with the run
       i += 2;
-    } else if (c === 36 /* $ */ && literal.charCodeAt(i + 1) === 123 /* { */) {
-      if (i > runStart) buffer += literal.slice(runStart, i);
-      const close = literal.indexOf("}", i + 2);
-      const at = base + i;
+    } else if (c === 36 /* $ */ && text.charCodeAt(i + 1) === 123 /* { */) {
+      if (i > runStart) buffer += text.slice(runStart, i);
+      const close = text.indexOf("}", i + 2);
       if (close < 0 || close >= contentEnd) {
-        return { error: diagnostic("MOAT106", { file, start: at, end: base + contentEnd }, { detail: "'${' has no closing '}' in this string" }) };
+        return diagnostic("MOAT106", { file, start: i, end: contentEnd }, { detail: "'${' has no closing '}' in this string" });
       }
-      const name = literal.slice(i + 2, close);
+      const name = text.slice(i + 2, close);
       if (name.length === 0) {
-        return { error: diagnostic("MOAT106", { file, start: at, end: base + close + 1 }, { detail: "empty '${}': write ${name} to insert a let" }) };
+        return diagnostic("MOAT106", { file, start: i, end: close + 1 }, { detail: "empty '${}': write ${name} to insert a let" });
       }
       if (!NAME.test(name)) {
-        return {
-          error: diagnostic("MOAT106", { file, start: at, end: base + close + 1 }, {
-            detail: `'\${${printable(name)}}' does not name a let: a name is a letter followed by letters, digits, '_' or '-'`,
-          }),
-        };
+        return diagnostic("MOAT106", { file, start: i, end: close + 1 }, {
+          detail: `'\${${printable(name)}}' does not name a let: a name is a letter followed by letters, digits, '_' or '-'`,
+        });
       }
       if (name.length > IDENTIFIER_MAX_LENGTH) {
-        return { error: diagnostic("MOAT105", { file, start: at + 2, end: base + close }, { length: name.length }) };
+        return diagnostic("MOAT105", { file, start: i + 2, end: close }, { length: name.length });
       }
-      if (textStart >= 0) parts.push({ kind: "Text", text: buffer, span: { file, start: base + textStart, end: at } });
+      if (textStart >= 0) parts[count++] = new TextPart(buffer, new SourceSpan(file, textStart, i));
       buffer = "";
       textStart = -1;
-      parts.push({ kind: "Interpolation", name, span: { file, start: at, end: base + close + 1 } });
+      parts[count++] = new InterpolationPart(name, new SourceSpan(file, i, close + 1));
       i = close + 1;
       runStart = i;
     } else if (checkEach) {
       if (c === 0 || c === 0xfffd || (c >= 0xd800 && c <= 0xdfff)) {
-        const bad = badCharacter(literal, i, c);
-        if (bad !== undefined) return { error: diagnostic("MOAT107", { file, start: base + i, end: base + i + 1 }, { detail: bad }) };
+        const bad = badCharacter(text, i, c);
+        if (bad !== undefined) return diagnostic("MOAT107", { file, start: i, end: i + 1 }, { detail: bad });
       }
       if (textStart < 0) textStart = i;
       i++;
     } else {
       // An ordinary character: nothing changes before the next backslash or '$'.
       if (textStart < 0) textStart = i;
-      if (nextBackslash <= i) nextBackslash = indexOrEnd(literal, "\\", i + 1, contentEnd);
-      if (nextDollar <= i) nextDollar = indexOrEnd(literal, "$", i + 1, contentEnd);
-      i = nextBackslash < nextDollar ? nextBackslash : nextDollar;
+      i = nextEscapeOrDollar(text, i + 1, contentEnd);
     }
   }
-  if (contentEnd > runStart) buffer += literal.slice(runStart, contentEnd);
-  if (textStart >= 0) parts.push({ kind: "Text", text: buffer, span: { file, start: base + textStart, end: base + contentEnd } });
-  // An array grown by push keeps room for 17 elements; the AST keeps this one to the end of the compile.
-  return { parts: parts.slice() };
+  if (contentEnd > runStart) buffer += text.slice(runStart, contentEnd);
+  if (textStart >= 0) parts[count++] = new TextPart(buffer, new SourceSpan(file, textStart, contentEnd));
+  return parts.slice(0, count);
 }
 
-function indexOrEnd(text: string, search: string, from: number, end: number): number {
-  const found = text.indexOf(search, from);
-  return found < 0 || found > end ? end : found;
+/** The offset of the first backslash or '$' in text[from, end), or end. */
+function nextEscapeOrDollar(text: string, from: number, end: number): number {
+  let i = from;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === 92 || c === 36) return i;
+    i++;
+  }
+  return end;
 }
 
 /** The characters a backslash keeps escaped, so that the glob parser reads them as literals: * ? { } [ ] , \ */
 function isGlobEscape(c: number): boolean {
   return c === 42 || c === 63 || c === 123 || c === 125 || c === 91 || c === 93 || c === 44 || c === 92;
-}
-
-/**
- * Most strings are plain text: no escape, no `$`, nothing to reject. They decode to their content,
- * so the lexer need not keep their parts (a large policy has hundreds of thousands of strings).
- */
-export function isPlain(content: string): boolean {
-  return !NEEDS_WALK.test(content);
-}
-
-/** The parts of a plain string whose opening quote is at `start`. */
-export function plainParts(file: string, content: string, start: number): StringPart[] {
-  return content.length === 0 ? [] : [{ kind: "Text", text: content, span: { file, start: start + 1, end: start + 1 + content.length } }];
 }
 
 /** Why the UTF-16 unit at i cannot appear in a string, or undefined when it can. */

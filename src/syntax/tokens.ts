@@ -6,20 +6,47 @@ import type { CustomPatternMatcherReturn, TokenType } from "chevrotain";
 import { createToken, Lexer } from "./chevrotain.js";
 
 /**
+ * The string literals matchString matched that are not plain text, in source order, three numbers each:
+ * the offset of the opening quote, the offset past the closing one, and 1 when the literal holds a
+ * character badCharacter (strings.ts) may reject (NUL, U+FFFD, a surrogate), else 0. Plain text has no
+ * backslash, no `$` and none of those, and decodes to its content. matchString reads every character of
+ * a literal anyway, so it notes this rather than have the lexer search each literal again; lex() empties
+ * the list before each tokenize.
+ */
+export const notPlainStrings: number[] = [];
+
+// chevrotain reads a custom pattern's match at once and keeps only its image, so one array serves every
+// match instead of one allocated per string literal.
+const stringMatch: [string] = [""];
+
+/**
  * A string literal on one line: `"`, then any characters except `"`, backslash or a line break, or a
  * backslash and any character but a line break, then `"`. Escapes are checked later (strings.ts).
  * Hand-written rather than a RegExp: V8's backtracking overflows its stack on a multi-megabyte line.
  */
 function matchString(text: string, offset: number): CustomPatternMatcherReturn | null {
   if (text.charCodeAt(offset) !== 34) return null;
+  let plain = true;
+  let mayBeBad = 0;
   for (let i = offset + 1; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 34) return [text.slice(offset, i + 1)];
+    if (c === 34) {
+      if (!plain) notPlainStrings.push(offset, i + 1, mayBeBad);
+      stringMatch[0] = text.slice(offset, i + 1);
+      return stringMatch;
+    }
     if (c === 10 || c === 13) return null;
     if (c === 92) {
       const next = text.charCodeAt(i + 1);
       if (next === 10 || next === 13 || Number.isNaN(next)) return null;
+      plain = false;
       i++;
+      if (next === 0 || next === 0xfffd || (next >= 0xd800 && next <= 0xdfff)) mayBeBad = 1;
+    } else if (c === 36) {
+      plain = false;
+    } else if (c === 0 || c === 0xfffd || (c >= 0xd800 && c <= 0xdfff)) {
+      plain = false;
+      mayBeBad = 1;
     }
   }
   return null;

@@ -93,6 +93,16 @@ describe("syntax diagnostics: code and span", () => {
     expect(firstError('protect "x\\q"\ninclude foo')).toMatchObject({ code: "MOAT104", from: "1:11" });
     expect(firstError("tenant a { ; vm }")).toMatchObject({ code: "MOAT101", text: ";" });
   });
+
+  test("among lexical problems, the first token with one wins, strings included", () => {
+    const long = "a".repeat(65);
+    expect(firstError(`protect "\\q\\x"\nlet ${long} = "y"`)).toMatchObject({ code: "MOAT104", from: "1:10" });
+    expect(firstError(`let ${long} = "\\q"`)).toMatchObject({ code: "MOAT105", from: "1:5" });
+    expect(firstError('protect "${a}\\q"\nprotect "/b')).toMatchObject({ code: "MOAT104", from: "1:14" });
+    expect(firstError('protect "/b\nprotect "${a}\\q"')).toMatchObject({ code: "MOAT103", from: "1:9" });
+    expect(firstError('protect "${a}/\u0000"\nprotect "${}"')).toMatchObject({ code: "MOAT107", from: "1:15" });
+    expect(firstError('protect "/\\*${a}"\nprotect "${}"')).toMatchObject({ code: "MOAT106", from: "2:10" });
+  });
 });
 
 describe("MOAT102 messages speak the operator's language", () => {
