@@ -46,7 +46,13 @@ export function compileGlob(glob: Glob): Nfa {
 export function globStates(glob: Glob): number {
   // A literal's NFA is a chain, one state per byte and a final one: counting needs no automaton, and
   // building one for every literal grant of a fleet would hold hundreds of megabytes in the cache.
-  if (glob.parts.every((p) => p.kind === "literal")) return glob.parts.reduce((n, p) => n + (p as { bytes: string }).bytes.length, 1);
+  const parts = glob.parts;
+  let literalLength = 0;
+  for (let k = 0; k < parts.length && literalLength >= 0; k++) {
+    const part = parts[k]!;
+    literalLength = part.kind === "literal" ? literalLength + part.bytes.length : -1;
+  }
+  if (literalLength >= 0) return literalLength + 1;
   const cached = cache.get(glob);
   if (cached !== undefined) return cached.edges.length;
   // Counted without building the automaton, which most globs of a fleet never need: removeEpsilons keeps
