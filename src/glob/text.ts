@@ -84,25 +84,37 @@ export function globKey(glob: Glob): string {
 
 const altKey = perPart((part: AltPart): string => "\u0105" + part.branches.map(globKey).join("\u0106") + "\u0107");
 
+// Indexed loops: these run for every grant of a fleet, mostly in code not yet optimized, where a
+// callback or for...of allocates per call (docs/performance.md, "Loops").
+
 /** A glob without any operator: it matches exactly one path, its literal bytes. */
 export function isLiteral(glob: Glob): boolean {
-  return glob.parts.every((p) => p.kind === "literal");
+  const parts = glob.parts;
+  for (let k = 0; k < parts.length; k++) if (parts[k]!.kind !== "literal") return false;
+  return true;
 }
 
 /** The literal bytes of a glob without operators, or undefined. */
 export function literalBytes(glob: Glob): string | undefined {
   const parts = glob.parts;
   if (parts.length === 1) return parts[0]!.kind === "literal" ? parts[0]!.bytes : undefined;
-  if (!isLiteral(glob)) return undefined;
-  return glob.parts.map((p) => (p as { bytes: string }).bytes).join("");
+  let bytes = "";
+  for (let k = 0; k < parts.length; k++) {
+    const part = parts[k]!;
+    if (part.kind !== "literal") return undefined;
+    bytes += part.bytes;
+  }
+  return bytes;
 }
 
 /** Bytes every match starts with (the leading literal; empty when the glob starts with an operator). */
 export function literalPrefix(glob: Glob): string {
+  const parts = glob.parts;
   let out = "";
-  for (const p of glob.parts) {
-    if (p.kind !== "literal") break;
-    out += p.bytes;
+  for (let k = 0; k < parts.length; k++) {
+    const part = parts[k]!;
+    if (part.kind !== "literal") break;
+    out += part.bytes;
   }
   return out;
 }
