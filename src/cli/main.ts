@@ -73,11 +73,15 @@ async function loadCommand(name: CommandName): Promise<(opts: CommandOptions, io
   }
 }
 
-/** The first line of node's "Cannot find module/package" message, when `e` is that error. */
+/**
+ * The first line of node's "Cannot find module/package" message, when `e` is that error for a package
+ * (a bare name). A missing file of moat itself (a stale or partial build) stays an internal error.
+ */
 export function missingPackage(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | null)?.code;
   if ((code !== "MODULE_NOT_FOUND" && code !== "ERR_MODULE_NOT_FOUND") || !(e instanceof Error)) return undefined;
-  return e.message.split("\n")[0];
+  const first = e.message.split("\n")[0]!;
+  return /^Cannot find (module|package) '(?![./])/.test(first) ? first : undefined;
 }
 
 function isCommand(name: string): name is CommandName {

@@ -403,6 +403,7 @@ function walkPairs(startsOf: readonly (readonly string[])[], endsOf: (k: number)
   let multi = false;
   startsOf.forEach((starts, item) => {
     const ends = endsOf(item); // already cut to END_KEY_BYTES
+    if (ends.length === 0) return; // no end, no entry (a run is made only for an entry)
     if (starts.length * ends.length > 1) multi = true;
     for (let s = 0; s < starts.length; s++) {
       const start = starts[s]!;

@@ -66,7 +66,8 @@ export class AstContext {
       this.nextString = next + 1;
       return parts[next];
     }
-    // Not the next in order: only when a literal was skipped, e.g. past a syntax error.
+    // Not the next in order: a plain literal (never listed) while a decoded one is still ahead, or a
+    // literal skipped past a syntax error.
     let lo = 0;
     let hi = starts.length;
     while (lo < hi) {

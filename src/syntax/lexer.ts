@@ -18,6 +18,7 @@ import { allTokens, Identifier, isKeyword, keywordText, keywordTokens, notPlainS
 // keyword's pattern, then Identifier's, at every word of the file.
 export const moatLexer = new Lexer(
   allTokens.filter((type) => !isKeyword(type)),
+  // recoveryEnabled must stay false: matchString notes literals as it matches them (tokens.ts notPlainStrings).
   { positionTracking: "onlyOffset", ensureOptimizations: true, recoveryEnabled: false },
 );
 
@@ -105,6 +106,7 @@ export function lex(source: Source): LexResult {
     strings.starts.push(start);
     strings.parts.push(decoded);
   }
+  notPlainStrings.length = 0; // the last file's offsets are not kept past its lexing
   const unmatched = result.errors[0];
   if (unmatched !== undefined && (error === undefined || unmatched.offset < error.span!.start)) {
     error = unexpectedCharacter(source, unmatched.offset);

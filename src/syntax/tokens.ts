@@ -11,7 +11,9 @@ import { createToken, Lexer } from "./chevrotain.js";
  * character badCharacter (strings.ts) may reject (NUL, U+FFFD, a surrogate), else 0. Plain text has no
  * backslash, no `$` and none of those, and decodes to its content. matchString reads every character of
  * a literal anyway, so it notes this rather than have the lexer search each literal again; lex() empties
- * the list before each tokenize.
+ * the list before and after each tokenize. This relies on the lexer running without error recovery
+ * (lexer.ts): with recovery, chevrotain tries patterns speculatively and drops their matches, and
+ * literals that became no token would be listed.
  */
 export const notPlainStrings: number[] = [];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { main, missingPackage } from "../../src/cli/main.js";
 import { VERSION } from "../../src/version.js";
 import { captureIo, tempDir } from "./helpers.js";
 
@@ -111,5 +111,19 @@ describe("moat's usage", () => {
     const debug = await failing({ MOAT_DEBUG: "1" });
     expect(debug.code).toBe(2);
     expect(debug.err).toMatch(/Error: stdout broke\n\s+at /);
+  });
+});
+
+describe("missingPackage", () => {
+  const notFound = (message: string, code = "ERR_MODULE_NOT_FOUND"): Error => Object.assign(new Error(message), { code });
+  it("names a package that is not installed, from either module system", () => {
+    expect(missingPackage(notFound("Cannot find package 'chevrotain' imported from /x/tokens.js"))).toBe("Cannot find package 'chevrotain' imported from /x/tokens.js");
+    expect(missingPackage(notFound("Cannot find module 'ajv'\nRequire stack:\n- /x/a.js", "MODULE_NOT_FOUND"))).toBe("Cannot find module 'ajv'");
+  });
+  it("leaves a missing file of moat itself, and any other error, to MOAT900", () => {
+    expect(missingPackage(notFound("Cannot find module '/opt/moat/dist/src/cli/commands.js' imported from /opt/moat/dist/src/cli/main.js"))).toBeUndefined();
+    expect(missingPackage(notFound("Cannot find module './commands.js'", "MODULE_NOT_FOUND"))).toBeUndefined();
+    expect(missingPackage(new Error("Cannot find package 'x'"))).toBeUndefined();
+    expect(missingPackage("Cannot find package 'x'")).toBeUndefined();
   });
 });
