@@ -5,6 +5,7 @@
  */
 import type { Glob } from "./ast.js";
 import { compileGlob, hasByte } from "./automaton.js";
+import { normalizeGlob } from "./normalize.js";
 import { literalBytes, literalPrefix, literalSuffix } from "./text.js";
 
 const literalCache = new WeakMap<Glob, string | null>();
@@ -14,6 +15,12 @@ interface Ends {
   readonly suffix: string;
   /** The ranges of a class that directly follows the prefix (empty literals aside), if one does. */
   readonly nextClass: readonly (readonly [number, number])[] | undefined;
+  /**
+   * When the glob is its prefix and then one `**` (a shared folder, `/srv/images/**`): whether that
+   * `**` must start with a byte other than '/' (AppArmor's rule, glob/normalize.ts). Such a glob is
+   * matched without its automaton.
+   */
+  readonly trailingGlobstar: { readonly minOne: boolean } | undefined;
 }
 
 const endsCache = new WeakMap<Glob, Ends>();
@@ -23,7 +30,11 @@ function endsOf(glob: Glob): Ends {
   if (ends === undefined) {
     const next = glob.parts.find((p) => p.kind !== "literal");
     const nextClass = next?.kind === "class" ? next.ranges : undefined;
-    endsCache.set(glob, (ends = { prefix: literalPrefix(glob), suffix: literalSuffix(glob), nextClass }));
+    const atoms = normalizeGlob(glob);
+    const last = atoms[atoms.length - 1];
+    const shape = atoms.length <= 2 && last?.kind === "globstar" && (atoms.length === 1 || atoms[0]!.kind === "literal");
+    const trailingGlobstar = shape ? { minOne: last.minOne } : undefined;
+    endsCache.set(glob, (ends = { prefix: literalPrefix(glob), suffix: literalSuffix(glob), nextClass, trailingGlobstar }));
   }
   return ends;
 }
@@ -45,6 +56,8 @@ export function matchesPath(glob: Glob, path: string): boolean {
     const b = path.charCodeAt(ends.prefix.length);
     if (!(b >= 0) || !ends.nextClass.some(([lo, hi]) => b >= Math.min(lo, hi) && b <= Math.max(lo, hi))) return false;
   }
+
+  if (ends.trailingGlobstar !== undefined) return globstarMatches(path, ends.prefix.length, ends.trailingGlobstar.minOne);
 
   const nfa = compileGlob(glob);
   // Two state sets swapped at each byte, and indexed loops (docs/performance.md, "Loops"): a shared
@@ -73,4 +86,17 @@ export function matchesPath(glob: Glob, path: string): boolean {
     next = done;
   }
   return current.some((s) => nfa.accepting[s]);
+}
+
+/**
+ * Whether `path` from `from` on is what a final `**` matches: any bytes but NUL, and with `minOne` a
+ * first byte that is neither '/' nor NUL (the automaton's NOT_SLASH edge, then its ANY_BYTE loop).
+ */
+function globstarMatches(path: string, from: number, minOne: boolean): boolean {
+  if (minOne && (from >= path.length || path.charCodeAt(from) === 0x2f)) return false;
+  for (let i = from; i < path.length; i++) {
+    const b = path.charCodeAt(i);
+    if (b === 0 || b > 0xff) return false;
+  }
+  return true;
 }

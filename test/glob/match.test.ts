@@ -1,7 +1,9 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { toBytes } from "../../src/glob/bytes.js";
 import { matchesPath } from "../../src/glob/match.js";
 import { g } from "./helpers.js";
+import { oracleMatches } from "./oracle.js";
 
 const cases: [string, string, boolean][] = [
   // a * or ** between a literal '/' and a '/' or the end needs a byte
@@ -72,5 +74,15 @@ describe("matchesPath", () => {
   });
   it("refuses strings that are not byte strings", () => {
     expect(matchesPath(g("/u/*"), "/u/é\u0100")).toBe(false);
+  });
+  it("matches a prefix and a final ** as AppArmor's regex does (the path that skips the automaton)", () => {
+    const glob = fc.constantFrom("/**", "/d/**", "/d**", "/d/e/**", "/d/***", "/d/{a,b}/**", "/d/**/**");
+    const path = fc.array(fc.constantFrom("/", "d", "e", "a", "\x00", "\xc3", "//"), { maxLength: 7 }).map((cs) => "/" + cs.join(""));
+    fc.assert(
+      fc.property(glob, path, (text, p) => {
+        expect(matchesPath(g(text), p), `${text} vs ${JSON.stringify(p)}`).toBe(oracleMatches(text, p));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
