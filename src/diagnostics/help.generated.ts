@@ -41,7 +41,7 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "fix": "keep one of the two; for several values of the same kind (resources, abstractions), use the array the schema provides."
   },
   "MOAT201": {
-    "when": "a string uses `${name}` and no `let` of that name comes before it. Lets apply to the strings after them, in the order moat reads the compilation (a file top to bottom, an include expanded where it stands). Points at the `${name}`.",
+    "when": "a string uses `${name}` and no `let` of that name comes before it. Lets apply to the strings after them, in the order moat reads the compilation (a file top to bottom, an include expanded where it stands). Points at the `${name}`. A `let` whose own value was refused (an undefined name in it, or MOAT221) is reported there once; the strings that use it are refused without a MOAT201 of their own.",
     "fix": "fix the spelling, or move the `let` above its first use, e.g. to the top of the main file, before its `include` lines."
   },
   "MOAT202": {

@@ -19,6 +19,8 @@ interface LetValue {
 
 export class LetScope {
   private readonly values = new Map<string, LetValue>();
+  /** Lets whose value was refused (and reported): a use of one is not reported again as undefined. */
+  private readonly refused = new Set<string>();
 
   constructor(private readonly diagnostics: Diagnostic[]) {}
 
@@ -32,6 +34,7 @@ export class LetScope {
       return;
     }
     if (text !== undefined) this.values.set(name, { text, span: nameSpan });
+    else this.refused.add(name);
   }
 
   /** The literal's glob source with lets substituted; undefined (and a diagnostic) when a name is unknown or the result too long. */
@@ -51,7 +54,9 @@ export class LetScope {
       } else {
         const value = this.values.get(part.name);
         if (value === undefined) {
-          this.diagnostics.push(diagnostic("MOAT201", part.span, { name: part.name }));
+          // A let refused for its own value was reported there; saying "not defined" at each use would
+          // bury that one cause under a cascade of wrong ones.
+          if (!this.refused.has(part.name)) this.diagnostics.push(diagnostic("MOAT201", part.span, { name: part.name }));
           ok = false;
         } else {
           text += value.text;
