@@ -8,7 +8,7 @@ import { posix } from "node:path";
 import type { CompileInput } from "../api.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source, Span } from "../source.js";
-import type { PolicyFile, StringLiteral } from "../syntax/ast.js";
+import type { PolicyFile, Statement, StringLiteral } from "../syntax/ast.js";
 import { isJsonPolicyPath, parseJsonPolicy } from "../json-form/parse-json-policy.js";
 import { parse } from "../syntax/parse.js";
 import { appendAll } from "../append-all.js";
@@ -73,8 +73,9 @@ export function loadFiles(input: CompileInput): LoadedFiles {
   const entries = [...new Set(input.entries.map((e) => posix.normalize(e)))].sort();
   const queue = [...entries];
   for (const entry of entries) read(entry, undefined, entry);
-  while (queue.length > 0) {
-    const path = queue.shift()!;
+  // An index into the queue, not shift(): shift moves every remaining element, once per file.
+  for (let next = 0; next < queue.length; next++) {
+    const path = queue[next]!;
     const file = files.get(path);
     if (file === undefined) continue;
     for (const statement of file.statements) {
@@ -137,30 +138,41 @@ export function relativeToRoot(root: string, path: string): string {
   return path.startsWith(prefix) ? path.slice(prefix.length) : path;
 }
 
-/** Reports each include cycle once, at the include that closes it, naming the whole chain. */
+/**
+ * Reports each include cycle once, at the include that closes it, naming the whole chain. The walk
+ * keeps its own stack: a chain of includes thousands of files deep overflowed the call stack (MOAT900).
+ */
 function findCycles(files: ReadonlyMap<string, PolicyFile>, root: string): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const state = new Map<string, "open" | "done">();
-  const stack: string[] = [];
-  const walk = (path: string): void => {
+  const stack: { readonly path: string; readonly statements: readonly Statement[]; next: number }[] = [];
+  const open = (path: string): void => {
     state.set(path, "open");
-    stack.push(path);
-    const file = files.get(path);
-    for (const statement of file?.statements ?? []) {
+    stack.push({ path, statements: files.get(path)?.statements ?? [], next: 0 });
+  };
+  for (const start of [...files.keys()].sort()) {
+    if (state.has(start)) continue;
+    open(start);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1]!;
+      if (frame.next === frame.statements.length) {
+        stack.pop();
+        state.set(frame.path, "done");
+        continue;
+      }
+      const statement = frame.statements[frame.next++]!;
       if (statement.kind !== "Include") continue;
-      const target = includeTarget(path, statement.path);
+      const target = includeTarget(frame.path, statement.path);
       if (target === undefined || !files.has(target)) continue;
       const seen = state.get(target);
       if (seen === "open") {
-        const chain = [...stack.slice(stack.indexOf(target)), target].map((p) => relativeToRoot(root, p)).join(" -> ");
+        const paths = stack.map((f) => f.path);
+        const chain = [...paths.slice(paths.indexOf(target)), target].map((p) => relativeToRoot(root, p)).join(" -> ");
         diagnostics.push(diagnostic("MOAT204", statement.path.span, { chain }));
       } else if (seen === undefined) {
-        walk(target);
+        open(target);
       }
     }
-    stack.pop();
-    state.set(path, "done");
-  };
-  for (const path of [...files.keys()].sort()) if (!state.has(path)) walk(path);
+  }
   return diagnostics;
 }

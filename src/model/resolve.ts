@@ -27,56 +27,76 @@ export function resolveModel(loaded: LoadedFiles): { model: Model; diagnostics: 
   const resolved = new Set<string>();
   let policy: Named | undefined;
 
-  const resolveFile = (file: PolicyFile): void => {
-    resolved.add(file.path);
-    for (const statement of file.statements) {
-      switch (statement.kind) {
-        case "Policy":
-          if (policy === undefined) policy = { name: statement.name.name, span: statement.name.span };
-          else if (policy.name !== statement.name.name)
-            diagnostics.push(
-              diagnostic("MOAT205", statement.name.span, { other: policy.name }, { related: [{ span: policy.span, message: "named here" }] }),
-            );
-          break;
-        case "Let":
-          lets.define(statement.name.name, statement.name.span, statement.value);
-          break;
-        case "Include": {
-          const target = includeTarget(file.path, statement.path);
-          const included = target === undefined ? undefined : loaded.files.get(target);
-          if (included !== undefined && !resolved.has(included.path)) resolveFile(included);
-          break;
-        }
-        case "Protect": {
-          const text = lets.resolve(statement.glob);
-          const path = text === undefined ? undefined : checkedPath(text, statement.glob.span, diagnostics);
-          if (path !== undefined) protect.push(path);
-          break;
-        }
-        case "Tenant": {
-          const name = statement.name.name;
-          let draft = tenants.get(name);
-          if (draft === undefined) tenants.set(name, (draft = { spans: [], workloads: new Map() }));
-          draft.spans.push(statement.name.span);
-          for (const block of statement.workloads) {
-            const workload = resolveWorkload(name, block, lets, diagnostics);
-            const previous = draft.workloads.get(workload.name);
-            if (previous !== undefined) {
-              diagnostics.push(
-                diagnostic("MOAT206", workload.span, { tenant: name, name: workload.name }, {
-                  related: [{ span: previous.span, message: `${previous.kind} ${previous.name} is declared here` }],
-                }),
-              );
-            } else {
-              draft.workloads.set(workload.name, workload);
-            }
-          }
-          break;
-        }
-        case "Shared":
-          sharedStatements.push(statement);
-          break;
+  const resolveStatement = (statement: Exclude<Statement, { kind: "Include" }>): void => {
+    switch (statement.kind) {
+      case "Policy":
+        if (policy === undefined) policy = { name: statement.name.name, span: statement.name.span };
+        else if (policy.name !== statement.name.name)
+          diagnostics.push(
+            diagnostic("MOAT205", statement.name.span, { other: policy.name }, { related: [{ span: policy.span, message: "named here" }] }),
+          );
+        break;
+      case "Let":
+        lets.define(statement.name.name, statement.name.span, statement.value);
+        break;
+      case "Protect": {
+        const text = lets.resolve(statement.glob);
+        const path = text === undefined ? undefined : checkedPath(text, statement.glob.span, diagnostics);
+        if (path !== undefined) protect.push(path);
+        break;
       }
+      case "Tenant": {
+        const name = statement.name.name;
+        let draft = tenants.get(name);
+        if (draft === undefined) tenants.set(name, (draft = { spans: [], workloads: new Map() }));
+        draft.spans.push(statement.name.span);
+        for (const block of statement.workloads) {
+          const workload = resolveWorkload(name, block, lets, diagnostics);
+          const previous = draft.workloads.get(workload.name);
+          if (previous !== undefined) {
+            diagnostics.push(
+              diagnostic("MOAT206", workload.span, { tenant: name, name: workload.name }, {
+                related: [{ span: previous.span, message: `${previous.kind} ${previous.name} is declared here` }],
+              }),
+            );
+          } else {
+            draft.workloads.set(workload.name, workload);
+          }
+        }
+        break;
+      }
+      case "Shared":
+        sharedStatements.push(statement);
+        break;
+    }
+  };
+
+  /**
+   * A file's statements in order, each include expanded in place (a file reached twice is resolved once).
+   * An explicit stack of files instead of recursion: a chain of includes thousands of files deep
+   * overflowed the call stack (MOAT900).
+   */
+  const resolveFile = (root: PolicyFile): void => {
+    const stack: { readonly file: PolicyFile; next: number }[] = [];
+    const enter = (file: PolicyFile): void => {
+      resolved.add(file.path);
+      stack.push({ file, next: 0 });
+    };
+    enter(root);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1]!;
+      if (frame.next === frame.file.statements.length) {
+        stack.pop();
+        continue;
+      }
+      const statement = frame.file.statements[frame.next++]!;
+      if (statement.kind !== "Include") {
+        resolveStatement(statement);
+        continue;
+      }
+      const target = includeTarget(frame.file.path, statement.path);
+      const included = target === undefined ? undefined : loaded.files.get(target);
+      if (included !== undefined && !resolved.has(included.path)) enter(included);
     }
   };
 

@@ -83,6 +83,23 @@ describe("includes", () => {
     expect(result.diagnostics[0]!.message).toBe("include cycle: a.iso -> b.iso -> a.iso");
   });
 
+  it("follows a chain of 10,000 includes, and reports the cycle that closes it once (no MOAT900)", () => {
+    // Reading, the cycle search and the model each followed includes by recursion: past a few thousand
+    // files deep, the call stack overflowed and the compile ended in an internal error.
+    const depth = 10_000;
+    const files: Record<string, string> = {};
+    for (let i = 0; i < depth; i++) files[`/p/f${i}.iso`] = `${i + 1 < depth ? `include "f${i + 1}.iso"\n` : ""}protect "/srv/p${i}"\n`;
+    const chain = compileTexts(files, ["/p/f0.iso"]);
+    expect(located(chain)).toEqual([]);
+    // Each include is expanded where it stands, before the protect after it: the deepest file comes first.
+    const order = chain.model!.protect.map((p) => p.text);
+    expect([order[0], order[1], order[depth - 1]]).toEqual([`/srv/p${depth - 1}`, `/srv/p${depth - 2}`, "/srv/p0"]);
+    expect(chain.model!.protect).toHaveLength(depth);
+    files[`/p/f${depth - 1}.iso`] = `include "f0.iso"\n`;
+    const cycle = compileTexts(files, ["/p/f0.iso"]);
+    expect(located(cycle)).toEqual([`MOAT204@/p/f${depth - 1}.iso:1:9`]);
+  }, 60_000);
+
   it("resolves a file included twice once", () => {
     const result = compileTexts({
       "/p/main.iso": `include "lets.iso"\ninclude "t.iso"\n`,
