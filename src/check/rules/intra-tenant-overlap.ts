@@ -28,13 +28,19 @@ function summarize(grants: readonly Grant[]): Map<string, { all: Grant[]; writer
   );
 }
 
+function hasWriter(grants: readonly Grant[]): boolean {
+  for (let k = 0; k < grants.length; k++) if (grants[k]!.resource.access === "rw") return true;
+  return false;
+}
+
 export const intraTenantOverlap: IsolationRule = {
   name: "intra-tenant-overlap",
   check(model: Model): Diagnostic[] {
     const diagnostics: Diagnostic[] = [];
     const seen = new Set<string>();
     for (const finding of findOverlaps(model)) {
-      if (finding.kind !== "overlap" || oneOwner(finding, workloadOf)) continue;
+      // Only a pair where one side writes is reported: a base image every VM of a tenant reads is skipped whole.
+      if (finding.kind !== "overlap" || oneOwner(finding, workloadOf) || (!hasWriter(finding.a.members) && !hasWriter(finding.b.members))) continue;
       const summaries = new WeakMap<readonly Grant[], ReturnType<typeof summarize>>();
       const pairs = reportedPairs(finding, (grant, others) => {
         let side = summaries.get(others);
