@@ -52,7 +52,7 @@ export function findOverlaps(model: Model): readonly GroupFinding[] {
     };
     for (let k = 0; k < groups.length; k++) {
       const group = groups[k]!;
-      if (group.members.length > 1 && !oneWorkload(group.members)) decide(group, group);
+      if (group.members.length > 1 && !allOwnedBy(group.members, workloadOf, group.members[0]!.workload)) decide(group, group);
     }
     // Groups have distinct globs, so no two are literals of the same bytes.
     const pairs = candidateIndexPairs(groups.map((g) => g.glob), { distinctLiterals: true });
@@ -62,9 +62,11 @@ export function findOverlaps(model: Model): readonly GroupFinding[] {
   return findings;
 }
 
-function oneWorkload(members: readonly Grant[]): boolean {
-  const first = members[0]!.workload;
-  for (const m of members) if (m.workload !== first) return false;
+const workloadOf = (g: Grant): object => g.workload;
+
+/** Whether `key` gives `owner` for every grant. */
+function allOwnedBy<K>(grants: readonly Grant[], key: (g: Grant) => K, owner: K): boolean {
+  for (let k = 0; k < grants.length; k++) if (key(grants[k]!) !== owner) return false;
   return true;
 }
 
@@ -142,8 +144,7 @@ export function reportedPairs(
  */
 export function oneOwner<K>(finding: GroupFinding, key: (g: Grant) => K): boolean {
   const owner = key(finding.a.members[0]!);
-  const same = (g: Grant): boolean => key(g) === owner;
-  return finding.a.members.every(same) && finding.b.members.every(same);
+  return allOwnedBy(finding.a.members, key, owner) && allOwnedBy(finding.b.members, key, owner);
 }
 
 /** The first grant, and the first after it with a different key: enough to find, for any grant, the first one whose key differs from its own. */

@@ -6,6 +6,7 @@
 import type { Glob, GlobPart } from "./ast.js";
 import { type Atom, normalizeGlob } from "./normalize.js";
 import { perPart } from "./per-part.js";
+import { literalBytes } from "./text.js";
 
 /** A set of bytes as sorted, disjoint, non-adjacent inclusive ranges. */
 export type ByteSet = readonly (readonly [number, number])[];
@@ -46,13 +47,8 @@ export function compileGlob(glob: Glob): Nfa {
 export function globStates(glob: Glob): number {
   // A literal's NFA is a chain, one state per byte and a final one: counting needs no automaton, and
   // building one for every literal grant of a fleet would hold hundreds of megabytes in the cache.
-  const parts = glob.parts;
-  let literalLength = 0;
-  for (let k = 0; k < parts.length && literalLength >= 0; k++) {
-    const part = parts[k]!;
-    literalLength = part.kind === "literal" ? literalLength + part.bytes.length : -1;
-  }
-  if (literalLength >= 0) return literalLength + 1;
+  const literal = literalBytes(glob);
+  if (literal !== undefined) return literal.length + 1;
   const cached = cache.get(glob);
   if (cached !== undefined) return cached.edges.length;
   // Counted without building the automaton, which most globs of a fleet never need: removeEpsilons keeps

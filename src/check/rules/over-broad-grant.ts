@@ -7,7 +7,7 @@ import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Glob } from "../../glob/ast.js";
 import { checkCovers } from "../../glob/intersect.js";
 import { parseGlob } from "../../glob/parse.js";
-import { isLiteral, literalPrefix, literalSuffix } from "../../glob/text.js";
+import { literalPrefix, literalSuffix } from "../../glob/text.js";
 import { BROAD_ROOTS } from "../../model/builtin.js";
 import type { Model } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
@@ -39,10 +39,8 @@ export const overBroadGrant: IsolationRule = {
     const diagnostics: Diagnostic[] = [];
     forEachResource(model, (resource) => {
       if (resource.namespace !== "path" || resource.kind === "implied") return;
-      // A literal path has no wildcard and cannot cover a folder's contents: skip the automaton.
-      if (isLiteral(resource.path.glob)) return;
       const suffix = literalSuffix(resource.path.glob);
-      // A grant with a literal end (a file name, `.qcow2`) covers no root: see mayCover.
+      // A grant with a literal end (a file name, `.qcow2`, every literal path) covers no root: see mayCover.
       if (suffix !== "") return;
       const prefix = literalPrefix(resource.path.glob);
       for (const broad of EVERYTHING_UNDER) {
