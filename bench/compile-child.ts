@@ -10,6 +10,8 @@ import { findInputs } from "../src/cli/find-inputs.js";
 import { writeOutputs } from "../src/cli/outputs/write-outputs.js";
 import { readSourceFile } from "../src/cli/read-source.js";
 import { compile } from "../src/index.js";
+import { consecutiveWindows, pausesByPhase, recordPauses, settled } from "./gc-pauses.js";
+import { mainThreadCpuMs } from "./main-thread-cpu.js";
 
 export interface ChildReport {
   readonly inputs: number;
@@ -20,6 +22,10 @@ export interface ChildReport {
   readonly compileMs: number;
   /** CPU time (user + system, all threads: GC runs beside the main thread) of compile(). */
   readonly compileCpuMs: number;
+  /** CPU time of the main thread alone during compile(); absent off Linux. */
+  readonly compileMainThreadCpuMs?: number;
+  /** Phase -> milliseconds of garbage-collection pauses of the main thread within it. */
+  readonly gcMs: Record<string, number>;
   readonly outputs: number;
   readonly outputBytes: number;
   readonly errors: readonly string[];
@@ -28,7 +34,7 @@ export interface ChildReport {
   readonly maxRss: number;
 }
 
-function main(argv: readonly string[]): void {
+async function main(argv: readonly string[]): Promise<void> {
   const [dir, out] = argv;
   if (dir === undefined) throw new Error("usage: compile-child DIR [OUT]");
   const phases: Record<string, number> = {};
@@ -47,8 +53,11 @@ function main(argv: readonly string[]): void {
   phases.read = performance.now() - start;
 
   // Every input is in memory, so the parse phase below measures lexing and parsing, not the disk.
-  start = performance.now();
+  const gc = recordPauses();
+  const compileStart = performance.now();
+  start = compileStart;
   const cpuStart = process.cpuUsage();
+  const threadStart = mainThreadCpuMs();
   const result = compile({
     entries: found.entries,
     readFile: (p) => {
@@ -56,6 +65,7 @@ function main(argv: readonly string[]): void {
       return text === undefined ? { error: "not among the inputs" } : { text };
     },
   });
+  const threadEnd = mainThreadCpuMs();
   const compileMs = performance.now() - start;
   const cpu = process.cpuUsage(cpuStart);
   for (const t of result.timings) phases[t.phase] = t.ms;
@@ -63,12 +73,16 @@ function main(argv: readonly string[]): void {
   const errors = result.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`);
   let outputBytes = 0;
   for (const o of result.outputs) outputBytes += Buffer.byteLength(o.content);
+  const windows = consecutiveWindows(compileStart, result.timings);
   if (out !== undefined && errors.length === 0) {
     start = performance.now();
     const written = writeOutputs(path.resolve(out), result.outputs, { display: (p) => p });
     phases.write = performance.now() - start;
+    windows.push({ phase: "write", start, end: start + phases.write });
     if (written.exitCode !== 0) errors.push(...written.diagnostics.map((d) => `${d.code} ${d.message}`));
   }
+  await settled();
+  gc.stop();
 
   const report: ChildReport = {
     inputs: found.entries.length,
@@ -76,6 +90,8 @@ function main(argv: readonly string[]): void {
     phases,
     compileMs,
     compileCpuMs: (cpu.user + cpu.system) / 1000,
+    ...(threadStart !== undefined && threadEnd !== undefined ? { compileMainThreadCpuMs: threadEnd - threadStart } : {}),
+    gcMs: pausesByPhase(gc.pauses, windows),
     outputs: result.outputs.length,
     outputBytes,
     errors: errors.slice(0, 5),
@@ -85,4 +101,4 @@ function main(argv: readonly string[]): void {
   process.stdout.write(JSON.stringify(report) + "\n");
 }
 
-main(process.argv.slice(2));
+await main(process.argv.slice(2));

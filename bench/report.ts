@@ -17,7 +17,12 @@ export interface SizeResult {
   readonly phases: Readonly<Record<string, number>>;
   /** compile() alone (parse+model+check+emit as the library runs them), median. */
   readonly inMemoryMs: number;
+  /** CPU of all threads during compile(), median. */
   readonly inMemoryCpuMs: number;
+  /** CPU of the main thread alone during compile(), median; absent off Linux. */
+  readonly inMemoryMainThreadCpuMs?: number;
+  /** Median garbage-collection pause time of the main thread within each phase, milliseconds. */
+  readonly gcMs: Readonly<Record<string, number>>;
   /** `node bin/moat.js compile DIR --out OUT`, spawn to exit, median. */
   readonly endToEndMs: number;
   readonly endToEndCpuMs?: number;
@@ -56,11 +61,20 @@ function row(cells: readonly string[], widths: readonly number[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
 }
 
+/** The phases compile() runs, whose pauses add up to the in-memory figure's. */
+const COMPILE_PHASES = ["parse", "model", "check", "emit"] as const;
+
+/** Pause time and its share of the phase's time; blank when not measured. */
+function pauses(ms: number | undefined, of: number): string {
+  return ms === undefined ? "" : `${fmtMs(ms)} ${((100 * ms) / of).toFixed(0).padStart(2)}%`;
+}
+
 function phaseRows(r: SizeResult): string[] {
   const f = r.fleet;
   const lines: string[] = [];
-  const widths = [26, 12, 22, 8, 14];
-  lines.push(row(["   phase", "time", "throughput", "share"], widths));
+  const widths = [26, 12, 22, 8, 16];
+  const tableWidth = widths.reduce((a, w) => a + w, 0) + 2 * (widths.length - 1);
+  lines.push(row(["   phase", "time", "throughput", "share", "gc pauses"], widths));
   const total = PHASES.reduce((a, p) => a + (r.phases[p] ?? 0), 0);
   const throughput: Record<string, string> = {
     read: `${(f.bytes / MB / ((r.phases.read ?? NaN) / 1000)).toFixed(1)} MB/s`,
@@ -73,11 +87,17 @@ function phaseRows(r: SizeResult): string[] {
   for (const p of PHASES) {
     const ms = r.phases[p];
     if (ms === undefined) continue;
-    lines.push(row([`   ${PHASE_LABEL[p]}`, fmtMs(ms), throughput[p]!, `${((100 * ms) / total).toFixed(0)}%`], widths));
+    lines.push(row([`   ${PHASE_LABEL[p]}`, fmtMs(ms), throughput[p]!, `${((100 * ms) / total).toFixed(0)}%`, pauses(r.gcMs[p], ms)], widths));
   }
+  // The sum of the phases' medians: near the median of the sums, and consistent with the rows above.
+  const compileGc = COMPILE_PHASES.reduce((a, p) => a + (r.gcMs[p] ?? 0), 0);
+  const threadCpu = r.inMemoryMainThreadCpuMs === undefined ? "" : `, main thread ${fmtMs(r.inMemoryMainThreadCpuMs)}`;
   lines.push(
-    row(["   in memory (compile())", fmtMs(r.inMemoryMs), rate(f.resources, r.inMemoryMs, "res"), "", `cpu ${fmtMs(r.inMemoryCpuMs)}`], widths),
-    row(["   end to end (CLI, writes)", fmtMs(r.endToEndMs), rate(f.resources, r.endToEndMs, "res"), "", r.endToEndCpuMs === undefined ? "" : `cpu ${fmtMs(r.endToEndCpuMs)}`], widths),
+    row(["   in memory (compile())", fmtMs(r.inMemoryMs), rate(f.resources, r.inMemoryMs, "res"), "", pauses(compileGc, r.inMemoryMs)], widths) +
+      `  cpu ${fmtMs(r.inMemoryCpuMs)}${threadCpu}`,
+    // Not split by phase: the command line's pauses are not observed from outside its process.
+    row(["   end to end (CLI, writes)", fmtMs(r.endToEndMs), rate(f.resources, r.endToEndMs, "res")], widths).padEnd(tableWidth) +
+      (r.endToEndCpuMs === undefined ? "" : `  cpu ${fmtMs(r.endToEndCpuMs)}`),
     `   peak RSS ${fmtInt(r.peakRss / 2 ** 20)} MiB${r.warnings > 0 ? `; ${r.warnings} warnings` : ""}`,
   );
   return lines;

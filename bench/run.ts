@@ -119,6 +119,7 @@ function measureSize(repo: string, work: string, nominal: number, opts: Options,
   const failed = (why: string, timedOutAfterMs?: number): SizeResult => ({
     ...base,
     phases: {},
+    gcMs: {},
     inMemoryMs: NaN,
     inMemoryCpuMs: NaN,
     endToEndMs: NaN,
@@ -145,10 +146,14 @@ function measureSize(repo: string, work: string, nominal: number, opts: Options,
     runCompileChild({ repo }, policy, out, opts.timeoutS * 1000, ["--cpu-prof", "--cpu-prof-dir", opts.cpuProf, "--cpu-prof-name", `compile-${nominal}.cpuprofile`]);
   }
   const phases: Record<string, number> = {};
+  const gcMs: Record<string, number> = {};
   for (const p of PHASES) {
     const values = childRuns.map((c) => c.phases[p]).filter((v): v is number => v !== undefined);
     if (values.length > 0) phases[p] = median(values);
+    const pauses = childRuns.map((c) => c.gcMs[p]).filter((v): v is number => v !== undefined);
+    if (pauses.length > 0) gcMs[p] = median(pauses);
   }
+  const threadCpu = childRuns.map((c) => c.compileMainThreadCpuMs).filter((v): v is number => v !== undefined);
 
   const cliRuns: CliRun[] = [];
   for (let i = 0; i < opts.runs; i++) {
@@ -167,6 +172,8 @@ function measureSize(repo: string, work: string, nominal: number, opts: Options,
     phases,
     inMemoryMs: median(childRuns.map((c) => c.compileMs)),
     inMemoryCpuMs: median(childRuns.map((c) => c.compileCpuMs)),
+    ...(threadCpu.length === childRuns.length ? { inMemoryMainThreadCpuMs: median(threadCpu) } : {}),
+    gcMs,
     endToEndMs: median(cliRuns.map((r) => r.wallMs)),
     ...(cliRuns.every((r) => r.cpuMs !== undefined) ? { endToEndCpuMs: median(cliRuns.map((r) => r.cpuMs!)) } : {}),
     peakRss: rss.length > 0 ? Math.max(...rss) : Math.max(...childRuns.map((c) => c.maxRss)),
