@@ -25,6 +25,26 @@ export function growthExponent(n1: number, t1: number, n2: number, t2: number): 
   return Math.log(t2 / t1) / Math.log(n2 / n1);
 }
 
+/**
+ * The exponent k of t ~ n^k fitted to all points at once: the least-squares slope of log t on log n.
+ * Less moved by one noisy size than the exponents between neighbours; NaN with fewer than two sizes or
+ * any time that is not positive.
+ */
+export function fittedExponent(points: readonly { readonly n: number; readonly t: number }[]): number {
+  if (points.length < 2 || points.some((p) => !(p.t > 0) || !(p.n > 0))) return NaN;
+  const xs = points.map((p) => Math.log(p.n));
+  const ys = points.map((p) => Math.log(p.t));
+  const mx = xs.reduce((a, x) => a + x, 0) / xs.length;
+  const my = ys.reduce((a, y) => a + y, 0) / ys.length;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < xs.length; i++) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+  }
+  return sxx === 0 ? NaN : sxy / sxx;
+}
+
 /** A compile in a fresh node process (bench/compile-child.ts), writing to `out` when given; `nodeFlags` e.g. --cpu-prof. */
 export function runCompileChild(paths: Paths, dir: string, out: string | undefined, timeoutMs: number, nodeFlags: readonly string[] = []): ChildReport | "timeout" {
   const script = path.join(paths.repo, "dist", "bench", "compile-child.js");

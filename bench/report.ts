@@ -6,7 +6,7 @@ import * as os from "node:os";
 import type { AllPairsEstimate } from "./all-pairs.js";
 import type { ParserEstimate } from "./apparmor-sample.js";
 import type { FleetStats } from "./generate-fleet.js";
-import { growthExponent } from "./measure.js";
+import { fittedExponent, growthExponent } from "./measure.js";
 
 export interface SizeResult {
   readonly nominal: number;
@@ -155,13 +155,21 @@ export function renderGrowth(results: readonly SizeResult[]): string {
     ["peak RSS", (r) => r.peakRss],
   ];
   const pairs = ok.slice(1).map((r, i) => [ok[i]!, r] as const);
-  const widths = [26, ...pairs.map(() => 16)];
+  const widths = [26, ...pairs.map(() => 16), 18];
   const lines = [
     "== growth exponent k, time ~ resources^k (1 is linear; '10x input, at most 12x time' is k <= 1.08)",
-    row(["", ...pairs.map(([a, b]) => `${short(a.fleet.resources)}->${short(b.fleet.resources)}`)], widths),
+    "   between neighbouring sizes, and fitted to all sizes (least squares on log-log; the smallest sizes",
+    "   are mostly fixed costs, which pull the fit down)",
+    row(["", ...pairs.map(([a, b]) => `${short(a.fleet.resources)}->${short(b.fleet.resources)}`), "fitted, all"], widths),
   ];
   for (const [label, get] of series) {
-    lines.push(row([`   ${label}`, ...pairs.map(([a, b]) => growthExponent(a.fleet.resources, get(a), b.fleet.resources, get(b)).toFixed(2))], widths));
+    const fitted = fittedExponent(ok.map((r) => ({ n: r.fleet.resources, t: get(r) })));
+    lines.push(
+      row(
+        [`   ${label}`, ...pairs.map(([a, b]) => growthExponent(a.fleet.resources, get(a), b.fleet.resources, get(b)).toFixed(2)), fitted.toFixed(2)],
+        widths,
+      ),
+    );
   }
   return lines.join("\n");
 }
