@@ -11,7 +11,7 @@ import { writeOutputs } from "../src/cli/outputs/write-outputs.js";
 import { readSourceFile } from "../src/cli/read-source.js";
 import { compile } from "../src/index.js";
 import { consecutiveWindows, pausesByPhase, recordPauses, settled } from "./gc-pauses.js";
-import { mainThreadCpuMs } from "./main-thread-cpu.js";
+import { threadTimes, timesBetween, type ThreadTimes } from "./main-thread-cpu.js";
 
 export interface ChildReport {
   readonly inputs: number;
@@ -22,8 +22,8 @@ export interface ChildReport {
   readonly compileMs: number;
   /** CPU time (user + system, all threads: GC runs beside the main thread) of compile(). */
   readonly compileCpuMs: number;
-  /** CPU time of the main thread alone during compile(); absent off Linux. */
-  readonly compileMainThreadCpuMs?: number;
+  /** The main thread alone during compile(): time on a core, and waiting for one; absent off Linux. */
+  readonly compileMainThread?: ThreadTimes;
   /** Phase -> milliseconds of garbage-collection pauses of the main thread within it. */
   readonly gcMs: Record<string, number>;
   readonly outputs: number;
@@ -57,7 +57,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const compileStart = performance.now();
   start = compileStart;
   const cpuStart = process.cpuUsage();
-  const threadStart = mainThreadCpuMs();
+  const threadStart = threadTimes();
   const result = compile({
     entries: found.entries,
     readFile: (p) => {
@@ -65,7 +65,7 @@ async function main(argv: readonly string[]): Promise<void> {
       return text === undefined ? { error: "not among the inputs" } : { text };
     },
   });
-  const threadEnd = mainThreadCpuMs();
+  const threadEnd = threadTimes();
   const compileMs = performance.now() - start;
   const cpu = process.cpuUsage(cpuStart);
   for (const t of result.timings) phases[t.phase] = t.ms;
@@ -90,7 +90,7 @@ async function main(argv: readonly string[]): Promise<void> {
     phases,
     compileMs,
     compileCpuMs: (cpu.user + cpu.system) / 1000,
-    ...(threadStart !== undefined && threadEnd !== undefined ? { compileMainThreadCpuMs: threadEnd - threadStart } : {}),
+    ...(threadStart !== undefined && threadEnd !== undefined ? { compileMainThread: timesBetween(threadStart, threadEnd) } : {}),
     gcMs: pausesByPhase(gc.pauses, windows),
     outputs: result.outputs.length,
     outputBytes,

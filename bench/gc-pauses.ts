@@ -20,26 +20,34 @@ export interface PhaseWindow {
 }
 
 /**
- * Starts recording pauses. node delivers gc entries asynchronously: read `pauses` only after the event
- * loop has turned once past the work being measured (`await settled()`).
+ * Starts recording pauses. node makes a gc entry in one setImmediate after the pause and hands it to
+ * observers in another, so `await settled()` after the work being measured, then `stop()`, which also
+ * takes what is still buffered (disconnecting alone would drop it).
  */
 export function recordPauses(): { readonly pauses: readonly Pause[]; stop(): void } {
   const pauses: Pause[] = [];
-  const observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries() as PerformanceEntry[]) pauses.push({ start: e.startTime, ms: e.duration });
-  });
+  const add = (entries: readonly PerformanceEntry[]): void => {
+    for (const e of entries) pauses.push({ start: e.startTime, ms: e.duration });
+  };
+  const observer = new PerformanceObserver((list) => add(list.getEntries()));
   observer.observe({ entryTypes: ["gc"] });
-  return { pauses, stop: () => observer.disconnect() };
+  return {
+    pauses,
+    stop: () => {
+      add(observer.takeRecords());
+      observer.disconnect();
+    },
+  };
 }
 
-/** Resolves once queued performance entries have been delivered. */
-export function settled(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+/** Resolves after two turns of the check phase: the entries of pauses before the call have been made and handed on. */
+export async function settled(): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /**
  * The pause time that began within each window, by phase; a phase without pauses gets 0. A pause that
- * began between two windows (the library's few steps between phases) is left out: it belongs to neither.
+ * began outside every window (reading the inputs, before the compile) is left out.
  */
 export function pausesByPhase(pauses: readonly Pause[], windows: readonly PhaseWindow[]): Record<string, number> {
   const byPhase: Record<string, number> = {};
@@ -53,9 +61,10 @@ export function pausesByPhase(pauses: readonly Pause[], windows: readonly PhaseW
 
 /**
  * Windows for phases timed one after the other from `start`, given each one's duration: compile()
- * reports durations, not start times. The steps between its phases (appending a phase's diagnostics)
- * shift later windows early; on the 50,000-resource fleet all of them, with the final sort, take about
- * 0.6 ms, so only a pause that begins within that much of a boundary may be counted in the next phase.
+ * reports durations, not start times. Laid end to end, each window starts early by the time compile()
+ * spent between the phases before it (appending a phase's diagnostics; on the 50,000-resource fleet
+ * all its steps outside the phases, the final sort included, take about 0.6 ms). So a pause that begins
+ * within that much of a phase's end is counted in the next phase, or after the last in none.
  */
 export function consecutiveWindows(start: number, phases: readonly { readonly phase: string; readonly ms: number }[]): PhaseWindow[] {
   const windows: PhaseWindow[] = [];

@@ -21,8 +21,10 @@ export interface SizeResult {
   readonly inMemoryCpuMs: number;
   /** CPU of the main thread alone during compile(), median; absent off Linux. */
   readonly inMemoryMainThreadCpuMs?: number;
-  /** Median garbage-collection pause time of the main thread within each phase, milliseconds. */
-  readonly gcMs: Readonly<Record<string, number>>;
+  /** Time the main thread was ready to run during compile() but waited for a core, median; Linux with schedstat. */
+  readonly inMemoryMainThreadWaitingMs?: number;
+  /** Median garbage-collection pause time of the main thread within each phase, milliseconds; absent in results saved before it was measured. */
+  readonly gcMs?: Readonly<Record<string, number>>;
   /** `node bin/moat.js compile DIR --out OUT`, spawn to exit, median. */
   readonly endToEndMs: number;
   readonly endToEndCpuMs?: number;
@@ -87,13 +89,15 @@ function phaseRows(r: SizeResult): string[] {
   for (const p of PHASES) {
     const ms = r.phases[p];
     if (ms === undefined) continue;
-    lines.push(row([`   ${PHASE_LABEL[p]}`, fmtMs(ms), throughput[p]!, `${((100 * ms) / total).toFixed(0)}%`, pauses(r.gcMs[p], ms)], widths));
+    lines.push(row([`   ${PHASE_LABEL[p]}`, fmtMs(ms), throughput[p]!, `${((100 * ms) / total).toFixed(0)}%`, pauses(r.gcMs?.[p], ms)], widths));
   }
   // The sum of the phases' medians: near the median of the sums, and consistent with the rows above.
-  const compileGc = COMPILE_PHASES.reduce((a, p) => a + (r.gcMs[p] ?? 0), 0);
-  const threadCpu = r.inMemoryMainThreadCpuMs === undefined ? "" : `, main thread ${fmtMs(r.inMemoryMainThreadCpuMs)}`;
+  const gc = r.gcMs;
+  const compileGc = gc === undefined ? undefined : COMPILE_PHASES.reduce((a, p) => a + (gc[p] ?? 0), 0);
+  const waited = r.inMemoryMainThreadWaitingMs === undefined ? "" : ` (and ${fmtMs(r.inMemoryMainThreadWaitingMs)} waiting for a core)`;
+  const threadCpu = r.inMemoryMainThreadCpuMs === undefined ? "" : `, main thread ${fmtMs(r.inMemoryMainThreadCpuMs)}${waited}`;
   lines.push(
-    row(["   in memory (compile())", fmtMs(r.inMemoryMs), rate(f.resources, r.inMemoryMs, "res"), "", pauses(compileGc, r.inMemoryMs)], widths) +
+    row(["   in memory (compile())", fmtMs(r.inMemoryMs), rate(f.resources, r.inMemoryMs, "res"), "", pauses(compileGc, r.inMemoryMs)], widths).padEnd(tableWidth) +
       `  cpu ${fmtMs(r.inMemoryCpuMs)}${threadCpu}`,
     // Not split by phase: the command line's pauses are not observed from outside its process.
     row(["   end to end (CLI, writes)", fmtMs(r.endToEndMs), rate(f.resources, r.endToEndMs, "res")], widths).padEnd(tableWidth) +

@@ -153,7 +153,8 @@ function measureSize(repo: string, work: string, nominal: number, opts: Options,
     const pauses = childRuns.map((c) => c.gcMs[p]).filter((v): v is number => v !== undefined);
     if (pauses.length > 0) gcMs[p] = median(pauses);
   }
-  const threadCpu = childRuns.map((c) => c.compileMainThreadCpuMs).filter((v): v is number => v !== undefined);
+  const onCpu = childRuns.map((c) => c.compileMainThread?.onCpuMs).filter((v): v is number => v !== undefined);
+  const waiting = childRuns.map((c) => c.compileMainThread?.waitingMs).filter((v): v is number => v !== undefined);
 
   const cliRuns: CliRun[] = [];
   for (let i = 0; i < opts.runs; i++) {
@@ -172,7 +173,8 @@ function measureSize(repo: string, work: string, nominal: number, opts: Options,
     phases,
     inMemoryMs: median(childRuns.map((c) => c.compileMs)),
     inMemoryCpuMs: median(childRuns.map((c) => c.compileCpuMs)),
-    ...(threadCpu.length === childRuns.length ? { inMemoryMainThreadCpuMs: median(threadCpu) } : {}),
+    ...(onCpu.length === childRuns.length ? { inMemoryMainThreadCpuMs: median(onCpu) } : {}),
+    ...(waiting.length === childRuns.length ? { inMemoryMainThreadWaitingMs: median(waiting) } : {}),
     gcMs,
     endToEndMs: median(cliRuns.map((r) => r.wallMs)),
     ...(cliRuns.every((r) => r.cpuMs !== undefined) ? { endToEndCpuMs: median(cliRuns.map((r) => r.cpuMs!)) } : {}),

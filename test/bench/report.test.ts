@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { renderSize, type SizeResult } from "../../bench/report.js";
+
+const base: SizeResult = {
+  nominal: 1000,
+  fleet: { tenants: 2, zones: 1, vms: 10, services: 1, resources: 1000, files: 4, bytes: 2_000_000 },
+  outputs: 20,
+  outputBytes: 1_000_000,
+  phases: { read: 5, parse: 100, model: 50, check: 200, emit: 150, write: 80 },
+  inMemoryMs: 500,
+  inMemoryCpuMs: 900,
+  inMemoryMainThreadCpuMs: 420,
+  inMemoryMainThreadWaitingMs: 60,
+  gcMs: { parse: 25, model: 10, check: 40, emit: 15, write: 2 },
+  endToEndMs: 800,
+  endToEndCpuMs: 1200,
+  loadAverage: 0.5,
+  peakRss: 100 * 2 ** 20,
+  floorMs: 50,
+  errors: [],
+  warnings: 0,
+};
+
+const line = (text: string, start: string): string => text.split("\n").find((l) => l.trimStart().startsWith(start))!;
+
+describe("bench: the table of one size", () => {
+  it("gives each phase its pause time and share of the phase", () => {
+    const text = renderSize(base);
+    expect(line(text, "lex+parse")).toMatch(/25\.0 ms 25%$/);
+    expect(line(text, "isolation checks")).toMatch(/40\.0 ms 20%$/);
+    expect(line(text, "write outputs")).toMatch(/2\.0 ms  3%$/);
+    // The read phase is not observed: no pause figure, not a zero.
+    expect(line(text, "read inputs")).not.toMatch(/ms\s+\d+%\s+\S+ ms/);
+  });
+
+  it("sums the compile's phases for the in-memory row and adds the CPU figures after it", () => {
+    const row = line(renderSize(base), "in memory");
+    expect(row).toContain("90.0 ms 18%"); // 25 + 10 + 40 + 15 of 500 ms; the write's pauses are not the compile's
+    expect(row).toMatch(/cpu 900 ms, main thread 420 ms \(and 60\.0 ms waiting for a core\)$/);
+  });
+
+  it("puts the end-to-end CPU in the same column as the in-memory one", () => {
+    const text = renderSize(base);
+    expect(line(text, "end to end").indexOf("cpu ")).toBe(line(text, "in memory").indexOf("cpu "));
+  });
+
+  it("renders results saved before pauses and main-thread times were measured", () => {
+    const { gcMs: _gc, inMemoryMainThreadCpuMs: _cpu, inMemoryMainThreadWaitingMs: _wait, ...older } = base;
+    const text = renderSize(older);
+    expect(line(text, "lex+parse")).toMatch(/%$/);
+    expect(line(text, "in memory")).toMatch(/res\/s\s+cpu 900 ms$/);
+    expect(line(text, "end to end").indexOf("cpu ")).toBe(line(text, "in memory").indexOf("cpu "));
+  });
+});
