@@ -4,5 +4,6 @@
  * diagnostics can be that many.
  */
 export function appendAll<T>(target: T[], items: readonly T[]): void {
-  for (const item of items) target.push(item);
+  // Indexed: it runs over fleet-sized lists, often before V8 has optimized it (docs/performance.md, "Loops").
+  for (let k = 0; k < items.length; k++) target.push(items[k]!);
 }

@@ -62,7 +62,7 @@ export function findOverlaps(model: Model): readonly GroupFinding[] {
   return findings;
 }
 
-const workloadOf = (g: Grant): object => g.workload;
+export const workloadOf = (g: Grant): object => g.workload;
 
 /** Whether `key` gives `owner` for every grant. */
 function allOwnedBy<K>(grants: readonly Grant[], key: (g: Grant) => K, owner: K): boolean {

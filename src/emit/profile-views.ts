@@ -18,13 +18,13 @@ export const ABSTRACT_SOCKET_PERMS: readonly string[] = ["bind", "listen", "acce
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The profile (and seclabel label) of a vm: libvirt's AppArmor driver names it after the uuid. */
-export function vmProfileName(vm: Workload): string {
+function vmProfileName(vm: Workload): string {
   const uuid = vm.uuid?.toLowerCase();
   if (uuid === undefined || !UUID.test(uuid)) throw new Error(`internal: vm ${vm.name} has no valid uuid`);
   return `libvirt-${uuid}`;
 }
 
-export function serviceProfileName(service: Workload): string {
+function serviceProfileName(service: Workload): string {
   return `moat.${service.tenant}.${service.name}`;
 }
 
@@ -93,60 +93,23 @@ function grantView(workload: Workload, resource: Resource, at: string): GrantVie
   return { title, rules };
 }
 
-/**
- * The last tie-breaker of the grant order: each rule's line, then the title, joined by newlines, kept
- * as the pieces of that text. A vm's six implied rules share one span, so every vm's are compared by
- * this key; joined, each key would be concatenated and flattened only to differ from its neighbour
- * within the first few characters.
- */
-function keyOf(view: GrantView): string[] {
-  const key: string[] = [];
-  // File rules, then unix rules, as when they were two lists (a grant has one kind or the other).
-  for (const r of view.rules) if ("deny" in r) key.push(r.deny ? "deny " : "", aaGlobBody(r.glob), " ", r.perms, "\n");
-  for (const r of view.rules) if (!("deny" in r)) key.push("unix @", aaGlobBody(r.glob), "\n");
-  key.push(view.title);
-  return key;
-}
-
-/** Compares the concatenations of `a` and `b` as `<` would compare the joined strings, without joining. */
-function comparePieces(a: readonly string[], b: readonly string[]): number {
-  let i = 0;
-  let j = 0;
-  let x = 0;
-  let y = 0;
-  for (;;) {
-    while (i < a.length && x === a[i]!.length) {
-      i++;
-      x = 0;
-    }
-    while (j < b.length && y === b[j]!.length) {
-      j++;
-      y = 0;
-    }
-    if (i === a.length) return j === b.length ? 0 : -1;
-    if (j === b.length) return 1;
-    const pa = a[i]!;
-    const pb = b[j]!;
-    const n = Math.min(pa.length - x, pb.length - y);
-    for (let k = 0; k < n; k++) {
-      const d = pa.charCodeAt(x + k) - pb.charCodeAt(y + k);
-      if (d !== 0) return d < 0 ? -1 : 1;
-    }
-    x += n;
-    y += n;
-  }
+/** The last tie-breaker of the grant order: each rule's line, then the title, joined by newlines. */
+function keyOf(view: GrantView): string {
+  let key = "";
+  // A grant's rules are all file rules or all unix rules (grantView).
+  for (const r of view.rules) key += "deny" in r ? `${r.deny ? "deny " : ""}${aaGlobBody(r.glob)} ${r.perms}\n` : `unix @${aaGlobBody(r.glob)}\n`;
+  return key + view.title;
 }
 
 /** The glob body a grant's key starts with when its first rule is an allowing file rule, else null. */
 function leadingBody(view: GrantView): string | null {
   const first = view.rules[0];
-  // Keys list file rules first, so a file rule in first place starts its key: without `deny `, with
-  // its glob body.
+  // An allowing file rule in first place starts its key with its glob body.
   return first !== undefined && "deny" in first && !first.deny ? aaGlobBody(first.glob) : null;
 }
 
 /**
- * Orders two grants' keys as comparePieces(keyOf(a), keyOf(b)) does, given their leading bodies. Nearly
+ * Orders two grants' keys as compareStrings(keyOf(a), keyOf(b)) does, given their leading bodies. Nearly
  * every comparison is decided within those: the model lists a vm's implied rules in another order than
  * this one, so all six are sorted in every vm, and building their keys cost more than comparing them.
  */
@@ -158,7 +121,7 @@ function compareKeys(a: GrantView, b: GrantView, x: string | null, y: string | n
       if (d !== 0) return d < 0 ? -1 : 1;
     }
   }
-  return comparePieces(keyOf(a), keyOf(b));
+  return compareStrings(keyOf(a), keyOf(b));
 }
 
 function compareStrings(a: string, b: string): number {

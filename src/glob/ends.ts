@@ -16,8 +16,13 @@ interface Partial {
   readonly open: boolean;
 }
 
+/** Whether the glob has more than one literal start: only then does literalStarts expand anything. */
+export function startsExpand(glob: Glob): boolean {
+  return literalRunMeetsAlt(glob.parts, false);
+}
+
 export function literalStarts(glob: Glob, limit = MAX_ENDS): string[] {
-  if (!literalRunMeetsAlt(glob.parts, false)) return [literalPrefix(glob)];
+  if (!startsExpand(glob)) return [literalPrefix(glob)];
   return minimal(walk(glob.parts, limit, false).map((p) => p.text), (a, b) => a.startsWith(b));
 }
 

@@ -10,7 +10,7 @@
  * start but never meet. Literals take no part in the walks: each asks an index of the globs' starts.
  */
 import type { Glob } from "./ast.js";
-import { literalEnds, literalStarts } from "./ends.js";
+import { literalEnds, literalStarts, startsExpand } from "./ends.js";
 import { literalBytes, literalPrefix } from "./text.js";
 import { appendAll } from "../append-all.js";
 
@@ -250,7 +250,7 @@ export function crossCandidatePairs(left: readonly Glob[], right: readonly Glob[
     // Every start begins with the leading literal: if the trie ends within it, every start ends there too.
     const below = descend(literalPrefix(glob));
     if (below !== undefined) {
-      if (!glob.parts.some((p) => p.kind === "alt")) below.forEachBelow(consider);
+      if (!startsExpand(glob)) below.forEachBelow(consider);
       else for (const start of literalStarts(glob)) descend(start)?.forEachBelow(consider);
     }
     if (found.size > 0) {

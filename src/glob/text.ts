@@ -46,9 +46,10 @@ function rangeText(lo: number, hi: number): string {
 }
 
 /**
- * A key for a glob's structure: two globs have the same key exactly when they have the same text, but
- * nothing is escaped or decoded to build it, which matters when a fleet's hundred thousand grants are
- * grouped. Literal bytes stand for themselves (they are all below 256) and each operator is one code
+ * A key for a glob's structure: two globs as parseGlob makes them (a run of stars merged into its
+ * globstars and star, which a glob built by hand need not do) have the same key exactly when they have
+ * the same text, but nothing is escaped or decoded to build it, which matters when a fleet's hundred
+ * thousand grants are grouped. Literal bytes stand for themselves (they are all below 256) and each operator is one code
  * unit above 255, so the literal glob of a path has that path's bytes as its key.
  */
 export function globKey(glob: Glob): string {

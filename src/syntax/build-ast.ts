@@ -66,8 +66,10 @@ export class AstContext {
       this.nextString = next + 1;
       return parts[next];
     }
-    // Not the next in order: a plain literal (never listed) while a decoded one is still ahead, or a
-    // literal skipped past a syntax error.
+    // Between the last decoded literal taken and the next: a plain literal, the usual case in a file
+    // that inserts lets anywhere.
+    if ((next === 0 || starts[next - 1]! < start) && (next === starts.length || start < starts[next]!)) return undefined;
+    // Out of order (a literal skipped past a syntax error): looked up among all of them.
     let lo = 0;
     let hi = starts.length;
     while (lo < hi) {

@@ -70,7 +70,6 @@ export function lex(source: Source): LexResult {
   // The first problem of a token, in token order: an unterminated string or an over-long identifier
   // here, a string that does not decode below.
   let error: Diagnostic | undefined;
-  let errorToken = Infinity; // offset of the token `error` is about
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
     const type = token.tokenType;
@@ -84,12 +83,10 @@ export function lex(source: Source): LexResult {
       } else if (image.length > IDENTIFIER_MAX_LENGTH && error === undefined) {
         // Past the first problem, tokens are only retyped: the parser may still read them.
         const start = offsetOf(token);
-        errorToken = start;
         error = diagnostic("MOAT105", { file: path, start, end: start + image.length }, { length: image.length });
       }
     } else if (type === UnterminatedString && error === undefined) {
       const start = offsetOf(token);
-      errorToken = start;
       error = diagnostic("MOAT103", { file: path, start, end: start + token.image.length });
     }
   }
@@ -97,7 +94,7 @@ export function lex(source: Source): LexResult {
   const strings: DecodedStrings = { starts: [], parts: [] };
   for (let i = 0; i < notPlainStrings.length; i += 3) {
     const start = notPlainStrings[i]!;
-    if (start > errorToken) break;
+    if (error !== undefined && start > error.span!.start) break; // past the token the first problem is about
     const decoded = decodeEscapedString(path, text, start, notPlainStrings[i + 1]!, notPlainStrings[i + 2] === 1);
     if (!Array.isArray(decoded)) {
       error = decoded;

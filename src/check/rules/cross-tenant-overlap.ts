@@ -18,7 +18,7 @@ import type { Glob } from "../../glob/ast.js";
 import type { Model, Shared } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
 import { describeResource, type Grant } from "../grants.js";
-import { findOverlaps, firstOtherThan, firstTwoDistinct, inSourceOrder, oneOwner, reportedPairs, type GrantGroup, type GroupFinding, type OverlapFinding } from "../overlaps.js";
+import { findOverlaps, firstOtherThan, firstTwoDistinct, oneOwner, reportedPairs, type GrantGroup, type GroupFinding, type OverlapFinding } from "../overlaps.js";
 import type { IsolationRule } from "../rule.js";
 
 export const crossTenantOverlap: IsolationRule = {
@@ -79,9 +79,13 @@ class SharedCoverage {
 
 const tenantOf = (g: Grant): string => g.workload.tenant;
 
+/** The tenants a shared statement lists, made once per statement rather than once per finding it covers. */
+const listedTenants = new WeakMap<Shared, ReadonlySet<string>>();
+
 /** Whether every grant of the finding only reads and belongs to a tenant that `shared` lists. */
 function allowsEveryGrant(shared: Shared, finding: OverlapFinding): boolean {
-  const listed = new Set(shared.tenants.map((t) => t.name));
+  let listed = listedTenants.get(shared);
+  if (listed === undefined) listedTenants.set(shared, (listed = new Set(shared.tenants.map((t) => t.name))));
   const allowed = (g: Grant): boolean => g.resource.access === "ro" && listed.has(tenantOf(g));
   return finding.a.members.every(allowed) && finding.b.members.every(allowed);
 }

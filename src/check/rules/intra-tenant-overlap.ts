@@ -7,10 +7,8 @@ import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Model } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
 import type { Grant } from "../grants.js";
-import { findOverlaps, firstOtherThan, firstTwoDistinct, oneOwner, reportedPairs } from "../overlaps.js";
+import { findOverlaps, firstOtherThan, firstTwoDistinct, oneOwner, reportedPairs, workloadOf } from "../overlaps.js";
 import type { IsolationRule } from "../rule.js";
-
-const workloadOf = (g: Grant): object => g.workload;
 
 /** Per tenant, the first grants of two different workloads: all, and writers only. */
 function summarize(grants: readonly Grant[]): Map<string, { all: Grant[]; writers: Grant[] }> {
