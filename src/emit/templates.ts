@@ -5,7 +5,8 @@
  * escaping, which is wrong for both targets). All escaping is explicit, through the helpers below, one
  * per target; test/emit/templates.test.ts checks that no template inserts a value without one.
  */
-import Handlebars from "handlebars";
+import type { HelperDelegate, HelperOptions, RuntimeOptions, TemplateDelegate } from "handlebars";
+import Handlebars from "./handlebars-runtime.js";
 import type { Glob } from "../glob/ast.js";
 import { aaFileRule, aaGlob, aaIncludeName, aaName, aaUnixRule, commentText } from "./apparmor-text.js";
 import { TEMPLATE_SPECS } from "./templates.generated.js";
@@ -105,7 +106,7 @@ const XML_HELPERS: Helpers = {
 export const HELPER_NAMES: readonly string[] = [...Object.keys(APPARMOR_HELPERS), ...Object.keys(XML_HELPERS)];
 
 /** The runtime options of a block's body: none (no data, no block parameters), shared. */
-const NO_BLOCK_OPTIONS: Handlebars.RuntimeOptions = Object.freeze({});
+const NO_BLOCK_OPTIONS: RuntimeOptions = Object.freeze({});
 
 /**
  * An isolated environment with `helpers`, #each and the built-in #if, made strict. Each top-level
@@ -122,8 +123,8 @@ function environment(helpers: Helpers): typeof Handlebars {
   // documentation (`options.fn` per item, `options.inverse` when empty), not the built-in: with
   // `data: false` no template reads @index, @first or block parameters, which the built-in still
   // builds for every item (three arrays and a string), about 250,000 items in a fleet's profiles.
-  const builtinIf = env.helpers["if"] as Handlebars.HelperDelegate;
-  env.registerHelper("each", function (this: unknown, list: unknown, options: Handlebars.HelperOptions) {
+  const builtinIf = env.helpers["if"] as HelperDelegate;
+  env.registerHelper("each", function (this: unknown, list: unknown, options: HelperOptions) {
     if (!Array.isArray(list)) throw new Error(`internal: #each needs a list, got ${typeof list}`);
     if (list.length === 0) return options.inverse(this);
     let out = "";
@@ -131,7 +132,7 @@ function environment(helpers: Helpers): typeof Handlebars {
     for (let i = 0; i < list.length; i++) out += options.fn(list[i], NO_BLOCK_OPTIONS);
     return out;
   });
-  env.registerHelper("if", function (this: unknown, condition: unknown, options: Handlebars.HelperOptions) {
+  env.registerHelper("if", function (this: unknown, condition: unknown, options: HelperOptions) {
     if (condition === undefined) throw new Error("internal: #if on a missing field");
     return builtinIf.call(this, condition, options);
   });
@@ -144,7 +145,7 @@ const xml = environment(XML_HELPERS);
 type TemplateName = keyof typeof TEMPLATE_SPECS;
 
 /** A template as templates/generate.mjs precompiled it, bound to `env`. */
-function load<T>(env: typeof Handlebars, name: TemplateName): Handlebars.TemplateDelegate<T> {
+function load<T>(env: typeof Handlebars, name: TemplateName): TemplateDelegate<T> {
   return env.template<T>(TEMPLATE_SPECS[name] as unknown as TemplateSpecification);
 }
 type TemplateSpecification = Parameters<typeof Handlebars.template>[0];
@@ -154,9 +155,9 @@ for (const name of Object.keys(TEMPLATE_SPECS) as TemplateName[]) {
 }
 // The protected block reads nothing but `denies`, and emitOutputs hands every profile of a compile the
 // same frozen list: it is rendered once per list, by the template, and its text reused.
-const renderProtected = apparmor.partials["_protected"] as Handlebars.TemplateDelegate;
+const renderProtected = apparmor.partials["_protected"] as TemplateDelegate;
 const protectedBlocks = new WeakMap<object, string>();
-apparmor.registerPartial("_protected", (context: unknown, options?: Handlebars.RuntimeOptions): string => {
+apparmor.registerPartial("_protected", (context: unknown, options?: RuntimeOptions): string => {
   const denies = (context as { denies?: unknown } | null | undefined)?.denies;
   if (!Array.isArray(denies) || !Object.isFrozen(denies)) return renderProtected(context, options);
   let block = protectedBlocks.get(denies);
