@@ -28,6 +28,8 @@ export interface SizeResult {
   /** `node bin/moat.js compile DIR --out OUT`, spawn to exit, median. */
   readonly endToEndMs: number;
   readonly endToEndCpuMs?: number;
+  /** The same command again on the folder it wrote (nothing to write), median; absent in results saved before it was measured. */
+  readonly endToEndAgainMs?: number;
   /** The machine's 1-minute load average after the size's measurements: above the core count, figures are inflated. */
   readonly loadAverage: number;
   /** Largest peak RSS of the CLI runs (bytes); the compile child's when GNU time is missing. */
@@ -102,6 +104,7 @@ function phaseRows(r: SizeResult): string[] {
     // Not split by phase: the command line's pauses are not observed from outside its process.
     row(["   end to end (CLI, writes)", fmtMs(r.endToEndMs), rate(f.resources, r.endToEndMs, "res")], widths).padEnd(tableWidth) +
       (r.endToEndCpuMs === undefined ? "" : `  cpu ${fmtMs(r.endToEndCpuMs)}`),
+    ...(r.endToEndAgainMs === undefined ? [] : [row(["   again, nothing to write", fmtMs(r.endToEndAgainMs), rate(f.resources, r.endToEndAgainMs, "res")], widths)]),
     `   peak RSS ${fmtInt(r.peakRss / 2 ** 20)} MiB${r.warnings > 0 ? `; ${r.warnings} warnings` : ""}`,
   );
   return lines;
@@ -156,6 +159,7 @@ export function renderGrowth(results: readonly SizeResult[]): string {
     ["in memory", (r) => r.inMemoryMs],
     ["end to end", (r) => r.endToEndMs],
     ["end to end, cpu time", (r) => r.endToEndCpuMs ?? NaN],
+    ["end to end, again", (r) => r.endToEndAgainMs ?? NaN],
     ["peak RSS", (r) => r.peakRss],
   ];
   const pairs = ok.slice(1).map((r, i) => [ok[i]!, r] as const);

@@ -44,11 +44,19 @@ describe("bench: the table of one size", () => {
     expect(line(text, "end to end").indexOf("cpu ")).toBe(line(text, "in memory").indexOf("cpu "));
   });
 
+  it("gives the re-run into an up-to-date folder its own row, after the end-to-end one", () => {
+    const lines = renderSize({ ...base, endToEndAgainMs: 640 }).split("\n");
+    const at = lines.findIndex((l) => l.trimStart().startsWith("again, nothing to write"));
+    expect(lines[at - 1]).toMatch(/^\s+end to end/);
+    expect(lines[at]).toMatch(/again, nothing to write\s+640 ms\s+1,563 res\/s$/);
+  });
+
   it("renders results saved before pauses and main-thread times were measured", () => {
     const { gcMs: _gc, inMemoryMainThreadCpuMs: _cpu, inMemoryMainThreadWaitingMs: _wait, ...older } = base;
     const text = renderSize(older);
     expect(line(text, "lex+parse")).toMatch(/%$/);
     expect(line(text, "in memory")).toMatch(/res\/s\s+cpu 900 ms$/);
     expect(line(text, "end to end").indexOf("cpu ")).toBe(line(text, "in memory").indexOf("cpu "));
+    expect(text).not.toContain("again");
   });
 });
