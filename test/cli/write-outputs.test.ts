@@ -205,6 +205,21 @@ describe("the writer's file system calls", () => {
     expect(calls.readdir ?? 0).toBeLessThan(20);
   });
 
+  // The case of every merge that changes nothing: the kinds of what is there come with the listings.
+  it("does not lstat each output when the folder is up to date: it reads each back, once", () => {
+    const out = path.join(tempDir(), "generated");
+    const outputs = fleet(200, "v1");
+    expect(writeOutputs(out, outputs, opts()).exitCode).toBe(0);
+    const { fs, calls } = counting();
+    const report = writeOutputs(out, outputs, opts({ fs }));
+    expect(report.exitCode).toBe(0);
+    expect(report.unchanged).toHaveLength(outputs.length);
+    expect(calls.kind ?? 0).toBeLessThan(20);
+    expect(calls.readdir ?? 0).toBeLessThan(20);
+    expect(calls.readFileIfExists).toBeLessThan(outputs.length + 5); // each output, the manifest, the lock
+    expect(calls.writeNewFile ?? 0).toBeLessThan(5); // the lock, nothing staged
+  });
+
   it("lstats only what is there when it replaces outputs", () => {
     const out = path.join(tempDir(), "generated");
     expect(writeOutputs(out, fleet(200, "v1"), opts()).exitCode).toBe(0);

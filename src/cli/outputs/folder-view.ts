@@ -1,21 +1,20 @@
 /**
  * What is in the output folder, read one folder at a time. A fleet writes tens of thousands of files into
- * a handful of folders, so one listing per folder replaces an lstat per file; an entry is lstat'ed only
- * when its folder lists it (in a fresh output folder, never). A view is a snapshot: it is only valid while
+ * a handful of folders, so one listing per folder, which gives each entry's kind too, replaces an lstat
+ * per file. A view is a snapshot: it is only valid while
  * nothing it has read changes, which holds for the plan (it reads, never writes) and, under the lock, for
  * the renames of one transaction until the first one touches a listed folder's entry again.
  */
-import type { OutputFs } from "./fs-layer.js";
+import type { EntryKind, OutputFs } from "./fs-layer.js";
 import { errorCode } from "./fs-layer.js";
 import { LOCK_NAME } from "./lock.js";
 
-export type EntryKind = "file" | "dir" | "other";
-
 /** A folder that may be searched but not read (mode -wx): each name in it is lstat'ed instead. */
-const UNLISTABLE: ReadonlySet<string> = new Set();
+const UNLISTABLE: ReadonlyMap<string, EntryKind> = new Map();
 
 export class FolderView {
-  private readonly listings = new Map<string, ReadonlySet<string> | undefined>();
+  /** Each listed folder's entries by name, with their kinds. */
+  private readonly listings = new Map<string, ReadonlyMap<string, EntryKind> | undefined>();
   private readonly kinds = new Map<string, EntryKind | undefined>();
 
   /** `root` may itself be a link to a folder (an operator's choice); links below it are never followed. */
@@ -49,7 +48,9 @@ export class FolderView {
   /** Like `fs.kind(path)` for a path under the root, from the listing of its folder. */
   kind(path: string): EntryKind | undefined {
     if (this.kinds.has(path)) return this.kinds.get(path);
-    const kind = this.has(path) ? this.fs.kind(path) : undefined;
+    const slash = path.lastIndexOf("/");
+    const listed = this.list(path.slice(0, slash))?.get(path.slice(slash + 1));
+    const kind = listed ?? (this.has(path) ? this.fs.kind(path) : undefined);
     this.kinds.set(path, kind);
     return kind;
   }
@@ -59,12 +60,12 @@ export class FolderView {
    * that refuses to be listed but may be searched is still written into, as it was when every output
    * was lstat'ed: it gets UNLISTABLE, and lstat answers for its names.
    */
-  private list(dir: string): ReadonlySet<string> | undefined {
+  private list(dir: string): ReadonlyMap<string, EntryKind> | undefined {
     if (this.listings.has(dir)) return this.listings.get(dir);
-    let names: ReadonlySet<string> | undefined;
+    let names: ReadonlyMap<string, EntryKind> | undefined;
     if (dir === this.root || this.kind(dir) === "dir") {
       try {
-        names = new Set(this.fs.readdir(dir));
+        names = new Map(this.fs.readdir(dir).map((e) => [e.name, e.kind]));
       } catch (e) {
         const code = errorCode(e);
         if (code === "EACCES") names = UNLISTABLE;

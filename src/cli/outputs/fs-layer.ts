@@ -6,12 +6,21 @@
  */
 import * as fs from "node:fs";
 
+/** What `kind` tells of a path: links are not followed, so a link is "other" like a socket. */
+export type EntryKind = "file" | "dir" | "other";
+
+export interface FolderEntry {
+  readonly name: string;
+  readonly kind: EntryKind;
+}
+
 export interface OutputFs {
   /** File content, or undefined when nothing is there; a folder or an unreadable file throws. */
   readFileIfExists(path: string): Buffer | undefined;
   /** "file", "dir", "other" (symlink, socket…) or undefined when nothing is there. lstat: links are not followed. */
-  kind(path: string): "file" | "dir" | "other" | undefined;
-  readdir(path: string): string[];
+  kind(path: string): EntryKind | undefined;
+  /** A folder's entries, each with what `kind` would say of it, from the listing alone (no lstat per entry). */
+  readdir(path: string): FolderEntry[];
   mkdir(path: string): void;
   /**
    * Creates the file; fails with EEXIST when anything is there (O_EXCL). With `durable`, the data is
@@ -44,7 +53,8 @@ export const nodeOutputFs: OutputFs = {
       throw e;
     }
   },
-  readdir: (path) => fs.readdirSync(path),
+  // The kinds come from the listing's entry types; where a file system gives none, node lstats the entry.
+  readdir: (path) => fs.readdirSync(path, { withFileTypes: true }).map((d) => ({ name: d.name, kind: d.isFile() ? "file" : d.isDirectory() ? "dir" : "other" })),
   mkdir: (path) => fs.mkdirSync(path),
   writeNewFile(path, data, options) {
     const fd = fs.openSync(path, "wx", 0o644);

@@ -89,7 +89,7 @@ function removeIfPresent(fs: OutputFs, path: string): void {
 
 /** Private lock files of runs that were killed between creating them and linking; the live lock stays. */
 export function removeDeadLockFiles(outDir: string, deps: LockDeps): void {
-  for (const name of deps.fs.readdir(outDir)) {
+  for (const { name } of deps.fs.readdir(outDir)) {
     const m = /^\.moat\.lock\.(?:stale-)?([0-9]+)$/.exec(name);
     if (m !== null && Number(m[1]) !== deps.pid && !deps.isProcessAlive(Number(m[1]))) removeIfPresent(deps.fs, `${outDir}/${name}`);
   }

@@ -108,7 +108,7 @@ function tidyCommitted(outDir: string, work: string, journal: Journal, fs: Outpu
 export function recoverInterrupted(outDir: string, fs: OutputFs): { rolledBack: string[]; removed: string[] } {
   const rolledBack: string[] = [];
   const removed: string[] = [];
-  for (const name of fs.readdir(outDir).filter((n) => n.startsWith(WORK_PREFIX)).sort()) {
+  for (const name of fs.readdir(outDir).map((e) => e.name).filter((n) => n.startsWith(WORK_PREFIX)).sort()) {
     const work = `${outDir}/${name}`;
     if (fs.kind(work) !== "dir") continue;
     const journal = readJournal(fs.readFileIfExists(`${work}/journal.json`));
