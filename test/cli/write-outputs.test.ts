@@ -42,6 +42,22 @@ describe("writeOutputs", () => {
     expect(snapshot(out)).toEqual(before);
   });
 
+  it("tells an output from a file of the same length by its bytes, and reads non-ASCII content as UTF-8", () => {
+    // Short outputs, then a long one: the buffer outputs are encoded into for the comparison grows.
+    const long = `# tenant café ${"x".repeat(200_000)}\n`;
+    const first = withManifest({ "apparmor.d/libvirt-a": "profile a v1\n", "apparmor.d/libvirt-é": "# café\n", "libvirt/z.xml": long });
+    const out = path.join(tempDir(), "generated");
+    expect(writeOutputs(out, first, opts()).exitCode).toBe(0);
+    const same = writeOutputs(out, first, opts());
+    expect(same.written).toEqual([]);
+    expect(same.unchanged).toHaveLength(first.length);
+    const next = withManifest({ "apparmor.d/libvirt-a": "profile a v2\n", "apparmor.d/libvirt-é": "# cafe\n\n", "libvirt/z.xml": long.replace("x\n", "y\n") });
+    const report = writeOutputs(out, next, opts());
+    expect(report.written).toEqual(["apparmor.d/libvirt-a", "apparmor.d/libvirt-é", "libvirt/z.xml", "moat-manifest.json"]);
+    expect(snapshot(out)["apparmor.d/libvirt-a"]).toBe("profile a v2\n");
+    expect(snapshot(out)["libvirt/z.xml"]).toBe(long.replace("x\n", "y\n"));
+  });
+
   it("replaces outputs moat wrote and deletes stale ones it wrote, pruning emptied folders", () => {
     const out = compiledFolder();
     const v2 = withManifest({ "apparmor.d/libvirt-a": "profile a v2\n" });
