@@ -30,7 +30,11 @@ function endsOf(glob: Glob): Ends {
   if (ends === undefined) {
     const next = glob.parts.find((p) => p.kind !== "literal");
     const nextClass = next?.kind === "class" ? next.ranges : undefined;
-    const atoms = normalizeGlob(glob);
+    // Only literals and stars can make that shape. Any other operator rules it out without normalizing,
+    // which copies every branch: libvirt's per-domain folder glob, a class and ten nested alternations, is
+    // matched against a path of its VM's in every compile, once per VM.
+    const starsOnly = glob.parts.every((p) => p.kind === "literal" || p.kind === "star" || p.kind === "globstar");
+    const atoms = starsOnly ? normalizeGlob(glob) : [];
     const last = atoms[atoms.length - 1];
     const shape = atoms.length <= 2 && last?.kind === "globstar" && (atoms.length === 1 || atoms[0]!.kind === "literal");
     const trailingGlobstar = shape ? { minOne: last.minOne } : undefined;
