@@ -156,25 +156,25 @@ function measureSize(repo: string, work: string, nominal: number, opts: Options,
   const onCpu = childRuns.map((c) => c.compileMainThread?.onCpuMs).filter((v): v is number => v !== undefined);
   const waiting = childRuns.map((c) => c.compileMainThread?.waitingMs).filter((v): v is number => v !== undefined);
 
-  const cliRuns: CliRun[] = [];
-  for (let i = 0; i < opts.runs; i++) {
-    settleDisk();
-    const run = runCli({ repo }, ["compile", policy, "--out", path.join(dir, `out-${i}`)], opts.timeoutS * 1000);
-    if (run.timedOut) return failed(timeout, opts.timeoutS * 1000);
-    if (run.status !== 0) throw new Error(`moat compile exited ${run.status}: ${run.stderr.slice(0, 2000)}`);
-    cliRuns.push(run);
-  }
+  /** `moat compile` of the policy into each folder out-<i>, one run per folder; undefined at a timeout. */
+  const compileIntoEach = (): CliRun[] | undefined => {
+    const runs: CliRun[] = [];
+    for (let i = 0; i < opts.runs; i++) {
+      settleDisk();
+      const run = runCli({ repo }, ["compile", policy, "--out", path.join(dir, `out-${i}`)], opts.timeoutS * 1000);
+      if (run.timedOut) return undefined;
+      if (run.status !== 0) throw new Error(`moat compile exited ${run.status}: ${run.stderr.slice(0, 2000)}`);
+      runs.push(run);
+    }
+    return runs;
+  };
+  const cliRuns = compileIntoEach();
   // The same command again on each folder just written: what a merge that changes nothing costs, every
   // output read back and compared, none written.
-  const againRuns: CliRun[] = [];
-  for (let i = 0; i < opts.runs; i++) {
-    settleDisk();
-    const run = runCli({ repo }, ["compile", policy, "--out", path.join(dir, `out-${i}`)], opts.timeoutS * 1000);
-    if (run.timedOut) return failed(timeout, opts.timeoutS * 1000);
-    if (run.status !== 0) throw new Error(`moat compile exited ${run.status}: ${run.stderr.slice(0, 2000)}`);
-    if (!/: 0 written, \d+ unchanged/.test(run.stderr)) throw new Error(`moat compile wrote again into an up-to-date folder: ${run.stderr.slice(0, 2000)}`);
-    againRuns.push(run);
-  }
+  const againRuns = cliRuns === undefined ? undefined : compileIntoEach();
+  if (cliRuns === undefined || againRuns === undefined) return failed(timeout, opts.timeoutS * 1000);
+  const rewrote = againRuns.find((run) => !/: 0 written, \d+ unchanged/.test(run.stderr));
+  if (rewrote !== undefined) throw new Error(`moat compile wrote again into an up-to-date folder: ${rewrote.stderr.slice(0, 2000)}`);
   const rss = [...cliRuns, ...againRuns].map((r) => r.maxRss).filter((v): v is number => v !== undefined);
 
   return {
