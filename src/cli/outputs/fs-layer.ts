@@ -53,8 +53,13 @@ export const nodeOutputFs: OutputFs = {
       throw e;
     }
   },
-  // The kinds come from the listing's entry types; where a file system gives none, node lstats the entry.
-  readdir: (path) => fs.readdirSync(path, { withFileTypes: true }).map((d) => ({ name: d.name, kind: d.isFile() ? "file" : d.isDirectory() ? "dir" : "other" })),
+  readdir(path) {
+    return listEntries(path, {
+      typed: () => fs.readdirSync(path, { withFileTypes: true }).map((d) => ({ name: d.name, kind: d.isFile() ? "file" : d.isDirectory() ? "dir" : "other" })),
+      names: () => fs.readdirSync(path),
+      kind: (entry) => nodeOutputFs.kind(entry),
+    });
+  },
   mkdir: (path) => fs.mkdirSync(path),
   writeNewFile(path, data, options) {
     const fd = fs.openSync(path, "wx", 0o644);
@@ -71,6 +76,31 @@ export const nodeOutputFs: OutputFs = {
   rmdir: (path) => fs.rmdirSync(path),
   removeTree: (path) => fs.rmSync(path, { recursive: true, force: true }),
 };
+
+/**
+ * A folder's entries with their kinds, from one listing with entry types. Where a file system gives no
+ * type, node lstats each entry itself, and the whole listing fails with ENOENT when an entry was removed
+ * in between (another moat's private lock file, an editor's swap file): that must not read as "no folder
+ * here", which would make every output look new and skip the ownership checks. So on ENOENT the folder
+ * is listed again by name, and each name lstat'ed, an entry gone by then left out; a folder that is
+ * itself gone still fails with ENOENT.
+ */
+export function listEntries(
+  path: string,
+  list: { readonly typed: () => FolderEntry[]; readonly names: () => string[]; readonly kind: (path: string) => EntryKind | undefined },
+): FolderEntry[] {
+  try {
+    return list.typed();
+  } catch (e) {
+    if (errorCode(e) !== "ENOENT") throw e;
+  }
+  const entries: FolderEntry[] = [];
+  for (const name of list.names()) {
+    const kind = list.kind(`${path}/${name}`);
+    if (kind !== undefined) entries.push({ name, kind });
+  }
+  return entries;
+}
 
 export function errorCode(e: unknown): string | undefined {
   if (typeof e === "object" && e !== null && "code" in e && typeof (e as { code: unknown }).code === "string") {

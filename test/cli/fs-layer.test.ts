@@ -1,0 +1,77 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { listEntries, nodeOutputFs, type EntryKind, type FolderEntry } from "../../src/cli/outputs/fs-layer.js";
+import { fsError, tempDir } from "./helpers.js";
+
+describe("a folder's entries with their kinds", () => {
+  it("are what lstat says of each entry: links are not followed", () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "file"), "x");
+    fs.mkdirSync(path.join(dir, "folder"));
+    fs.symlinkSync(path.join(dir, "file"), path.join(dir, "link-to-file"));
+    fs.symlinkSync(path.join(dir, "folder"), path.join(dir, "link-to-folder"));
+    const entries = nodeOutputFs.readdir(dir).sort((a, b) => (a.name < b.name ? -1 : 1));
+    expect(entries).toEqual([
+      { name: "file", kind: "file" },
+      { name: "folder", kind: "dir" },
+      { name: "link-to-file", kind: "other" },
+      { name: "link-to-folder", kind: "other" },
+    ]);
+    for (const e of entries) expect(nodeOutputFs.kind(path.join(dir, e.name))).toBe(e.kind);
+  });
+
+  // Where a file system gives no entry types, node lstats each entry, and the listing fails with ENOENT
+  // when one is removed in between. Simulated: the typed listing throws, the names and lstat answer.
+  const listing = (typed: () => FolderEntry[], names: () => string[], kinds: Record<string, EntryKind | undefined>) => {
+    const asked: string[] = [];
+    const kind = (p: string): EntryKind | undefined => {
+      asked.push(p);
+      return kinds[p];
+    };
+    return { list: { typed, names, kind }, asked };
+  };
+
+  it("are taken from the typed listing when it succeeds, without an lstat", () => {
+    const { list, asked } = listing(() => [{ name: "a", kind: "file" }], () => ["a", "b"], {});
+    expect(listEntries("/out", list)).toEqual([{ name: "a", kind: "file" }]);
+    expect(asked).toEqual([]);
+  });
+
+  it("leave out an entry removed while the folder was listed, instead of reading as no folder", () => {
+    const { list, asked } = listing(
+      () => {
+        throw fsError("ENOENT");
+      },
+      () => ["a", "gone", "sub"],
+      { "/out/a": "file", "/out/sub": "dir" },
+    );
+    expect(listEntries("/out", list)).toEqual([
+      { name: "a", kind: "file" },
+      { name: "sub", kind: "dir" },
+    ]);
+    expect(asked).toEqual(["/out/a", "/out/gone", "/out/sub"]);
+  });
+
+  it("fail with ENOENT when the folder itself is gone, and pass any other error on", () => {
+    const gone = listing(
+      () => {
+        throw fsError("ENOENT");
+      },
+      () => {
+        throw fsError("ENOENT");
+      },
+      {},
+    );
+    expect(() => listEntries("/out", gone.list)).toThrow(expect.objectContaining({ code: "ENOENT" }));
+    const refused = listing(
+      () => {
+        throw fsError("EACCES");
+      },
+      () => ["a"],
+      { "/out/a": "file" },
+    );
+    expect(() => listEntries("/out", refused.list)).toThrow(expect.objectContaining({ code: "EACCES" }));
+    expect(refused.asked).toEqual([]);
+  });
+});
