@@ -43,7 +43,7 @@ describe("writeOutputs", () => {
   });
 
   it("tells an output from a file of the same length by its bytes, and reads non-ASCII content as UTF-8", () => {
-    // Short outputs, then a long one: the buffer outputs are encoded into for the comparison grows.
+    // Equal lengths, two-byte characters, and an output over 64 KiB.
     const long = `# tenant café ${"x".repeat(200_000)}\n`;
     const first = withManifest({ "apparmor.d/libvirt-a": "profile a v1\n", "apparmor.d/libvirt-é": "# café\n", "libvirt/z.xml": long });
     const out = path.join(tempDir(), "generated");
