@@ -30,6 +30,8 @@ export interface SizeResult {
   readonly endToEndCpuMs?: number;
   /** The same command again on the folder it wrote (nothing to write), median; absent in results saved before it was measured. */
   readonly endToEndAgainMs?: number;
+  /** Largest peak RSS of those runs (bytes), kept apart from `peakRss`, which stays the first write's. */
+  readonly endToEndAgainPeakRss?: number;
   /** The machine's 1-minute load average after the size's measurements: above the core count, figures are inflated. */
   readonly loadAverage: number;
   /** Largest peak RSS of the CLI runs (bytes); the compile child's when GNU time is missing. */
@@ -105,7 +107,9 @@ function phaseRows(r: SizeResult): string[] {
     row(["   end to end (CLI, writes)", fmtMs(r.endToEndMs), rate(f.resources, r.endToEndMs, "res")], widths).padEnd(tableWidth) +
       (r.endToEndCpuMs === undefined ? "" : `  cpu ${fmtMs(r.endToEndCpuMs)}`),
     ...(r.endToEndAgainMs === undefined ? [] : [row(["   again, nothing to write", fmtMs(r.endToEndAgainMs), rate(f.resources, r.endToEndAgainMs, "res")], widths)]),
-    `   peak RSS ${fmtInt(r.peakRss / 2 ** 20)} MiB${r.warnings > 0 ? `; ${r.warnings} warnings` : ""}`,
+    `   peak RSS ${fmtInt(r.peakRss / 2 ** 20)} MiB` +
+      (r.endToEndAgainPeakRss === undefined ? "" : ` (again, nothing to write: ${fmtInt(r.endToEndAgainPeakRss / 2 ** 20)} MiB)`) +
+      (r.warnings > 0 ? `; ${r.warnings} warnings` : ""),
   );
   return lines;
 }
@@ -170,7 +174,8 @@ export function renderGrowth(results: readonly SizeResult[]): string {
     "   are mostly fixed costs, which pull the fit down)",
     row(["", ...pairs.map(([a, b]) => `${short(a.fleet.resources)}->${short(b.fleet.resources)}`), "fitted, all"], widths),
   ];
-  for (const [label, get] of series) {
+  // A series no result has (one measured after some results were saved) gets no row, rather than NaN.
+  for (const [label, get] of series.filter(([, get]) => ok.some((r) => Number.isFinite(get(r))))) {
     const fitted = fittedExponent(ok.map((r) => ({ n: r.fleet.resources, t: get(r) })));
     lines.push(
       row(

@@ -169,13 +169,17 @@ function measureSize(repo: string, work: string, nominal: number, opts: Options,
     return runs;
   };
   const cliRuns = compileIntoEach();
+  if (cliRuns === undefined) return failed(timeout, opts.timeoutS * 1000);
   // The same command again on each folder just written: what a merge that changes nothing costs, every
-  // output read back and compared, none written.
-  const againRuns = cliRuns === undefined ? undefined : compileIntoEach();
-  if (cliRuns === undefined || againRuns === undefined) return failed(timeout, opts.timeoutS * 1000);
-  const rewrote = againRuns.find((run) => !/: 0 written, \d+ unchanged/.test(run.stderr));
+  // output read back and compared, none written. A timeout here loses these figures only.
+  const againRuns = compileIntoEach();
+  const rewrote = againRuns?.find((run) => !/: 0 written, \d+ unchanged/.test(run.stderr));
   if (rewrote !== undefined) throw new Error(`moat compile wrote again into an up-to-date folder: ${rewrote.stderr.slice(0, 2000)}`);
-  const rss = [...cliRuns, ...againRuns].map((r) => r.maxRss).filter((v): v is number => v !== undefined);
+  const peakOf = (runs: readonly CliRun[]): number | undefined => {
+    const rss = runs.map((r) => r.maxRss).filter((v): v is number => v !== undefined);
+    return rss.length > 0 ? Math.max(...rss) : undefined;
+  };
+  const againPeak = againRuns === undefined ? undefined : peakOf(againRuns);
 
   return {
     ...base,
@@ -189,8 +193,9 @@ function measureSize(repo: string, work: string, nominal: number, opts: Options,
     gcMs,
     endToEndMs: median(cliRuns.map((r) => r.wallMs)),
     ...(cliRuns.every((r) => r.cpuMs !== undefined) ? { endToEndCpuMs: median(cliRuns.map((r) => r.cpuMs!)) } : {}),
-    endToEndAgainMs: median(againRuns.map((r) => r.wallMs)),
-    peakRss: rss.length > 0 ? Math.max(...rss) : Math.max(...childRuns.map((c) => c.maxRss)),
+    ...(againRuns === undefined ? {} : { endToEndAgainMs: median(againRuns.map((r) => r.wallMs)) }),
+    ...(againPeak === undefined ? {} : { endToEndAgainPeakRss: againPeak }),
+    peakRss: peakOf(cliRuns) ?? Math.max(...childRuns.map((c) => c.maxRss)),
     errors: [],
     warnings: childRuns[0]!.warnings,
     loadAverage: os.loadavg()[0]!,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderSize, type SizeResult } from "../../bench/report.js";
+import { renderGrowth, renderSize, type SizeResult } from "../../bench/report.js";
 
 const base: SizeResult = {
   nominal: 1000,
@@ -51,6 +51,12 @@ describe("bench: the table of one size", () => {
     expect(lines[at]).toMatch(/again, nothing to write\s+640 ms\s+1,563 res\/s$/);
   });
 
+  it("gives the re-run's peak RSS beside the first write's, not in place of it", () => {
+    const text = renderSize({ ...base, endToEndAgainMs: 640, endToEndAgainPeakRss: 120 * 2 ** 20 });
+    expect(line(text, "peak RSS").trim()).toBe("peak RSS 100 MiB (again, nothing to write: 120 MiB)");
+    expect(line(renderSize(base), "peak RSS").trim()).toBe("peak RSS 100 MiB");
+  });
+
   it("renders results saved before pauses and main-thread times were measured", () => {
     const { gcMs: _gc, inMemoryMainThreadCpuMs: _cpu, inMemoryMainThreadWaitingMs: _wait, ...older } = base;
     const text = renderSize(older);
@@ -58,5 +64,23 @@ describe("bench: the table of one size", () => {
     expect(line(text, "in memory")).toMatch(/res\/s\s+cpu 900 ms$/);
     expect(line(text, "end to end").indexOf("cpu ")).toBe(line(text, "in memory").indexOf("cpu "));
     expect(text).not.toContain("again");
+  });
+});
+
+describe("bench: the growth table", () => {
+  const size = (resources: number, scale: number, extra: Partial<SizeResult> = {}): SizeResult => ({
+    ...base,
+    fleet: { ...base.fleet, resources },
+    endToEndMs: base.endToEndMs * scale,
+    ...extra,
+  });
+
+  it("has a row for the re-run only when the results have its figure", () => {
+    const older = renderGrowth([size(1000, 1), size(10_000, 10)]);
+    expect(older).not.toMatch(/again/);
+    expect(older).toMatch(/^\s+end to end\s+1\.00\s+1\.00$/m);
+    const newer = renderGrowth([size(1000, 1, { endToEndAgainMs: 100 }), size(10_000, 10, { endToEndAgainMs: 1000 })]);
+    expect(newer).toMatch(/^\s+end to end, again\s+1\.00\s+1\.00$/m);
+    expect(newer).not.toMatch(/NaN/);
   });
 });
