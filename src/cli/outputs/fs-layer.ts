@@ -57,7 +57,7 @@ export const nodeOutputFs: OutputFs = {
     return listEntries(path, {
       typed: () => fs.readdirSync(path, { withFileTypes: true }).map((d) => ({ name: d.name, kind: d.isFile() ? "file" : d.isDirectory() ? "dir" : "other" })),
       names: () => fs.readdirSync(path),
-      kind: (entry) => nodeOutputFs.kind(entry),
+      kind: (entryPath) => nodeOutputFs.kind(entryPath),
     });
   },
   mkdir: (path) => fs.mkdirSync(path),
