@@ -75,3 +75,31 @@ describe("a folder's entries with their kinds", () => {
     expect(refused.asked).toEqual([]);
   });
 });
+
+describe("whether a file holds an output's content", () => {
+  it("compares the bytes, in UTF-8, at any length", () => {
+    const dir = tempDir();
+    const at = (name: string, content: string): string => (fs.writeFileSync(path.join(dir, name), content), path.join(dir, name));
+    expect(nodeOutputFs.holds(at("a", "profile a v1\n"), "profile a v1\n")).toBe(true);
+    expect(nodeOutputFs.holds(path.join(dir, "a"), "profile a v2\n")).toBe(false); // same length
+    expect(nodeOutputFs.holds(path.join(dir, "a"), "profile a v1\n\n")).toBe(false);
+    expect(nodeOutputFs.holds(path.join(dir, "a"), "profile a v1")).toBe(false);
+    expect(nodeOutputFs.holds(at("é", "# café\n"), "# café\n")).toBe(true);
+    expect(nodeOutputFs.holds(path.join(dir, "é"), "# cafe\n\n")).toBe(false); // the same 8 bytes long
+    const long = `${"x".repeat(300_000)}\n`;
+    expect(nodeOutputFs.holds(at("long", long), long)).toBe(true);
+    expect(nodeOutputFs.holds(path.join(dir, "long"), long.replace("x\n", "y\n"))).toBe(false);
+    expect(nodeOutputFs.holds(path.join(dir, "a"), "profile a v1\n")).toBe(true); // after a longer one
+    expect(nodeOutputFs.holds(path.join(dir, "missing"), "")).toBe(false);
+  });
+
+  it("is false for what is not a regular file, and follows no link", () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "target"), "content");
+    fs.symlinkSync(path.join(dir, "target"), path.join(dir, "link"));
+    fs.mkdirSync(path.join(dir, "folder"));
+    expect(nodeOutputFs.holds(path.join(dir, "target"), "content")).toBe(true);
+    expect(nodeOutputFs.holds(path.join(dir, "link"), "content")).toBe(false);
+    expect(nodeOutputFs.holds(path.join(dir, "folder"), "")).toBe(false);
+  });
+});

@@ -46,7 +46,7 @@ function expectUpdated(out: string, after: Record<string, string>): void {
   expect(snapshot(out)).toEqual(after);
 }
 
-const OPS: Op[] = ["mkdir", "writeNewFile", "rename", "link", "unlink", "rmdir", "removeTree", "kind", "readFileIfExists", "readdir"];
+const OPS: Op[] = ["mkdir", "writeNewFile", "rename", "link", "unlink", "rmdir", "removeTree", "kind", "readFileIfExists", "holds", "readdir"];
 
 describe("a failing file operation in the write step", () => {
   for (const op of OPS) {

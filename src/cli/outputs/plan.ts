@@ -71,7 +71,7 @@ export function planOutputs(outDir: string, outputs: readonly OutputFile[], prev
       writes.push({ op: "create", path: out.path, content: out.content });
       continue;
     }
-    if (kind === "file" && fs.readFileIfExists(at(out.path))?.equals(Buffer.from(out.content, "utf8"))) {
+    if (kind === "file" && fs.holds(at(out.path), out.content)) {
       unchanged.push(out.path);
       continue;
     }
