@@ -53,6 +53,21 @@ describe("a folder's entries with their kinds", () => {
     expect(asked).toEqual(["/out/a", "/out/gone", "/out/sub"]);
   });
 
+  it("fail with ENOENT when the folder is gone after it was listed again, not read as an empty one", () => {
+    let listings = 0;
+    const { list } = listing(
+      () => {
+        throw fsError("ENOENT");
+      },
+      () => {
+        if (++listings > 1) throw fsError("ENOENT");
+        return ["a", "b"];
+      },
+      {},
+    );
+    expect(() => listEntries("/out", list)).toThrow(expect.objectContaining({ code: "ENOENT" }));
+  });
+
   it("fail with ENOENT when the folder itself is gone, and pass any other error on", () => {
     const gone = listing(
       () => {

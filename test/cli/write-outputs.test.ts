@@ -80,6 +80,17 @@ describe("writeOutputs", () => {
     expect(snapshot(out)).toEqual(before);
   });
 
+  it("refuses (MOAT402) to overwrite an output edited by hand to the same length", () => {
+    const out = compiledFolder();
+    fs.writeFileSync(path.join(out, "apparmor.d/libvirt-a"), "profile A\n"); // as long as "profile a\n"
+    const before = snapshot(out);
+    const v2 = withManifest({ "apparmor.d/libvirt-a": "profile a\n", "apparmor.d/moat.t.s": "profile s v2\n", "libvirt/t.a.seclabel.xml": "<seclabel/>\n" });
+    const report = writeOutputs(out, v2, opts());
+    expect(report.exitCode).toBe(1);
+    expect(report.diagnostics.map((d) => d.code)).toEqual(["MOAT402"]);
+    expect(snapshot(out)).toEqual(before);
+  });
+
   it("refuses (MOAT401) to overwrite a file moat did not write", () => {
     const out = path.join(tempDir(), "generated");
     writeTree(out, { "libvirt/t.a.seclabel.xml": "<mine/>\n", "README": "not moat's\n" });

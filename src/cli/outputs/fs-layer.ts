@@ -19,12 +19,15 @@ export interface OutputFs {
   readFileIfExists(path: string): Buffer | undefined;
   /**
    * Whether a regular file at `path` holds exactly the UTF-8 bytes of `content`: false when nothing is
-   * there or something else is (a link is not followed). An unreadable file throws.
+   * there, or a link (not followed), a folder or a socket is. An unreadable file throws.
    */
   holds(path: string, content: string): boolean;
   /** "file", "dir", "other" (symlink, socket…) or undefined when nothing is there. lstat: links are not followed. */
   kind(path: string): EntryKind | undefined;
-  /** A folder's entries, each with what `kind` would say of it, from the listing alone (no lstat per entry). */
+  /**
+   * A folder's entries, each with what `kind` would say of it: from the listing alone where the file
+   * system gives entry types (no lstat per entry), else lstat'ed (listEntries).
+   */
   readdir(path: string): FolderEntry[];
   mkdir(path: string): void;
   /**
@@ -55,7 +58,8 @@ export const nodeOutputFs: OutputFs = {
       // Not through a link; and a FIFO put there must not block the open (it is then no regular file).
       fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
     } catch (e) {
-      if (errorCode(e) === "ENOENT" || errorCode(e) === "ELOOP") return false;
+      // ELOOP: a link, under O_NOFOLLOW; ENXIO: a socket, which cannot be opened.
+      if (errorCode(e) === "ENOENT" || errorCode(e) === "ELOOP" || errorCode(e) === "ENXIO") return false;
       throw e;
     }
     try {
@@ -140,10 +144,14 @@ export function listEntries(
     if (errorCode(e) !== "ENOENT") throw e;
   }
   const entries: FolderEntry[] = [];
+  let vanished = false;
   for (const name of list.names()) {
     const kind = list.kind(`${path}/${name}`);
     if (kind !== undefined) entries.push({ name, kind });
+    else vanished = true;
   }
+  // An entry gone again may be the folder gone since it was listed: then listing it once more throws.
+  if (vanished) list.names();
   return entries;
 }
 
