@@ -6,6 +6,7 @@
 import { diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnosticsText } from "../diagnostics/render-text.js";
 import { VERSION } from "../version.js";
+import { errorCode } from "./outputs/fs-layer.js";
 import type { CliIo } from "./commands.js";
 import { COMMAND_HELP, COMMANDS, MAIN_HELP, parseCommand, UsageError, usageLine, type CommandName, type CommandOptions } from "./usage.js";
 
@@ -78,7 +79,7 @@ async function loadCommand(name: CommandName): Promise<(opts: CommandOptions, io
  * (a bare name). A missing file of moat itself (a stale or partial build) stays an internal error.
  */
 export function missingPackage(e: unknown): string | undefined {
-  const code = (e as { code?: unknown } | null)?.code;
+  const code = errorCode(e);
   if ((code !== "MODULE_NOT_FOUND" && code !== "ERR_MODULE_NOT_FOUND") || !(e instanceof Error)) return undefined;
   const first = e.message.split("\n")[0]!;
   return /^Cannot find (module|package) '(?![./])/.test(first) ? first : undefined;

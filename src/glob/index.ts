@@ -151,7 +151,7 @@ function literalGlobPairs(literals: readonly number[], globs: readonly number[],
 class StartIndex {
   private readonly starts: string[];
   private readonly parent: Int32Array;
-  private readonly lists: { readonly entries: StartEntry[]; index?: readonly [KeyIndex<number>, KeyIndex<number>] }[];
+  private readonly lists: { readonly entries: StartEntry[]; index?: readonly [KeyIndex, KeyIndex] }[];
 
   constructor(entries: readonly (readonly [string, StartEntry])[]) {
     const byStart = new Map<string, StartEntry[]>();
@@ -185,16 +185,11 @@ class StartIndex {
     for (let at = hi; at !== -1; at = this.parent[at]!) {
       if (!path.startsWith(this.starts[at]!)) continue;
       const list = this.lists[at]!;
-      list.index ??= [keysOf(list.entries.filter((e) => e.folder !== true)), keysOf(list.entries.filter((e) => e.folder === true))];
+      list.index ??= [keyIndex(list.entries.filter((e) => e.folder !== true)), keyIndex(list.entries.filter((e) => e.folder === true))];
       visitEnding(list.index[0], path, visit);
       if (list.index[1].hasLength.length > 0) visitEnding(list.index[1], (folderPart ??= path.slice(0, path.lastIndexOf("/") + 1)), visit);
     }
   }
-}
-
-/** The items of `entries` by each of their keys. */
-function keysOf(entries: readonly StartEntry[]): KeyIndex<number> {
-  return keyIndex(entries.flatMap((e) => e.ends.map((key): [string, number] => [key, e.item])));
 }
 
 /** Pairs [i, j], i < j, of the literals whose bytes are equal: the only literals that share a path. */
@@ -269,12 +264,12 @@ interface StartEntry {
 }
 
 /**
- * Values by key, for asking "which keys end this text". Keys are found by a hash of the text's suffix,
+ * Items by key, for asking "which keys end this text". Keys are found by a hash of the text's suffix,
  * built from its end backwards a char at a time, one lookup per length some key has: no substring and
  * no string hashing per question. A hash match is confirmed on the text.
  */
-interface KeyIndex<T> {
-  readonly byHash: Map<number, { readonly key: string; readonly values: T[] }[]>;
+interface KeyIndex {
+  readonly byHash: Map<number, { readonly key: string; readonly items: number[] }[]>;
   /** hasLength[n]: some key is n chars long. */
   readonly hasLength: readonly boolean[];
 }
@@ -306,32 +301,37 @@ class StartNode {
   }
 }
 
-function keyIndex<T>(pairs: Iterable<readonly [string, T]>): KeyIndex<T> {
-  const byHash = new Map<number, { key: string; values: T[] }[]>();
+/** The items of `entries` by each of their keys. */
+function keyIndex(entries: readonly StartEntry[]): KeyIndex {
+  const byHash = new Map<number, { key: string; items: number[] }[]>();
   const hasLength: boolean[] = [];
-  for (const [key, value] of pairs) {
-    const h = suffixHash(key, key.length);
-    let same = byHash.get(h);
-    if (same === undefined) byHash.set(h, (same = []));
-    const bucket = same.find((b) => b.key === key);
-    if (bucket !== undefined) bucket.values.push(value);
-    else {
-      same.push({ key, values: [value] });
-      hasLength[key.length] = true;
+  for (let k = 0; k < entries.length; k++) {
+    const { ends, item } = entries[k]!;
+    for (let e = 0; e < ends.length; e++) {
+      const key = ends[e]!;
+      const h = suffixHash(key, key.length);
+      let same = byHash.get(h);
+      if (same === undefined) byHash.set(h, (same = []));
+      const bucket = same.find((b) => b.key === key);
+      if (bucket !== undefined) bucket.items.push(item);
+      else {
+        same.push({ key, items: [item] });
+        hasLength[key.length] = true;
+      }
     }
   }
   return { byHash, hasLength };
 }
 
-/** Visits the values of the keys that end `text`. */
-function visitEnding<T>(index: KeyIndex<T>, text: string, visit: (value: T) => void): void {
+/** Visits the items of the keys that end `text`. */
+function visitEnding(index: KeyIndex, text: string, visit: (item: number) => void): void {
   const longest = Math.min(text.length, index.hasLength.length - 1);
   let h = 0;
   let power = 1;
   for (let length = 0; length <= longest; length++) {
     const buckets = index.hasLength[length] === true ? index.byHash.get(h) : undefined;
     if (buckets !== undefined) {
-      for (const bucket of buckets) if (bucket.key.length === length && text.endsWith(bucket.key)) for (const value of bucket.values) visit(value);
+      for (const bucket of buckets) if (bucket.key.length === length && text.endsWith(bucket.key)) for (const item of bucket.items) visit(item);
     }
     if (length < text.length) {
       h = (h + Math.imul(text.charCodeAt(text.length - 1 - length), power)) | 0;

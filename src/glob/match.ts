@@ -64,8 +64,8 @@ export function matchesPath(glob: Glob, path: string): boolean {
   if (ends.trailingGlobstar !== undefined) return globstarMatches(path, ends.prefix.length, ends.trailingGlobstar.minOne);
 
   const nfa = compileGlob(glob);
-  // Two state sets swapped at each byte, and indexed loops (docs/performance.md, "Loops"): a shared
-  // image is checked against its shared statement byte by byte, once per group of a fleet.
+  // Two state sets swapped at each byte, and indexed loops (docs/performance.md, "Loops"): a path met
+  // by a glob the checks above cannot settle is walked byte by byte, and a fleet has thousands of them.
   let current: number[] = [0];
   let next: number[] = [];
   // `mark[s] === step` means s is already in the next set: no per-step allocation of a Set.

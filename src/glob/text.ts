@@ -88,13 +88,6 @@ const altKey = perPart((part: AltPart): string => "\u0105" + part.branches.map(g
 // Indexed loops: these run for every grant of a fleet, mostly in code not yet optimized, where a
 // callback or for...of allocates per call (docs/performance.md, "Loops").
 
-/** A glob without any operator: it matches exactly one path, its literal bytes. */
-export function isLiteral(glob: Glob): boolean {
-  const parts = glob.parts;
-  for (let k = 0; k < parts.length; k++) if (parts[k]!.kind !== "literal") return false;
-  return true;
-}
-
 /** The literal bytes of a glob without operators, or undefined. */
 export function literalBytes(glob: Glob): string | undefined {
   const parts = glob.parts;

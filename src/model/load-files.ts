@@ -100,12 +100,7 @@ export function loadFiles(input: CompileInput): LoadedFiles {
   // Entries that other files include are resolved where they are included; entries caught in a cycle
   // of includes follow, so that every file is resolved once whatever the order of the entries.
   const roots = entries.filter((e) => files.has(e) && !includedBy.has(e));
-  const listed = new Set(roots); // a fleet has a thousand entries: includes() on the list would be quadratic
-  for (const entry of entries) {
-    if (!files.has(entry) || listed.has(entry)) continue;
-    roots.push(entry);
-    listed.add(entry);
-  }
+  for (const entry of entries) if (files.has(entry) && includedBy.has(entry)) roots.push(entry);
 
   return {
     sources: [...sources.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),

@@ -69,7 +69,9 @@ export class AstContext {
     // Between the last decoded literal taken and the next: a plain literal, the usual case in a file
     // that inserts lets anywhere.
     if ((next === 0 || starts[next - 1]! < start) && (next === starts.length || start < starts[next]!)) return undefined;
-    // Out of order (a literal skipped past a syntax error): looked up among all of them.
+    // Out of order: no rule takes its literals so today (parsing stops at the first error, and each rule
+    // decodes a literal before it consumes the next), but a rule that did must still find a decoded
+    // literal's parts, not take it for plain text. Looked up among all of them.
     let lo = 0;
     let hi = starts.length;
     while (lo < hi) {
@@ -88,6 +90,9 @@ export class AstContext {
     return new CommentNode(tok.image, this.tokenSpan(tok));
   }
 }
+
+/** No file: what the parser holds between parses, so that it keeps no file's tree or strings alive. */
+export const NO_FILE = new AstContext("", { starts: [], parts: [] });
 
 // plainParts returns a copy of this array rather than an array literal, for the reason nodes.ts gives
 // for constructors (Array.of would do too, but costs a call into a generic builtin per string).

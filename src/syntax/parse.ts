@@ -3,7 +3,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source } from "../source.js";
 import type { PolicyFile } from "./ast.js";
-import { AstContext, type DecodedStrings } from "./build-ast.js";
+import { AstContext, NO_FILE } from "./build-ast.js";
 import { lex } from "./lexer.js";
 import { ProblemRecorder, renderParseProblem } from "./parse-errors.js";
 import { MoatParser } from "./parser.js";
@@ -12,7 +12,6 @@ import { MoatParser } from "./parser.js";
 // own validation is left to test/syntax/grammar-valid.test.ts.
 const recorder = new ProblemRecorder();
 const parser = new MoatParser(recorder, { skipValidations: true });
-const noStrings: DecodedStrings = { starts: [], parts: [] };
 
 export interface ParseResult {
   readonly file?: PolicyFile;
@@ -30,7 +29,7 @@ export function parse(source: Source): ParseResult {
   parser.context = context;
   parser.input = lexed.tokens;
   const statements = parser.file();
-  parser.context = new AstContext("", noStrings); // so that the parser keeps no file alive
+  parser.context = NO_FILE;
   const problem = recorder.last;
   const parseError = parser.errors.length > 0 ? parser.errors[0] : undefined;
   const parseOffset = parseError === undefined ? Infinity : offsetOf(parseError.token.startOffset, source);

@@ -11,7 +11,7 @@
 import type { IOrAlt, IParserErrorMessageProvider, IToken } from "chevrotain";
 import { EmbeddedActionsParser } from "./chevrotain.js";
 import type { Access, Item, Mode, Statement, WorkloadBlock, WorkloadKind } from "./ast.js";
-import { AstContext } from "./build-ast.js";
+import { NO_FILE } from "./build-ast.js";
 import { AbstractionItem, AccessItem, ModeItem, PathItem, UuidItem, WorkloadNode } from "./nodes.js";
 import * as t from "./tokens.js";
 
@@ -20,7 +20,7 @@ const RECORDING: unknown = Object.freeze({});
 
 export class MoatParser extends EmbeddedActionsParser {
   /** The file being parsed; set by parse.ts before each parse. */
-  context = new AstContext("", { starts: [], parts: [] });
+  context = NO_FILE;
 
   /**
    * `skipValidations` leaves out chevrotain's checks of the grammar itself (ambiguities, left recursion),

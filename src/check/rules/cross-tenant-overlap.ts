@@ -82,11 +82,16 @@ const tenantOf = (g: Grant): string => g.workload.tenant;
 /** The tenants a shared statement lists, made once per statement rather than once per finding it covers. */
 const listedTenants = new WeakMap<Shared, ReadonlySet<string>>();
 
+function listed(shared: Shared): ReadonlySet<string> {
+  let names = listedTenants.get(shared);
+  if (names === undefined) listedTenants.set(shared, (names = new Set(shared.tenants.map((t) => t.name))));
+  return names;
+}
+
 /** Whether every grant of the finding only reads and belongs to a tenant that `shared` lists. */
 function allowsEveryGrant(shared: Shared, finding: OverlapFinding): boolean {
-  let listed = listedTenants.get(shared);
-  if (listed === undefined) listedTenants.set(shared, (listed = new Set(shared.tenants.map((t) => t.name))));
-  const allowed = (g: Grant): boolean => g.resource.access === "ro" && listed.has(tenantOf(g));
+  const names = listed(shared);
+  const allowed = (g: Grant): boolean => g.resource.access === "ro" && names.has(tenantOf(g));
   return finding.a.members.every(allowed) && finding.b.members.every(allowed);
 }
 
@@ -104,7 +109,7 @@ function partnerFinder(covering: readonly Shared[]): (grant: Grant, others: read
     if (grant.resource.access === "rw") return earliest(writer, firstOtherThan(side.firstTenants, tenantOf, tenant));
     let unlisted = side.unlistedPartner.get(tenant);
     if (unlisted === undefined) {
-      const allowed = new Set([tenant, ...covering.filter((s) => s.tenants.some((t) => t.name === tenant)).flatMap((s) => s.tenants.map((t) => t.name))]);
+      const allowed = new Set([tenant, ...covering.filter((s) => listed(s).has(tenant)).flatMap((s) => [...listed(s)])]);
       unlisted = side.byTenant.find((g) => !allowed.has(tenantOf(g))) ?? null;
       side.unlistedPartner.set(tenant, unlisted);
     }
@@ -163,7 +168,7 @@ function nearestShared(shared: readonly Shared[], a: Grant, b: Grant, witness: s
   for (const s of shared) {
     if (!matchesPath(s.path.glob, witnessBytes)) continue;
     const missing: string[] = [];
-    for (const g of [a, b]) if (!s.tenants.some((t) => t.name === g.workload.tenant)) missing.push(`tenant ${g.workload.tenant} is not listed`);
+    for (const g of [a, b]) if (!listed(s).has(g.workload.tenant)) missing.push(`tenant ${g.workload.tenant} is not listed`);
     for (const g of [a, b]) if (g.resource.access !== "ro") missing.push(`${g.workload.tenant}/${g.workload.name} grants ${g.resource.path.text} rw`);
     for (const g of [a, b]) {
       if (checkCovers(s.path.glob, g.glob).kind !== "covered") missing.push(`${g.resource.path.text} of ${g.workload.tenant}/${g.workload.name} reaches beyond ${s.path.text}`);

@@ -108,9 +108,9 @@ function tidyCommitted(outDir: string, work: string, journal: Journal, fs: Outpu
 export function recoverInterrupted(outDir: string, fs: OutputFs): { rolledBack: string[]; removed: string[] } {
   const rolledBack: string[] = [];
   const removed: string[] = [];
-  for (const name of fs.readdir(outDir).map((e) => e.name).filter((n) => n.startsWith(WORK_PREFIX)).sort()) {
+  const works = fs.readdir(outDir).filter((e) => e.kind === "dir" && e.name.startsWith(WORK_PREFIX));
+  for (const name of works.map((e) => e.name).sort()) {
     const work = `${outDir}/${name}`;
-    if (fs.kind(work) !== "dir") continue;
     const journal = readJournal(fs.readFileIfExists(`${work}/journal.json`));
     if (journal !== undefined && fs.kind(`${work}/COMMITTED`) !== undefined) {
       tidyCommitted(outDir, work, journal, fs);
