@@ -119,7 +119,6 @@ function measureSize(repo: string, work: string, nominal: number, opts: Options,
   const failed = (why: string, timedOutAfterMs?: number): SizeResult => ({
     ...base,
     phases: {},
-    gcMs: {},
     inMemoryMs: NaN,
     inMemoryCpuMs: NaN,
     endToEndMs: NaN,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderGrowth, renderSize, type SizeResult } from "../../bench/report.js";
+import { renderGrowth, renderSize, renderTargets, type SizeResult } from "../../bench/report.js";
 
 const base: SizeResult = {
   nominal: 1000,
@@ -30,7 +30,7 @@ describe("bench: the table of one size", () => {
     expect(line(text, "isolation checks")).toMatch(/40\.0 ms 20%$/);
     expect(line(text, "write outputs")).toMatch(/2\.0 ms  3%$/);
     // The read phase is not observed: no pause figure, not a zero.
-    expect(line(text, "read inputs")).not.toMatch(/ms\s+\d+%\s+\S+ ms/);
+    expect(line(text, "read inputs")).toMatch(/MB\/s\s+\d+%$/);
   });
 
   it("sums the compile's phases for the in-memory row and adds the CPU figures after it", () => {
@@ -60,7 +60,7 @@ describe("bench: the table of one size", () => {
   it("renders results saved before pauses and main-thread times were measured", () => {
     const { gcMs: _gc, inMemoryMainThreadCpuMs: _cpu, inMemoryMainThreadWaitingMs: _wait, ...older } = base;
     const text = renderSize(older);
-    expect(line(text, "lex+parse")).toMatch(/%$/);
+    expect(line(text, "lex+parse")).toMatch(/MB\/s\s+\d+%$/);
     expect(line(text, "in memory")).toMatch(/res\/s\s+cpu 900 ms$/);
     expect(line(text, "end to end").indexOf("cpu ")).toBe(line(text, "in memory").indexOf("cpu "));
     expect(text).not.toContain("again");
@@ -82,5 +82,29 @@ describe("bench: the growth table", () => {
     const newer = renderGrowth([size(1000, 1, { endToEndAgainMs: 100 }), size(10_000, 10, { endToEndAgainMs: 1000 })]);
     expect(newer).toMatch(/^\s+end to end, again\s+1\.00\s+1\.00$/m);
     expect(newer).not.toMatch(/NaN/);
+  });
+});
+
+describe("bench: the targets", () => {
+  const size = (resources: number, ms: number, vms = 10): SizeResult => ({
+    ...base,
+    fleet: { ...base.fleet, resources, vms },
+    phases: { ...base.phases, check: ms },
+    inMemoryMs: ms,
+    endToEndMs: ms,
+  });
+  const tenfold = (text: string): string[] => text.split("\n").filter((l) => l.includes("10x the input"));
+
+  it("reads ten times the input against twelve times the time, between sizes ten times apart only", () => {
+    const met = tenfold(renderTargets([size(1000, 100), size(10_000, 1000), size(50_000, 9000)]));
+    expect(met).toEqual([
+      "   met    10x the input end to end 1k->10k: 10.0x the time (<= 12x)",
+      "   met    10x the input in memory 1k->10k: 10.0x the time (<= 12x)",
+      "   met    10x the input isolation checks 1k->10k: 10.0x the time (<= 12x)",
+    ]);
+    const missed = tenfold(renderTargets([size(1000, 100), size(10_000, 1300)]));
+    expect(missed).toHaveLength(3);
+    for (const l of missed) expect(l).toMatch(/^ {3}MISSED 10x the input .* 13\.0x the time \(<= 12x\)$/);
+    expect(tenfold(renderTargets([size(1000, 100), size(10_000, 1000, 10), { ...size(10_000, 1), errors: ["timeout"] }]))).toHaveLength(3);
   });
 });

@@ -14,11 +14,14 @@ describe("chevrotain's single-file build", () => {
     expect(VERSION).toBe(pinned.version);
     expect(pinned.files).toContain("lib/chevrotain.mjs");
     // A second copy of the classes: loaded from the single file, not from the tree the package exports.
+    expect(EmbeddedActionsParser).toBeTypeOf("function");
+    expect(Lexer).toBeTypeOf("function");
     expect(EmbeddedActionsParser).not.toBe(tree.EmbeddedActionsParser);
     expect(Lexer).not.toBe(tree.Lexer);
     // The parser is built on this copy, and its end of input is this copy's EOF: an error at the end of
     // the input is reported as a diagnostic, not thrown.
     expect(Object.getPrototypeOf(MoatParser.prototype)).toBe(EmbeddedActionsParser.prototype);
+    expect(EOF.name).toBe("EOF");
     expect(EOF).not.toBe(tree.EOF);
     const parsed = parse({ path: "t.iso", text: "tenant acme {" });
     expect(parsed.diagnostics.map((d) => d.code)).toEqual(["MOAT102"]);
