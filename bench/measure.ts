@@ -46,9 +46,16 @@ export function fittedExponent(points: readonly { readonly n: number; readonly t
 }
 
 /** A compile in a fresh node process (bench/compile-child.ts), writing to `out` when given; `nodeFlags` e.g. --cpu-prof. */
-export function runCompileChild(paths: Paths, dir: string, out: string | undefined, timeoutMs: number, nodeFlags: readonly string[] = []): ChildReport | "timeout" {
+export function runCompileChild(
+  paths: Paths,
+  dir: string,
+  out: string | undefined,
+  timeoutMs: number,
+  nodeFlags: readonly string[] = [],
+  childArgs: readonly string[] = [],
+): ChildReport | "timeout" {
   const script = path.join(paths.repo, "dist", "bench", "compile-child.js");
-  const args = [...nodeFlags, script, dir, ...(out === undefined ? [] : [out])];
+  const args = [...nodeFlags, script, dir, ...(out === undefined ? [] : [out]), ...childArgs];
   const run = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 64 << 20, timeout: timeoutMs, killSignal: "SIGKILL" });
   if (run.signal !== null && run.status === null) return "timeout";
   if (run.status !== 0) throw new Error(`compile child failed (${run.status}): ${run.stderr.slice(0, 2000)}`);

@@ -4,6 +4,7 @@
  */
 import * as os from "node:os";
 import type { AllPairsEstimate } from "./all-pairs.js";
+import type { WarmCompile } from "./compile-child.js";
 import type { ParserEstimate } from "./apparmor-sample.js";
 import type { FleetStats } from "./generate-fleet.js";
 import { fittedExponent, growthExponent } from "./measure.js";
@@ -23,6 +24,8 @@ export interface SizeResult {
   readonly inMemoryMainThreadCpuMs?: number;
   /** Time the main thread was ready to run during compile() but waited for a core, median; Linux with schedstat. */
   readonly inMemoryMainThreadWaitingMs?: number;
+  /** The last of several compiles of the same sources in one process (JIT warm); absent in results saved before it was measured. */
+  readonly inMemoryWarm?: WarmCompile;
   /** Median garbage-collection pause time of the main thread within each phase, milliseconds; absent in results saved before it was measured. */
   readonly gcMs?: Readonly<Record<string, number>>;
   /** `node bin/moat.js compile DIR --out OUT`, spawn to exit, median. */
@@ -103,6 +106,7 @@ function phaseRows(r: SizeResult): string[] {
   lines.push(
     row(["   in memory (compile())", fmtMs(r.inMemoryMs), rate(f.resources, r.inMemoryMs, "res"), "", pauses(compileGc, r.inMemoryMs)], widths).padEnd(tableWidth) +
       `  cpu ${fmtMs(r.inMemoryCpuMs)}${threadCpu}`,
+    ...(r.inMemoryWarm === undefined ? [] : [warmRow(r.inMemoryWarm, f.resources, widths, tableWidth)]),
     // Not split by phase: the command line's pauses are not observed from outside its process.
     row(["   end to end (CLI, writes)", fmtMs(r.endToEndMs), rate(f.resources, r.endToEndMs, "res")], widths).padEnd(tableWidth) +
       (r.endToEndCpuMs === undefined ? "" : `  cpu ${fmtMs(r.endToEndCpuMs)}`),
@@ -112,6 +116,15 @@ function phaseRows(r: SizeResult): string[] {
       (r.warnings > 0 ? `; ${r.warnings} warnings` : ""),
   );
   return lines;
+}
+
+/** compile() once V8 has optimized moat's hot code, with its phases: one run, not a median. */
+function warmRow(w: WarmCompile, resources: number, widths: readonly number[], tableWidth: number): string {
+  const phases = COMPILE_PHASES.map((p) => `${p} ${fmtMs(w.phases[p] ?? NaN)}`).join(", ");
+  return (
+    row(["   in memory, JIT warm", fmtMs(w.compileMs), rate(resources, w.compileMs, "res")], widths).padEnd(tableWidth) +
+    `  compile ${w.compiles} of ${w.compiles} in one process: ${phases}; cpu ${fmtMs(w.compileCpuMs)}`
+  );
 }
 
 export function renderSize(r: SizeResult): string {
@@ -161,6 +174,7 @@ export function renderGrowth(results: readonly SizeResult[]): string {
   const series: [string, (r: SizeResult) => number][] = [
     ...PHASES.map((p): [string, (r: SizeResult) => number] => [PHASE_LABEL[p]!, (r) => r.phases[p] ?? NaN]),
     ["in memory", (r) => r.inMemoryMs],
+    ["in memory, JIT warm", (r) => r.inMemoryWarm?.compileMs ?? NaN],
     ["end to end", (r) => r.endToEndMs],
     ["end to end, cpu time", (r) => r.endToEndCpuMs ?? NaN],
     ["end to end, again", (r) => r.endToEndAgainMs ?? NaN],
@@ -243,7 +257,8 @@ const GROWTH_SERIES: readonly (readonly [string, (r: SizeResult) => number])[] =
 function targetRows(at: SizeResult, mark: (met: boolean) => string): string[] {
   const lines: string[] = [];
   lines.push(`   ${mark(at.endToEndMs < 2000)} end to end, writes included, < 2 s: ${fmtMs(at.endToEndMs)}`);
-  lines.push(`   ${mark(at.inMemoryMs < 1000)} in memory < 1 s: ${fmtMs(at.inMemoryMs)}`);
+  const warm = at.inMemoryWarm === undefined ? "" : ` (JIT warm, compile ${at.inMemoryWarm.compiles} in one process: ${fmtMs(at.inMemoryWarm.compileMs)})`;
+  lines.push(`   ${mark(at.inMemoryMs < 1000)} in memory < 1 s: ${fmtMs(at.inMemoryMs)}${warm}`);
   lines.push(`   ${mark(at.peakRss < 400 * 2 ** 20)} peak RSS < 400 MB: ${fmtInt(at.peakRss / 2 ** 20)} MiB`);
   const parseRate = at.fleet.bytes / MB / ((at.phases.parse ?? NaN) / 1000);
   lines.push(`   ${mark(parseRate >= 20)} lex+parse >= 20 MB/s: ${parseRate.toFixed(1)} MB/s`);

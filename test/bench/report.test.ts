@@ -57,6 +57,17 @@ describe("bench: the table of one size", () => {
     expect(line(renderSize(base), "peak RSS").trim()).toBe("peak RSS 100 MiB");
   });
 
+  it("gives the warm compile its own row after the in-memory one, with its phases and CPU", () => {
+    const warm = { compiles: 3, compileMs: 250, compileCpuMs: 300, phases: { parse: 40, model: 30, check: 100, emit: 80 } };
+    const lines = renderSize({ ...base, inMemoryWarm: warm }).split("\n");
+    const at = lines.findIndex((l) => l.trimStart().startsWith("in memory, JIT warm"));
+    expect(lines[at - 1]).toMatch(/^\s+in memory \(compile\(\)\)/);
+    expect(lines[at]).toMatch(/JIT warm\s+250 ms\s+4,000 res\/s\s+compile 3 of 3 in one process: parse 40\.0 ms, model 30\.0 ms, check 100 ms, emit 80\.0 ms; cpu 300 ms$/);
+    // Its details start in the column of the CPU figures of the rows around it.
+    expect(lines[at]!.indexOf("compile 3")).toBe(line(lines.join("\n"), "in memory (").indexOf("cpu "));
+    expect(renderSize(base)).not.toContain("JIT warm");
+  });
+
   it("renders results saved before pauses and main-thread times were measured", () => {
     const { gcMs: _gc, inMemoryMainThreadCpuMs: _cpu, inMemoryMainThreadWaitingMs: _wait, ...older } = base;
     const text = renderSize(older);
@@ -83,6 +94,12 @@ describe("bench: the growth table", () => {
     expect(newer).toMatch(/^\s+end to end, again\s+1\.00\s+1\.00$/m);
     expect(newer).not.toMatch(/NaN/);
   });
+
+  it("has a row for the warm compile only when the results have it", () => {
+    const warm = (compileMs: number): Partial<SizeResult> => ({ inMemoryWarm: { compiles: 3, compileMs, compileCpuMs: compileMs, phases: {} } });
+    expect(renderGrowth([size(1000, 1), size(10_000, 10)])).not.toMatch(/JIT warm/);
+    expect(renderGrowth([size(1000, 1, warm(100)), size(10_000, 10, warm(1000))])).toMatch(/^\s+in memory, JIT warm\s+1\.00\s+1\.00$/m);
+  });
 });
 
 describe("bench: the targets", () => {
@@ -94,6 +111,13 @@ describe("bench: the targets", () => {
     endToEndMs: ms,
   });
   const tenfold = (text: string): string[] => text.split("\n").filter((l) => l.includes("10x the input"));
+
+  it("sets the warm compile beside the in-memory figure, which stays the one judged", () => {
+    const inMemory = (r: SizeResult): string => renderTargets([r]).split("\n").find((l) => l.includes("in memory < 1 s"))!;
+    const warm = { compiles: 3, compileMs: 900, compileCpuMs: 1000, phases: {} };
+    expect(inMemory({ ...size(10_000, 1500), inMemoryWarm: warm })).toBe("   MISSED in memory < 1 s: 1,500 ms (JIT warm, compile 3 in one process: 900 ms)");
+    expect(inMemory(size(10_000, 1500))).toBe("   MISSED in memory < 1 s: 1,500 ms");
+  });
 
   it("reads ten times the input against twelve times the time, between sizes ten times apart only", () => {
     const met = tenfold(renderTargets([size(1000, 100), size(10_000, 1000), size(50_000, 9000)]));

@@ -1,0 +1,49 @@
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { compileAgain, parseChildArgs } from "../../bench/compile-child.js";
+import { findInputs } from "../../src/cli/find-inputs.js";
+import { readSourceFile } from "../../src/cli/read-source.js";
+
+const EXAMPLE = fileURLToPath(new URL("../../examples/compute-01", import.meta.url));
+
+describe("bench: the compile child's arguments", () => {
+  it("takes a folder, an optional output folder and --warm anywhere", () => {
+    expect(parseChildArgs(["in"])).toEqual({ dir: "in" });
+    expect(parseChildArgs(["in", "out"])).toEqual({ dir: "in", out: "out" });
+    expect(parseChildArgs(["--warm", "3", "in"])).toEqual({ dir: "in", warm: 3 });
+    expect(parseChildArgs(["in", "out", "--warm", "2"])).toEqual({ dir: "in", out: "out", warm: 2 });
+  });
+
+  it("refuses a warm count that is not at least two compiles, and stray arguments", () => {
+    for (const n of ["1", "0", "2.5", "x"]) expect(() => parseChildArgs(["in", "--warm", n])).toThrow(/at least 2/);
+    expect(() => parseChildArgs(["in", "--warm"])).toThrow(/at least 2/);
+    expect(() => parseChildArgs([])).toThrow(/usage/);
+    expect(() => parseChildArgs(["in", "out", "extra"])).toThrow(/usage/);
+  });
+});
+
+describe("bench: compiling again in one process", () => {
+  it("runs the compiles left, each after a full collection, and reports the last with its phases", () => {
+    const found = findInputs([EXAMPLE], process.cwd(), (p) => path.relative(EXAMPLE, p));
+    if ("error" in found) throw new Error(found.error);
+    const read: string[] = [];
+    const input = {
+      entries: found.entries,
+      readFile: (p: string) => {
+        read.push(p);
+        return readSourceFile(p);
+      },
+    };
+    let collections = 0;
+    const warm = compileAgain(input, 3, () => collections++);
+    expect(collections).toBe(2);
+    // Two compiles ran, each reading every input.
+    expect(read).toHaveLength(2 * found.entries.length);
+    expect(warm.compiles).toBe(3);
+    expect(Object.keys(warm.phases)).toEqual(["parse", "model", "check", "emit"]);
+    expect(warm.compileMs).toBeGreaterThan(0);
+    expect(warm.compileMs).toBeGreaterThanOrEqual(warm.phases.emit!);
+    expect(warm.compileCpuMs).toBeGreaterThan(0);
+  });
+});
