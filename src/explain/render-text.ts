@@ -5,7 +5,7 @@
  * characters reach the terminal), as in the diagnostics.
  */
 import { visibleMessage } from "../diagnostics/render-text.js";
-import { EXPLAIN_SCOPE_NOTE, type Cite, type DenialReason, type Explanation, type GrantMatch, type Owner, type ProtectedCite, type WorkloadVerdict } from "./types.js";
+import { EXPLAIN_SCOPE_NOTE, type Cite, type DenialReason, type Explanation, type GrantMatch, type Owner, type ProtectedCite } from "./types.js";
 
 export function renderExplanationText(e: Explanation, display: (file: string) => string): string {
   const at = (c: Cite): string => `${display(c.file)}:${c.line}`;
@@ -15,19 +15,21 @@ export function renderExplanationText(e: Explanation, display: (file: string) =>
   }
   if (e.hostShared) lines.push("  a host-shared device node: any workload may be granted it, and it belongs to no tenant");
   if (e.workloads.length === 0) lines.push("  (the policy has no workloads)");
-  const who = (v: WorkloadVerdict): string => `${v.tenant}/${v.workload}${v.kind === "vm" ? " (vm)" : ""}`;
+  // Each workload's name and permissions, once: the columns are as wide as the widest of them.
+  const who = e.workloads.map((v) => `${v.tenant}/${v.workload}${v.kind === "vm" ? " (vm)" : ""}`);
+  const perms = e.workloads.map((v) => (v.verdict === "allowed" ? permsText(v.permissions, v.writesDenied) : ""));
   // A reduce, not Math.max(...): a fleet's hundred thousand workloads would overflow the argument stack.
-  const whoWidth = e.workloads.reduce((w, v) => Math.max(w, who(v).length), 0);
-  const permsWidth = e.workloads.reduce((w, v) => Math.max(w, v.verdict === "allowed" ? permsText(v.permissions, v.writesDenied).length : 0), 0);
-  for (const v of e.workloads) {
-    const head = `  ${who(v).padEnd(whoWidth)}  ${v.verdict.padEnd(7)}  `;
+  const whoWidth = who.reduce((w, text) => Math.max(w, text.length), 0);
+  const permsWidth = perms.reduce((w, text) => Math.max(w, text.length), 0);
+  e.workloads.forEach((v, i) => {
+    const head = `  ${who[i]!.padEnd(whoWidth)}  ${v.verdict.padEnd(7)}  `;
     const detail =
       v.verdict === "allowed"
-        ? `${permsText(v.permissions, v.writesDenied).padEnd(permsWidth)}   ${v.grants.map((g) => grantText(g, v.workload, at)).join("; ")}`
+        ? `${perms[i]!.padEnd(permsWidth)}   ${v.grants.map((g) => grantText(g, v.workload, at)).join("; ")}`
         : denialText(v.reason, v.workload, at);
     const complain = v.mode === "complain" ? "  [complain mode: denials are logged, not enforced]" : "";
     lines.push(visibleMessage(`${head}${detail}${complain}`).trimEnd());
-  }
+  });
   lines.push(`note: ${EXPLAIN_SCOPE_NOTE}`);
   return `${lines.join("\n")}\n`;
 }

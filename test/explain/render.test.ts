@@ -28,6 +28,18 @@ describe("explain's text rendering", () => {
     );
   });
 
+  it("pads the permissions of allowed rows to the widest of them, so the deciding lines start in one column", () => {
+    const e = explained("/var/lib/libvirt/images/base/ubuntu-24.04.qcow2");
+    // Narrower permissions on the first row than on the second.
+    const [first, ...rest] = e.workloads;
+    if (first?.verdict !== "allowed") throw new Error("the fixture's first workload is allowed this path");
+    const narrowed: Explanation = { ...e, workloads: [{ ...first, permissions: "r", writesDenied: false }, ...rest] };
+    const rows = renderExplanationText(narrowed, display).split("\n").filter((l) => l.includes("volume ro at"));
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toContain("  allowed  r                   volume ro at tenants/acme.iso:5");
+    expect(rows[0]!.indexOf("volume ro at")).toBe(rows[1]!.indexOf("volume ro at"));
+  });
+
   it("says when a path is protected or host-shared, and cites implied rules as implied by libvirt", () => {
     const prot = renderExplanationText(explained("/srv/backups/x", "acme/web01"), display);
     expect(prot).toContain('\n  protected: "/srv/backups/**" at main.iso:3; every profile denies it, and a deny overrides any grant\n');
