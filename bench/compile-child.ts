@@ -6,11 +6,10 @@
  * by earlier runs, and its peak RSS is this compile's alone.
  *
  * `--warm N` (N >= 2; run node with --expose-gc) then compiles the same sources N - 1 times more in the
- * same process and reports the last compile as `warm`: what moat's own work costs once V8 has compiled
- * its hot code, which no fresh process sees. The other figures stay the first compile's.
+ * same process and reports the last compile as `warm` (warm-compile.ts). The other figures stay the
+ * first compile's.
  */
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
 import { findInputs } from "../src/cli/find-inputs.js";
 import { writeOutputs } from "../src/cli/outputs/write-outputs.js";
 import { readSourceFile } from "../src/cli/read-source.js";
@@ -18,6 +17,7 @@ import type { CompileInput } from "../src/api.js";
 import { compile } from "../src/index.js";
 import { consecutiveWindows, pausesByPhase, recordPauses, settled } from "./gc-pauses.js";
 import { threadTimes, timesBetween, type ThreadTimes } from "./main-thread-cpu.js";
+import { compileAgain, fullCollection, parseChildArgs, type WarmCompile } from "./warm-compile.js";
 
 export interface ChildReport {
   readonly inputs: number;
@@ -42,36 +42,13 @@ export interface ChildReport {
   readonly warm?: WarmCompile;
 }
 
-export interface WarmCompile {
-  /** How many compiles this process ran; the figures are the last one's. */
-  readonly compiles: number;
-  readonly compileMs: number;
-  /** CPU time of all threads during that compile. */
-  readonly compileCpuMs: number;
-  /** Phase -> milliseconds, as compile() timed them. */
-  readonly phases: Record<string, number>;
-}
-
-/** `DIR [OUT] [--warm N]`. */
-export function parseChildArgs(argv: readonly string[]): { dir: string; out?: string; warm?: number } {
-  const positional: string[] = [];
-  let warm: number | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--warm") {
-      warm = Number(argv[++i]);
-      if (!Number.isInteger(warm) || warm < 2) throw new Error("--warm takes a whole number of compiles, at least 2");
-    } else positional.push(argv[i]!);
-  }
-  const [dir, out, ...rest] = positional;
-  if (dir === undefined || rest.length > 0) throw new Error("usage: compile-child DIR [OUT] [--warm N]");
-  return { dir, ...(out === undefined ? {} : { out }), ...(warm === undefined ? {} : { warm }) };
-}
-
 async function main(argv: readonly string[]): Promise<void> {
   const { dir, out, warm } = parseChildArgs(argv);
+  const collect = warm === undefined ? undefined : fullCollection();
+  // firstCompile returns only the report and the input, so its CompileResult can be collected before
+  // the warm compiles start.
   const { report, input } = await firstCompile(dir, out);
-  // The first compile's result is out of reach here: the warm compiles do not carry its outputs.
-  const warmCompile = warm === undefined ? undefined : compileAgain(input, warm, fullCollection());
+  const warmCompile = warm === undefined ? undefined : compileAgain(input, warm, collect!);
   process.stdout.write(JSON.stringify(warmCompile === undefined ? report : { ...report, warm: warmCompile }) + "\n");
 }
 
@@ -142,31 +119,4 @@ async function firstCompile(dir: string, out: string | undefined): Promise<{ rep
   return { report, input };
 }
 
-/**
- * Compiles `input` until `compiles` compiles have run in this process, and times the last. Each starts
- * after a full collection, so that it does not pay for collecting the garbage of the one before.
- */
-export function compileAgain(input: CompileInput, compiles: number, collect: () => void): WarmCompile {
-  let last: WarmCompile | undefined;
-  for (let n = 2; n <= compiles; n++) {
-    collect();
-    const cpuStart = process.cpuUsage();
-    const start = performance.now();
-    const result = compile(input);
-    const compileMs = performance.now() - start;
-    const cpu = process.cpuUsage(cpuStart);
-    const phases: Record<string, number> = {};
-    for (const t of result.timings) phases[t.phase] = t.ms;
-    last = { compiles, compileMs, compileCpuMs: (cpu.user + cpu.system) / 1000, phases };
-  }
-  return last!;
-}
-
-function fullCollection(): () => void {
-  const collect = (globalThis as { gc?: () => void }).gc;
-  if (collect === undefined) throw new Error("--warm needs node --expose-gc");
-  return collect;
-}
-
-// Imported by the tests for its argument parsing: only run when node runs this file.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));
+await main(process.argv.slice(2));

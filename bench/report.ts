@@ -4,7 +4,7 @@
  */
 import * as os from "node:os";
 import type { AllPairsEstimate } from "./all-pairs.js";
-import type { WarmCompile } from "./compile-child.js";
+import type { WarmCompile } from "./warm-compile.js";
 import type { ParserEstimate } from "./apparmor-sample.js";
 import type { FleetStats } from "./generate-fleet.js";
 import { fittedExponent, growthExponent } from "./measure.js";
@@ -26,6 +26,8 @@ export interface SizeResult {
   readonly inMemoryMainThreadWaitingMs?: number;
   /** The last of several compiles of the same sources in one process (JIT warm); absent in results saved before it was measured. */
   readonly inMemoryWarm?: WarmCompile;
+  /** Why the warm process gave no figure (a timeout, a failure); absent when it did, or was not run. */
+  readonly inMemoryWarmMissing?: string;
   /** Median garbage-collection pause time of the main thread within each phase, milliseconds; absent in results saved before it was measured. */
   readonly gcMs?: Readonly<Record<string, number>>;
   /** `node bin/moat.js compile DIR --out OUT`, spawn to exit, median. */
@@ -106,7 +108,11 @@ function phaseRows(r: SizeResult): string[] {
   lines.push(
     row(["   in memory (compile())", fmtMs(r.inMemoryMs), rate(f.resources, r.inMemoryMs, "res"), "", pauses(compileGc, r.inMemoryMs)], widths).padEnd(tableWidth) +
       `  cpu ${fmtMs(r.inMemoryCpuMs)}${threadCpu}`,
-    ...(r.inMemoryWarm === undefined ? [] : [warmRow(r.inMemoryWarm, f.resources, widths, tableWidth)]),
+    ...(r.inMemoryWarm !== undefined
+      ? [warmRow(r.inMemoryWarm, f.resources, widths, tableWidth)]
+      : r.inMemoryWarmMissing !== undefined
+        ? [`   in memory, JIT warm: not measured (${r.inMemoryWarmMissing})`]
+        : []),
     // Not split by phase: the command line's pauses are not observed from outside its process.
     row(["   end to end (CLI, writes)", fmtMs(r.endToEndMs), rate(f.resources, r.endToEndMs, "res")], widths).padEnd(tableWidth) +
       (r.endToEndCpuMs === undefined ? "" : `  cpu ${fmtMs(r.endToEndCpuMs)}`),
@@ -120,10 +126,12 @@ function phaseRows(r: SizeResult): string[] {
 
 /** compile() once V8 has optimized moat's hot code, with its phases: one run, not a median. */
 function warmRow(w: WarmCompile, resources: number, widths: readonly number[], tableWidth: number): string {
-  const phases = COMPILE_PHASES.map((p) => `${p} ${fmtMs(w.phases[p] ?? NaN)}`).join(", ");
+  const phases = COMPILE_PHASES.filter((p) => w.phases[p] !== undefined)
+    .map((p) => `${PHASE_LABEL[p]} ${fmtMs(w.phases[p]!)}`)
+    .join(", ");
   return (
     row(["   in memory, JIT warm", fmtMs(w.compileMs), rate(resources, w.compileMs, "res")], widths).padEnd(tableWidth) +
-    `  compile ${w.compiles} of ${w.compiles} in one process: ${phases}; cpu ${fmtMs(w.compileCpuMs)}`
+    `  compile ${w.compiles} in one process: ${phases}; cpu ${fmtMs(w.compileCpuMs)}`
   );
 }
 

@@ -62,10 +62,22 @@ describe("bench: the table of one size", () => {
     const lines = renderSize({ ...base, inMemoryWarm: warm }).split("\n");
     const at = lines.findIndex((l) => l.trimStart().startsWith("in memory, JIT warm"));
     expect(lines[at - 1]).toMatch(/^\s+in memory \(compile\(\)\)/);
-    expect(lines[at]).toMatch(/JIT warm\s+250 ms\s+4,000 res\/s\s+compile 3 of 3 in one process: parse 40\.0 ms, model 30\.0 ms, check 100 ms, emit 80\.0 ms; cpu 300 ms$/);
+    expect(lines[at]).toMatch(
+      /JIT warm\s+250 ms\s+4,000 res\/s\s+compile 3 in one process: lex\+parse 40\.0 ms, model 30\.0 ms, isolation checks 100 ms, emit 80\.0 ms; cpu 300 ms$/,
+    );
     // Its details start in the column of the CPU figures of the rows around it.
     expect(lines[at]!.indexOf("compile 3")).toBe(line(lines.join("\n"), "in memory (").indexOf("cpu "));
     expect(renderSize(base)).not.toContain("JIT warm");
+    // A phase the compile did not time is left out, not printed as NaN.
+    const partial = line(renderSize({ ...base, inMemoryWarm: { ...warm, phases: { parse: 40 } } }), "in memory, JIT warm");
+    expect(partial).toMatch(/in one process: lex\+parse 40\.0 ms; cpu 300 ms$/);
+  });
+
+  it("says why the warm compile has no figure, in its place", () => {
+    const lines = renderSize({ ...base, inMemoryWarmMissing: "timed out after 120 s" }).split("\n");
+    const at = lines.findIndex((l) => l.includes("JIT warm"));
+    expect(lines[at]).toBe("   in memory, JIT warm: not measured (timed out after 120 s)");
+    expect(lines[at - 1]).toMatch(/^\s+in memory \(compile\(\)\)/);
   });
 
   it("renders results saved before pauses and main-thread times were measured", () => {
