@@ -119,4 +119,8 @@ async function firstCompile(dir: string, out: string | undefined): Promise<{ rep
   return { report, input };
 }
 
-await main(process.argv.slice(2));
+// A failure's first line on stderr is its message, which the benchmark shows as the reason (warmFigure).
+await main(process.argv.slice(2)).catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+});

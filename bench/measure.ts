@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ChildReport } from "./compile-child.js";
+import type { WarmCompile } from "./warm-compile.js";
 
 export interface Paths {
   /** The repository (holds bin/moat.js and dist/). */
@@ -57,9 +58,24 @@ export function runCompileChild(
   const script = path.join(paths.repo, "dist", "bench", "compile-child.js");
   const args = [...nodeFlags, script, dir, ...(out === undefined ? [] : [out]), ...childArgs];
   const run = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 64 << 20, timeout: timeoutMs, killSignal: "SIGKILL" });
-  if (run.signal !== null && run.status === null) return "timeout";
-  if (run.status !== 0) throw new Error(`compile child failed (${run.status}): ${run.stderr.slice(0, 2000)}`);
+  if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") return "timeout";
+  // Killed by anything but the timeout (an out-of-memory abort is SIGABRT): a failure, not a timeout.
+  if (run.status !== 0) throw new Error(`compile child failed (${run.signal ?? run.status}): ${run.stderr.slice(0, 2000)}`);
   return JSON.parse(run.stdout.trim().split("\n").pop()!) as ChildReport;
+}
+
+/**
+ * The warm figure of a warm child run (`run`), or why there is none: a timeout or a failure costs a size
+ * only this figure. The reason is the failure's first line, which compile-child makes the error's message.
+ */
+export function warmFigure(run: () => ChildReport | "timeout", timeoutS: number): WarmCompile | { missing: string } {
+  try {
+    const report = run();
+    if (report === "timeout") return { missing: `timed out after ${timeoutS} s` };
+    return report.warm ?? { missing: "the child reported no warm compile" };
+  } catch (e) {
+    return { missing: `failed: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}` };
+  }
 }
 
 export interface CliRun {

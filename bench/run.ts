@@ -25,11 +25,10 @@ import { resolveModel } from "../src/model/resolve.js";
 import type { Model } from "../src/model/types.js";
 import { VERSION } from "../src/version.js";
 import type { ChildReport } from "./compile-child.js";
-import type { WarmCompile } from "./warm-compile.js";
 import { estimateAllPairs } from "./all-pairs.js";
 import { estimateParserTime } from "./apparmor-sample.js";
 import { generateFleet, writeFleet } from "./generate-fleet.js";
-import { measureFloor, median, writeFiles, runCli, runCompileChild, settleDisk, startupCosts, type CliRun } from "./measure.js";
+import { measureFloor, median, writeFiles, runCli, runCompileChild, settleDisk, startupCosts, warmFigure, type CliRun } from "./measure.js";
 import { PHASES, renderGrowth, renderSize, renderTargets, type SizeResult } from "./report.js";
 
 interface Options {
@@ -96,15 +95,6 @@ function modelAndOutputs(inputFiles: readonly string[]): { model: Model; outputs
  */
 const WARM_COMPILES = 3;
 
-function measureWarm(repo: string, policy: string, timeoutS: number): WarmCompile | { missing: string } {
-  try {
-    const run = runCompileChild({ repo }, policy, undefined, timeoutS * 1000, ["--expose-gc"], ["--warm", String(WARM_COMPILES)]);
-    if (run === "timeout") return { missing: `timed out after ${timeoutS} s` };
-    return run.warm ?? { missing: "the child reported no warm compile" };
-  } catch (e) {
-    return { missing: `failed: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}` };
-  }
-}
 
 function measureSize(repo: string, work: string, nominal: number, opts: Options, skipMoat: boolean): SizeResult {
   const fleet = generateFleet({ resources: nominal, lvLinks: opts.lvLinks });
@@ -165,7 +155,10 @@ function measureSize(repo: string, work: string, nominal: number, opts: Options,
   // One more process compiles the same sources WARM_COMPILES times: its last compile is moat's own work
   // once V8 has optimized it, which separates that work from warming up the JIT. A timeout or a failure
   // loses this figure only, and the table says so.
-  const warm = measureWarm(repo, policy, opts.timeoutS);
+  const warm = warmFigure(
+    () => runCompileChild({ repo }, policy, undefined, opts.timeoutS * 1000, ["--expose-gc"], ["--warm", String(WARM_COMPILES)]),
+    opts.timeoutS,
+  );
   const phases: Record<string, number> = {};
   const gcMs: Record<string, number> = {};
   for (const p of PHASES) {

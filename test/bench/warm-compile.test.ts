@@ -1,7 +1,9 @@
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { compileAgain, parseChildArgs } from "../../bench/warm-compile.js";
+import type { ChildReport } from "../../bench/compile-child.js";
+import { warmFigure } from "../../bench/measure.js";
+import { compileAgain, parseChildArgs, type WarmCompile } from "../../bench/warm-compile.js";
 import { findInputs } from "../../src/cli/find-inputs.js";
 import { readSourceFile } from "../../src/cli/read-source.js";
 
@@ -49,5 +51,33 @@ describe("bench: compiling again in one process", () => {
     const phases = Object.values(warm.phases).reduce((a, b) => a + b, 0);
     expect(warm.compileMs).toBeGreaterThanOrEqual(phases);
     expect(warm.compileCpuMs).toBeGreaterThan(0);
+  });
+});
+
+describe("bench: the warm figure of a size", () => {
+  const report = (warm?: WarmCompile): ChildReport => ({
+    inputs: 1,
+    inputBytes: 1,
+    phases: {},
+    compileMs: 1,
+    compileCpuMs: 1,
+    gcMs: {},
+    outputs: 0,
+    outputBytes: 0,
+    errors: [],
+    warnings: 0,
+    maxRss: 1,
+    ...(warm === undefined ? {} : { warm }),
+  });
+
+  it("is the child's warm compile, or says why there is none, without throwing", () => {
+    const warm: WarmCompile = { compiles: 3, compileMs: 5, compileCpuMs: 6, phases: { parse: 1 } };
+    expect(warmFigure(() => report(warm), 120)).toBe(warm);
+    expect(warmFigure(() => "timeout", 120)).toEqual({ missing: "timed out after 120 s" });
+    expect(warmFigure(() => report(), 120)).toEqual({ missing: "the child reported no warm compile" });
+    const crash = (): never => {
+      throw new Error("compile child failed (SIGABRT): Error: out of memory\n    at somewhere");
+    };
+    expect(warmFigure(crash, 120)).toEqual({ missing: "failed: compile child failed (SIGABRT): Error: out of memory" });
   });
 });
