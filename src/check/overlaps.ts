@@ -52,7 +52,7 @@ export function findOverlaps(model: Model): readonly GroupFinding[] {
     };
     for (let k = 0; k < groups.length; k++) {
       const group = groups[k]!;
-      if (group.members.length > 1 && !allOwnedBy(group.members, workloadOf, group.members[0]!.workload)) decide(group, group);
+      if (firstOtherThan(group.members, workloadOf, group.members[0]!.workload) !== undefined) decide(group, group);
     }
     // Groups have distinct globs, so no two are literals of the same bytes.
     const pairs = candidateIndexPairs(groups.map((g) => g.glob), { distinctLiterals: true });
@@ -63,12 +63,6 @@ export function findOverlaps(model: Model): readonly GroupFinding[] {
 }
 
 export const workloadOf = (g: Grant): object => g.workload;
-
-/** Whether `key` gives `owner` for every grant. */
-function allOwnedBy<K>(grants: readonly Grant[], key: (g: Grant) => K, owner: K): boolean {
-  for (let k = 0; k < grants.length; k++) if (key(grants[k]!) !== owner) return false;
-  return true;
-}
 
 function groupByGlob(grants: readonly Grant[], namespace: Namespace): GrantGroup[] {
   const byText = new Map<string, Grant[]>();
@@ -144,7 +138,7 @@ export function reportedPairs(
  */
 export function oneOwner<K>(finding: GroupFinding, key: (g: Grant) => K): boolean {
   const owner = key(finding.a.members[0]!);
-  return allOwnedBy(finding.a.members, key, owner) && allOwnedBy(finding.b.members, key, owner);
+  return firstOtherThan(finding.a.members, key, owner) === undefined && (finding.a === finding.b || firstOtherThan(finding.b.members, key, owner) === undefined);
 }
 
 /** The first grant, and the first after it with a different key: enough to find, for any grant, the first one whose key differs from its own. */
@@ -157,7 +151,8 @@ export function firstTwoDistinct(grants: readonly Grant[], key: (g: Grant) => un
   return out;
 }
 
-/** The first of `candidates` whose key differs from `key`, or undefined. */
+/** The first of `candidates` whose key differs from `value`, or undefined. An indexed loop: groups reach fleet size (docs/performance.md, "Loops"). */
 export function firstOtherThan<K>(candidates: readonly Grant[], key: (g: Grant) => K, value: K): Grant | undefined {
-  return candidates.find((c) => key(c) !== value);
+  for (let k = 0; k < candidates.length; k++) if (key(candidates[k]!) !== value) return candidates[k];
+  return undefined;
 }

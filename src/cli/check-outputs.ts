@@ -26,6 +26,9 @@ export function compareOutputs(outDir: string, outputs: readonly OutputFile[], f
       findings.push({ path: out.path, state: "missing" });
       continue;
     }
+    // Most files are unchanged: compared through the file system layer's reused buffers, and read whole
+    // only when they differ, for the diff.
+    if (kind === "file" && fs.holds(target, out.content)) continue;
     const content = kind === "file" ? fs.readFileIfExists(target) : undefined;
     if (content === undefined) {
       findings.push({ path: out.path, state: "different", diff: `${show(out.path)} is a ${kind === "dir" ? "folder" : "link or special file"}, not a file\n` });

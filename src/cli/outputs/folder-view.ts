@@ -15,7 +15,8 @@ const UNLISTABLE: ReadonlyMap<string, EntryKind> = new Map();
 export class FolderView {
   /** Each listed folder's entries by name, with their kinds. */
   private readonly listings = new Map<string, ReadonlyMap<string, EntryKind> | undefined>();
-  private readonly kinds = new Map<string, EntryKind | undefined>();
+  /** What lstat said of the names a listing could not answer for. */
+  private readonly lstated = new Map<string, EntryKind | undefined>();
 
   /** `root` may itself be a link to a folder (an operator's choice); links below it are never followed. */
   constructor(
@@ -47,11 +48,16 @@ export class FolderView {
 
   /** Like `fs.kind(path)` for a path under the root, from the listing of its folder. */
   kind(path: string): EntryKind | undefined {
-    if (this.kinds.has(path)) return this.kinds.get(path);
     const slash = path.lastIndexOf("/");
-    const listed = this.list(path.slice(0, slash))?.get(path.slice(slash + 1));
-    const kind = listed ?? (this.has(path) ? this.fs.kind(path) : undefined);
-    this.kinds.set(path, kind);
+    const names = this.list(path.slice(0, slash));
+    if (names === undefined) return undefined;
+    const listed = names.get(path.slice(slash + 1));
+    if (listed !== undefined) return listed;
+    // The listing has no such name: nothing is there, unless it cannot tell (as in has()).
+    if (names !== UNLISTABLE && this.namesAreExact()) return undefined;
+    if (this.lstated.has(path)) return this.lstated.get(path);
+    const kind = this.fs.kind(path);
+    this.lstated.set(path, kind);
     return kind;
   }
 
@@ -65,7 +71,9 @@ export class FolderView {
     let names: ReadonlyMap<string, EntryKind> | undefined;
     if (dir === this.root || this.kind(dir) === "dir") {
       try {
-        names = new Map(this.fs.readdir(dir).map((e) => [e.name, e.kind]));
+        const entries = new Map<string, EntryKind>();
+        for (const e of this.fs.readdir(dir)) entries.set(e.name, e.kind);
+        names = entries;
       } catch (e) {
         const code = errorCode(e);
         if (code === "EACCES") names = UNLISTABLE;
