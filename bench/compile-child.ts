@@ -17,7 +17,7 @@ import type { CompileInput } from "../src/api.js";
 import { compile } from "../src/index.js";
 import { consecutiveWindows, pausesByPhase, recordPauses, settled } from "./gc-pauses.js";
 import { threadTimes, timesBetween, type ThreadTimes } from "./main-thread-cpu.js";
-import { compileAgain, fullCollection, parseChildArgs, type WarmCompile } from "./warm-compile.js";
+import { compileAgain, fullCollection, parseChildArgs, phasesOf, type WarmCompile } from "./warm-compile.js";
 
 export interface ChildReport {
   readonly inputs: number;
@@ -86,7 +86,7 @@ async function firstCompile(dir: string, out: string | undefined): Promise<{ rep
   const compileMs = performance.now() - compileStart;
   const cpu = process.cpuUsage(cpuStart);
   const threadEnd = threadTimes();
-  for (const t of result.timings) phases[t.phase] = t.ms;
+  Object.assign(phases, phasesOf(result.timings));
 
   const errors = result.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`);
   let outputBytes = 0;

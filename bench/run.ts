@@ -95,7 +95,6 @@ function modelAndOutputs(inputFiles: readonly string[]): { model: Model; outputs
  */
 const WARM_COMPILES = 3;
 
-
 function measureSize(repo: string, work: string, nominal: number, opts: Options, skipMoat: boolean): SizeResult {
   const fleet = generateFleet({ resources: nominal, lvLinks: opts.lvLinks });
   const dir = path.join(work, `fleet-${nominal}`);

@@ -4,7 +4,7 @@
  * the benchmark can tell warming up the JIT from moat's own work. A module of its own so that the tests
  * import it without running the child.
  */
-import type { CompileInput } from "../src/api.js";
+import type { CompileInput, PhaseTiming } from "../src/api.js";
 import { compile } from "../src/index.js";
 
 export interface WarmCompile {
@@ -54,12 +54,19 @@ export function fullCollection(): () => void {
  * for collecting the garbage of the one before.
  */
 export function compileAgain(input: CompileInput, compiles: number, collect: () => void): WarmCompile {
-  let last: WarmCompile | undefined;
+  let last: Omit<WarmCompile, "compiles"> | undefined;
   for (let n = 2; n <= compiles; n++) {
     collect();
-    last = timedCompile(input, compiles);
+    last = timedCompile(input);
   }
-  return last!;
+  return { compiles, ...last! };
+}
+
+/** compile()'s own phase timings, phase -> milliseconds. */
+export function phasesOf(timings: readonly PhaseTiming[]): Record<string, number> {
+  const phases: Record<string, number> = {};
+  for (const t of timings) phases[t.phase] = t.ms;
+  return phases;
 }
 
 /**
@@ -67,13 +74,11 @@ export function compileAgain(input: CompileInput, compiles: number, collect: () 
  * of the loop above, the last result (outputs, model, sources) would stay reachable through the next
  * collection and compile, in code V8 has not optimized.
  */
-function timedCompile(input: CompileInput, compiles: number): WarmCompile {
+function timedCompile(input: CompileInput): Omit<WarmCompile, "compiles"> {
   const cpuStart = process.cpuUsage();
   const start = performance.now();
   const result = compile(input);
   const compileMs = performance.now() - start;
   const cpu = process.cpuUsage(cpuStart);
-  const phases: Record<string, number> = {};
-  for (const t of result.timings) phases[t.phase] = t.ms;
-  return { compiles, compileMs, compileCpuMs: (cpu.user + cpu.system) / 1000, phases };
+  return { compileMs, compileCpuMs: (cpu.user + cpu.system) / 1000, phases: phasesOf(result.timings) };
 }

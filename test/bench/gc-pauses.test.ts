@@ -53,5 +53,7 @@ describe("bench: garbage-collection pauses by phase", () => {
     const during = recording.pauses.filter((p) => p.start >= before && p.start <= after);
     expect(during.length).toBeGreaterThan(0);
     for (const p of recording.pauses) expect(p.ms).toBeGreaterThanOrEqual(0);
+    // Pauses keep their lengths: a recorder that stored zeros would lose every figure the table prints.
+    expect(during.reduce((a, p) => a + p.ms, 0)).toBeGreaterThan(0);
   });
 });
