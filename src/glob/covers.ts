@@ -6,7 +6,8 @@
  */
 import type { Glob } from "./ast.js";
 import { type ByteSet, compileGlob, hasByte, type Nfa } from "./automaton.js";
-import { type Budget, intersect } from "./intersect.js";
+import { Canon, canonAccepts, CANON_CUTS, canonStep, isCanonicalPath } from "./canonical.js";
+import { type Budget, intersect, type IntersectOptions } from "./intersect.js";
 import { matchesPath } from "./match.js";
 import { literalBytes } from "./text.js";
 import { pickByte } from "./witness.js";
@@ -20,36 +21,50 @@ export type CoversResult =
 export const DEFAULT_COVERS_BUDGET: Budget = { maxStates: 20_000 };
 const WORK_PER_STATE = 40;
 
-export function checkCovers(outer: Glob, inner: Glob, budget: Budget = DEFAULT_COVERS_BUDGET): CoversResult {
+/**
+ * With kernelPaths (glob/canonical.ts), only paths the kernel can present count: outer covers inner
+ * when it matches every canonical path inner matches. `/var/?*{,/,/?**}` covers `/var/**` then.
+ */
+export function checkCovers(outer: Glob, inner: Glob, budget: Budget = DEFAULT_COVERS_BUDGET, options: IntersectOptions = {}): CoversResult {
+  const kernel = options.kernelPaths === true;
   const lit = literalBytes(inner);
-  if (lit !== undefined) return matchesPath(outer, lit) ? { kind: "covered" } : { kind: "not-covered", witness: lit };
+  if (lit !== undefined) {
+    if (kernel && !isCanonicalPath(lit)) return { kind: "covered" }; // inner matches no path at all
+    return matchesPath(outer, lit) ? { kind: "covered" } : { kind: "not-covered", witness: lit };
+  }
   // Quick refutation: inner's shortest path (computed once per glob) is usually not in outer.
-  const some = intersect(inner, inner, budget);
+  const some = intersect(inner, inner, budget, options);
+  if (some.kind === "disjoint") return { kind: "covered" }; // inner matches nothing (in the universe)
   if (some.kind === "overlap" && !matchesPath(outer, some.witness)) return { kind: "not-covered", witness: some.witness };
   const I = compileGlob(inner);
   const O = compileGlob(outer);
-  const classes = byteClasses(I, O);
+  const classes = byteClasses(kernel ? CANON_CUTS : [], I, O);
 
-  const key = (q: number, set: readonly number[]): string => q + ":" + set.join(",");
+  // The canonical DFA's state is part of the key; without kernelPaths it stays at Slash, which accepts.
+  const key = (q: number, c: Canon, set: readonly number[]): string => q + ":" + c + ":" + set.join(",");
   const seen = new Set<string>();
+  const start: Canon = kernel ? Canon.Start : Canon.Slash;
   const pairQ: number[] = [0];
+  const pairC: Canon[] = [start];
   const pairS: (readonly number[])[] = [[0]];
   const parent: number[] = [-1];
   const viaByte: number[] = [-1];
-  seen.add(key(0, [0]));
+  seen.add(key(0, start, [0]));
   const witness = (i: number): string => {
     const bytes: number[] = [];
     for (let k = i; parent[k]! >= 0; k = parent[k]!) bytes.push(viaByte[k]!);
     return String.fromCharCode(...bytes.reverse());
   };
-  const escapes = (q: number, set: readonly number[]): boolean => I.accepting[q]! && !set.some((s) => O.accepting[s]);
-  if (escapes(0, [0])) return { kind: "not-covered", witness: "" };
+  const escapes = (q: number, c: Canon, set: readonly number[]): boolean => I.accepting[q]! && canonAccepts(c) && !set.some((s) => O.accepting[s]);
+  if (escapes(0, start, [0])) return { kind: "not-covered", witness: "" };
 
   let work = 0;
   for (let head = 0; head < pairQ.length; head++) {
     const q = pairQ[head]!;
     const set = pairS[head]!;
     for (const byte of classes) {
+      const c = kernel ? canonStep(pairC[head]!, byte) : Canon.Slash;
+      if (c === Canon.Dead) continue;
       const innerNext = I.edges[q]!.filter((e) => hasByte(e.label, byte));
       if (innerNext.length === 0) continue;
       const outerNext = step(O, set, byte);
@@ -59,15 +74,16 @@ export function checkCovers(outer: Glob, inner: Glob, budget: Budget = DEFAULT_C
         return { kind: "budget", detail: `deciding inclusion needs more than ${budget.maxStates * WORK_PER_STATE} steps` };
       }
       for (const e of innerNext) {
-        const k = key(e.to, outerNext);
+        const k = key(e.to, c, outerNext);
         if (seen.has(k)) continue;
         seen.add(k);
         const i = pairQ.length;
         pairQ.push(e.to);
+        pairC.push(c);
         pairS.push(outerNext);
         parent.push(head);
         viaByte.push(byte);
-        if (escapes(e.to, outerNext)) return { kind: "not-covered", witness: witness(i) };
+        if (escapes(e.to, c, outerNext)) return { kind: "not-covered", witness: witness(i) };
         if (i >= budget.maxStates) {
           return { kind: "budget", detail: `deciding inclusion needs more than ${budget.maxStates} automaton states` };
         }
@@ -81,8 +97,8 @@ export function checkCovers(outer: Glob, inner: Glob, budget: Budget = DEFAULT_C
  * Whether outer matches every path inner matches. Exact, except past the budget, where it answers
  * false ("not shown to cover"); callers for whom that is the permissive direction use checkCovers.
  */
-export function covers(outer: Glob, inner: Glob): boolean {
-  return checkCovers(outer, inner).kind === "covered";
+export function covers(outer: Glob, inner: Glob, options: IntersectOptions = {}): boolean {
+  return checkCovers(outer, inner, DEFAULT_COVERS_BUDGET, options).kind === "covered";
 }
 
 function step(nfa: Nfa, set: readonly number[], byte: number): number[] {
@@ -92,8 +108,8 @@ function step(nfa: Nfa, set: readonly number[], byte: number): number[] {
 }
 
 /** One readable representative byte per class of bytes that every label of both NFAs treats alike. */
-function byteClasses(...nfas: Nfa[]): number[] {
-  const cuts = new Set<number>([0, 256]);
+function byteClasses(extraCuts: readonly number[], ...nfas: Nfa[]): number[] {
+  const cuts = new Set<number>([0, 256, ...extraCuts]);
   for (const nfa of nfas) {
     for (const edges of nfa.edges) {
       for (const e of edges) {

@@ -4,7 +4,8 @@
  * The exploration is bounded: past `maxStates` product states the answer is "budget", never a hang.
  */
 import type { Glob } from "./ast.js";
-import { type ByteSet, compileGlob, intersectRanges } from "./automaton.js";
+import { type ByteSet, compileGlob, intersectRanges, type Nfa, unionRanges } from "./automaton.js";
+import { Canon, canonAccepts, CANON_STATES, canonStep, isCanonicalPath } from "./canonical.js";
 import { matchesPath } from "./match.js";
 import { globToText, literalBytes, literalPrefix, literalSuffix } from "./text.js";
 import { pickByte } from "./witness.js";
@@ -27,9 +28,9 @@ export const DEFAULT_BUDGET: Budget = { maxStates: 100_000 };
 const DISJOINT: IntersectResult = { kind: "disjoint" };
 
 /**
- * kernelPaths: only count paths the kernel can present, which never hold "//" (AppArmor matches the
- * path after the kernel collapsed repeated slashes). `/a/{/b,c}` then meets `/a/**` nowhere. Leave it
- * off for abstract socket names, whose bytes are taken as they are.
+ * kernelPaths: only count paths the kernel can present (glob/canonical.ts): no "//", no "." or ".."
+ * component. `/a/{/b,c}` then meets `/a/**` nowhere, and `/a/[.][.]/b` meets nothing. Every check on
+ * file paths sets it; leave it off for abstract socket names, whose bytes are taken as they are.
  */
 export interface IntersectOptions {
   readonly kernelPaths?: boolean;
@@ -40,21 +41,21 @@ export function intersect(a: Glob, b: Glob, budget: Budget = DEFAULT_BUDGET, opt
   const ia = infoOf(a);
   const ib = infoOf(b);
   if (ia.literal !== undefined && ib.literal !== undefined) {
-    if (options.kernelPaths === true && ia.literal.includes("//")) return DISJOINT;
+    if (options.kernelPaths === true && !isCanonicalPath(ia.literal)) return DISJOINT;
     return ia.literal === ib.literal ? { kind: "overlap", witness: ia.literal } : DISJOINT;
   }
   const lit = ia.literal ?? ib.literal;
   if (lit !== undefined) {
-    if (options.kernelPaths === true && lit.includes("//")) return DISJOINT;
+    if (options.kernelPaths === true && !isCanonicalPath(lit)) return DISJOINT;
     return matchesPath(ia.literal === undefined ? a : b, lit) ? { kind: "overlap", witness: lit } : DISJOINT;
   }
   if (!compatible(ia, ib)) return DISJOINT;
   // The same glob granted twice (a base image every VM reads) is common at fleet scale.
-  if ((a === b || textOf(ia, a) === textOf(ib, b)) && options.kernelPaths !== true) {
-    if (ia.shortest === undefined) ia.shortest = product(a, a, budget, options);
-    return ia.shortest;
+  if (a === b || textOf(ia, a) === textOf(ib, b)) {
+    const memo = options.kernelPaths === true ? "kernelShortest" : "shortest";
+    return (ia[memo] ??= intersectNfas(compileGlob(a), compileGlob(a), budget, options));
   }
-  return product(a, b, budget, options);
+  return intersectNfas(compileGlob(a), compileGlob(b), budget, options);
 }
 
 interface Info {
@@ -64,6 +65,8 @@ interface Info {
   /** Computed on first need: most pairs are settled by the fast paths above. */
   text?: string;
   shortest?: IntersectResult;
+  /** The same, among the paths the kernel can present. */
+  kernelShortest?: IntersectResult;
 }
 
 const infos = new WeakMap<Glob, Info>();
@@ -87,24 +90,20 @@ function compatible(a: Info, b: Info): boolean {
   return prefixes && (a.suffix.length >= b.suffix.length ? a.suffix.endsWith(b.suffix) : b.suffix.endsWith(a.suffix));
 }
 
-const SLASH = 0x2f;
-const ONLY_SLASH: ByteSet = [[SLASH, SLASH]];
-const NO_SLASH: ByteSet = [
-  [0, SLASH - 1],
-  [SLASH + 1, 0xff],
-];
-
-function product(a: Glob, b: Glob, budget: Budget, options: IntersectOptions): IntersectResult {
-  const A = compileGlob(a);
-  const B = compileGlob(b);
+/**
+ * The product of two NFAs, breadth-first, so that the first accepting pair found has a shortest witness.
+ * With kernelPaths a third component, the canonical-path DFA (glob/canonical.ts), keeps only paths the
+ * kernel can present.
+ */
+export function intersectNfas(A: Nfa, B: Nfa, budget: Budget = DEFAULT_BUDGET, options: IntersectOptions = {}): IntersectResult {
   const nB = B.edges.length;
-  const noDouble = options.kernelPaths === true;
-  // Breadth-first over (p, q, last byte was '/') keyed (p * nB + q) * 2 + bit; parent links rebuild
-  // the witness. The bit only matters for kernelPaths, which refuses a '/' right after a '/'.
+  const kernel = options.kernelPaths === true;
+  // Keyed (p * nB + q) * CANON_STATES + canon; without kernelPaths canon stays 0. Parent links rebuild
+  // the witness.
   const index = new Map<number, number>();
   const pairA: number[] = [0];
   const pairB: number[] = [0];
-  const slashed: boolean[] = [false];
+  const canon: Canon[] = [kernel ? Canon.Start : Canon.Slash];
   const parent: number[] = [-1];
   const viaByte: number[] = [-1];
   index.set(0, 0);
@@ -113,7 +112,8 @@ function product(a: Glob, b: Glob, budget: Budget, options: IntersectOptions): I
     for (let k = i; parent[k]! >= 0; k = parent[k]!) bytes.push(viaByte[k]!);
     return String.fromCharCode(...bytes.reverse());
   };
-  if (A.accepting[0] && B.accepting[0]) return { kind: "overlap", witness: "" };
+  const accepts = (i: number): boolean => A.accepting[pairA[i]!]! && B.accepting[pairB[i]!]! && (!kernel || canonAccepts(canon[i]!));
+  if (accepts(0)) return { kind: "overlap", witness: "" };
   for (let head = 0; head < pairA.length; head++) {
     const p = pairA[head]!;
     const q = pairB[head]!;
@@ -121,22 +121,19 @@ function product(a: Glob, b: Glob, budget: Budget, options: IntersectOptions): I
       for (const eb of B.edges[q]!) {
         const common = intersectRanges(ea.label, eb.label);
         if (common.length === 0) continue;
-        // Without kernelPaths the slash bit is always false: one successor per edge pair.
-        const choices = noDouble ? [intersectRanges(common, NO_SLASH), slashed[head] ? [] : intersectRanges(common, ONLY_SLASH)] : [common];
-        for (const bytes of choices) {
-          if (bytes.length === 0) continue;
-          const byte = pickByte(bytes);
-          const bit = noDouble && byte === SLASH;
-          const key = (ea.to * nB + eb.to) * 2 + (bit ? 1 : 0);
+        // Under kernelPaths the bytes that move the canonical DFA differently are tried apart.
+        const choices = kernel ? canonChoices(common, canon[head]!) : [{ bytes: common, next: Canon.Slash as Canon }];
+        for (const { bytes, next } of choices) {
+          const key = (ea.to * nB + eb.to) * CANON_STATES + (kernel ? next : 0);
           if (index.has(key)) continue;
           const i = pairA.length;
           index.set(key, i);
           pairA.push(ea.to);
           pairB.push(eb.to);
-          slashed.push(bit);
+          canon.push(next);
           parent.push(head);
-          viaByte.push(byte);
-          if (A.accepting[ea.to] && B.accepting[eb.to]) return { kind: "overlap", witness: witness(i) };
+          viaByte.push(pickByte(bytes));
+          if (accepts(i)) return { kind: "overlap", witness: witness(i) };
           if (i >= budget.maxStates) {
             return { kind: "budget", detail: `comparing the two globs needs more than ${budget.maxStates} automaton states` };
           }
@@ -145,6 +142,23 @@ function product(a: Glob, b: Glob, budget: Budget, options: IntersectOptions): I
     }
   }
   return DISJOINT;
+}
+
+const SPLITS: readonly ByteSet[] = [[[0x2e, 0x2e]], [[0x2f, 0x2f]], [[1, 0x2d], [0x30, 0xff]]];
+
+/** The bytes of `set` grouped by the canonical state they lead to from `state`; dead ends dropped. */
+export function canonChoices(set: ByteSet, state: Canon): { bytes: ByteSet; next: Canon }[] {
+  const out: { bytes: ByteSet; next: Canon }[] = [];
+  for (const split of SPLITS) {
+    const bytes = intersectRanges(set, split);
+    if (bytes.length === 0) continue;
+    const next = canonStep(state, bytes[0]![0]);
+    if (next === Canon.Dead) continue;
+    const same = out.find((o) => o.next === next);
+    if (same === undefined) out.push({ bytes, next });
+    else same.bytes = unionRanges(same.bytes, bytes);
+  }
+  return out;
 }
 
 export { checkCovers, covers, type CoversResult } from "./covers.js";

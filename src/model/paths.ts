@@ -5,6 +5,7 @@
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Glob, GlobPart } from "../glob/ast.js";
 import { toBytes } from "../glob/bytes.js";
+import { parserReading } from "../glob/canonical.js";
 import { parseGlob } from "../glob/parse.js";
 import type { Span } from "../source.js";
 import type { PathValue } from "./types.js";
@@ -12,8 +13,10 @@ import type { PathValue } from "./types.js";
 /**
  * Why a path's shape is not allowed (SPEC §1: no '.' or '..' component, no '//'), or undefined. AppArmor
  * keeps `/./` and `/../` literally, so such a rule would never match. Decided on what the path writes:
- * for plain text, its components; for a glob, every spelling its alternations allow (escaped characters
- * are literal there; a wildcard that could match '.' at run time is no written component).
+ * for plain text, its components; for a glob, every spelling its alternations and classes allow (escaped
+ * characters are literal there, and `[.]` writes a '.'; a wildcard that could match '.' at run time is
+ * no written component). What remains can match canonical paths (glob/canonical.ts): the checks that
+ * follow decide on those only.
  */
 function shapeProblem(text: string, glob: Glob, isGlob: boolean): string | undefined {
   if (!isGlob) return componentProblem(text);
@@ -66,6 +69,12 @@ function walk(parts: readonly GlobPart[], from: number, found: Problem): number 
       states = next;
     } else if (part.kind === "literal") {
       for (let i = 0; i < part.bytes.length && found.reason === undefined; i++) states = step(states, part.bytes.charCodeAt(i), found);
+    } else if (part.kind === "class") {
+      // A class is a choice of written bytes, like an alternation of them: `[.]` writes a '.', and
+      // `[.a]` may. (Classes never hold '/'.)
+      const dot = part.ranges.some(([lo, hi]) => lo <= 46 && 46 <= hi);
+      const other = part.ranges.some(([lo, hi]) => lo !== 46 || hi !== 46);
+      states = (dot ? step(states, 46, found) : 0) | (other ? OTHER : 0);
     } else {
       states = OTHER;
     }
@@ -134,7 +143,9 @@ export function checkedAbstractSocket(text: string, span: Span, diagnostics: Dia
     diagnostics.push(diagnostic("MOAT217", span, { path: quote(text), reason: "a socket name may not contain a NUL byte" }));
     return undefined;
   }
-  return parsed(text, name, GLOB_SYNTAX.test(name), span, "MOAT217", diagnostics);
+  const value = parsed(text, name, GLOB_SYNTAX.test(name), span, "MOAT217", diagnostics);
+  // Checked, compared and emitted as apparmor_parser reads it: `@svc//ctl` is the rule for `@svc/ctl`.
+  return value === undefined ? undefined : { ...value, glob: parserReading(value.glob) };
 }
 
 function parsed(
