@@ -275,12 +275,19 @@ export function aaFileRule(deny: boolean, glob: Glob, perms: string): string {
   return (deny ? "deny " : "") + aaGlob(glob) + " " + aaPerms(perms);
 }
 
+/** One end of a unix rule: the abstract name of the grant (`"@NAME"`), or `none`, an unbound socket. */
+export type UnixEnd = "name" | "none";
+
 /**
- * A unix rule for an abstract socket without its trailing comma: `unix (PERMS) addr="@NAME"`, with
- * `perms` already checked and joined. One helper call per rule line, as for aaFileRule.
+ * A unix rule for an abstract socket without its trailing comma, with `perms` already checked and
+ * joined: `unix (PERMS) addr=LOCAL`, then ` peer=(addr=PEER)` unless `peer` is null, each end written
+ * `"@NAME"` (through aaAbstractAddr, the local and the peer address alike) or `none`. One helper call
+ * per rule line, as for aaFileRule. Which ends and permissions a grant gets is decided in
+ * profile-views.ts (ABSTRACT_SOCKET_RULES), not here.
  */
-export function aaUnixRule(perms: string, nameGlob: Glob): string {
-  return "unix (" + perms + ") addr=" + aaAbstractAddr(nameGlob);
+export function aaUnixRule(perms: string, nameGlob: Glob, local: UnixEnd, peer: UnixEnd | null): string {
+  const addr = (end: UnixEnd): string => (end === "name" ? aaAbstractAddr(nameGlob) : "none");
+  return "unix (" + perms + ") addr=" + addr(local) + (peer === null ? "" : " peer=(addr=" + addr(peer) + ")");
 }
 
 /** Text that commentText keeps as it is: printable ASCII without a backslash. */

@@ -12,7 +12,26 @@ import { relativeToRoot } from "../model/load-files.js";
 import { aaGlobBody } from "./apparmor-text.js";
 import type { FileRuleView, GrantView, ProfileView, UnixRuleView } from "./templates.js";
 
-/** What owning an abstract socket allows (SPEC section 1, `socket`). moat explain reads it too. */
+/**
+ * The rules owning an abstract socket `@NAME` gives (docs/security.md, "Unix sockets"): a socket at the
+ * name may bind and listen, and accept, send and receive with unbound peers only (the clients that
+ * connect to it); an unbound socket may connect, send and receive to the name. No rule lets a socket at
+ * the name reach a peer at any other address, and none reaches another address from an unbound
+ * socket: every permission that involves a peer carries a peer condition (templates.ts enforces it).
+ * The parser's reading of these rules is shown in docs/security.md; test/emit/unix-peers.test.ts
+ * checks it.
+ */
+export const ABSTRACT_SOCKET_RULES: readonly Omit<UnixRuleView, "glob">[] = Object.freeze([
+  Object.freeze({ perms: Object.freeze(["bind", "listen"]), addr: "name", peer: null }),
+  Object.freeze({ perms: Object.freeze(["accept", "send", "receive"]), addr: "name", peer: "none" }),
+  Object.freeze({ perms: Object.freeze(["connect", "send", "receive"]), addr: "none", peer: "name" }),
+] as const);
+
+/**
+ * What a socket bound at an owned abstract name may do, as moat explain reports it (SPEC section 1,
+ * `socket`). The full rules, with their peer conditions and the client side's connect, are
+ * ABSTRACT_SOCKET_RULES.
+ */
 export const ABSTRACT_SOCKET_PERMS: readonly string[] = ["bind", "listen", "accept", "send", "receive"];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -89,7 +108,8 @@ function grantView(workload: Workload, resource: Resource, at: string): GrantVie
   }
   const abstract = resource.namespace === "abstract";
   if (abstract && resource.kind !== "socket") throw new Error("internal: only sockets have abstract names");
-  const rules: (FileRuleView | UnixRuleView)[] = abstract ? [{ glob: resource.path.glob, perms: ABSTRACT_SOCKET_PERMS }] : fileRules(resource);
+  const glob = resource.path.glob;
+  const rules: (FileRuleView | UnixRuleView)[] = abstract ? ABSTRACT_SOCKET_RULES.map((r) => ({ ...r, glob })) : fileRules(resource);
   return { title, rules };
 }
 
@@ -97,7 +117,7 @@ function grantView(workload: Workload, resource: Resource, at: string): GrantVie
 function keyOf(view: GrantView): string {
   let key = "";
   // A grant's rules are all file rules or all unix rules (grantView).
-  for (const r of view.rules) key += "deny" in r ? `${r.deny ? "deny " : ""}${aaGlobBody(r.glob)} ${r.perms}\n` : `unix @${aaGlobBody(r.glob)}\n`;
+  for (const r of view.rules) key += "deny" in r ? `${r.deny ? "deny " : ""}${aaGlobBody(r.glob)} ${r.perms}\n` : `unix ${r.addr} ${r.peer ?? "-"} @${aaGlobBody(r.glob)}\n`;
   return key + view.title;
 }
 

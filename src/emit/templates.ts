@@ -8,12 +8,20 @@
 import type { HelperDelegate, HelperOptions, RuntimeOptions, TemplateDelegate } from "handlebars";
 import Handlebars from "./handlebars-runtime.js";
 import type { Glob } from "../glob/ast.js";
-import { aaFileRule, aaGlob, aaIncludeName, aaName, aaUnixRule, commentText } from "./apparmor-text.js";
+import { aaFileRule, aaGlob, aaIncludeName, aaName, aaUnixRule, commentText, type UnixEnd } from "./apparmor-text.js";
 import { TEMPLATE_SPECS } from "./templates.generated.js";
 import { xmlAttr, xmlCommentText, xmlText } from "./xml-text.js";
 
 const FLAGS = new Set(["attach_disconnected", "complain"]);
-const UNIX_PERMS = new Set(["bind", "listen", "accept", "send", "receive", "connect"]);
+/**
+ * Unix permissions by the form of the rule: without a peer condition only bind and listen, which act on
+ * the local socket alone (AppArmor refuses them next to a peer condition); with one, only what involves
+ * the peer. So a rule that sends, receives, accepts or connects always names its peer, never any peer
+ * at all: AppArmor compiles `accept` without a peer condition to accept from any peer too.
+ */
+const UNIX_LOCAL_PERMS = new Set(["bind", "listen"]);
+const UNIX_PEER_PERMS = new Set(["accept", "connect", "send", "receive"]);
+const UNIX_ENDS = new Set<unknown>(["name", "none"]);
 
 function list(value: unknown, allowed: ReadonlySet<string>, what: string): string {
   let valid = Array.isArray(value) && value.length > 0;
@@ -41,12 +49,22 @@ function glob(value: unknown, helper: string): Glob {
 function rule(value: unknown): string {
   const rule = value as Partial<FileRuleView> | Partial<UnixRuleView> | null;
   if (typeof rule === "object" && rule !== null) {
-    if (Array.isArray(rule.perms)) return aaUnixRule(list(rule.perms, UNIX_PERMS, "unix permissions"), glob(rule.glob, "aaRule"));
+    if (Array.isArray(rule.perms)) return unixRule(rule as Partial<UnixRuleView>);
     if (typeof (rule as Partial<FileRuleView>).deny === "boolean") {
       return aaFileRule((rule as FileRuleView).deny, glob(rule.glob, "aaRule"), text(rule.perms, "aaRule"));
     }
   }
   throw new Error("internal: aaRule needs a file rule or a unix rule");
+}
+
+/** A unix rule view: its ends (one of them the grant's name) and the permissions that form allows. */
+function unixRule(rule: Partial<UnixRuleView>): string {
+  const { addr, peer } = rule;
+  if (!UNIX_ENDS.has(addr) || !(peer === null || UNIX_ENDS.has(peer)) || (addr !== "name" && peer !== "name")) {
+    throw new Error(`internal: invalid unix rule ends: ${JSON.stringify({ addr, peer })}`);
+  }
+  const perms = list(rule.perms, peer === null ? UNIX_LOCAL_PERMS : UNIX_PEER_PERMS, "unix permissions");
+  return aaUnixRule(perms, glob(rule.glob, "aaRule"), addr as UnixEnd, peer as UnixEnd | null);
 }
 
 /** Handlebars calls a helper with its parameters, then its options object: one parameter, two arguments. */
@@ -174,10 +192,15 @@ export interface FileRuleView {
   readonly perms: string;
 }
 
-/** A unix rule for an abstract socket name. */
+/**
+ * A unix rule for an abstract socket name: `addr` is the local end, `peer` the peer's (null: no peer
+ * condition, for local permissions only); "name" is `"@NAME"` of `glob`, "none" an unbound socket.
+ */
 export interface UnixRuleView {
   readonly glob: Glob;
   readonly perms: readonly string[];
+  readonly addr: UnixEnd;
+  readonly peer: UnixEnd | null;
 }
 
 /**

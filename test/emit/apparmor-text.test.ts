@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { toBytes } from "../../src/glob/bytes.js";
-import { aaAbstractAddr, aaGlob, aaIncludeName, aaName, aaPerms, aaString, commentText, escapeBytes } from "../../src/emit/apparmor-text.js";
+import { aaAbstractAddr, aaGlob, aaIncludeName, aaName, aaPerms, aaString, aaUnixRule, commentText, escapeBytes } from "../../src/emit/apparmor-text.js";
 import { glob } from "./fixtures.js";
 
 /**
@@ -111,6 +111,12 @@ describe("aaGlob", () => {
     expect(aaAbstractAddr(glob("acme-backup"))).toBe('"@acme-backup"');
     expect(aaAbstractAddr(glob("a b"))).toBe('"@a\\040b"');
     expect(aaAbstractAddr(glob("{a,b}"))).toBe('"@{a,b}"');
+  });
+
+  it("writes a unix rule's local and peer addresses through the same escaping", () => {
+    expect(aaUnixRule("bind, listen", glob("a b"), "name", null)).toBe('unix (bind, listen) addr="@a\\040b"');
+    expect(aaUnixRule("send", glob("a b"), "name", "none")).toBe('unix (send) addr="@a\\040b" peer=(addr=none)');
+    expect(aaUnixRule("connect", glob('x") peer=(addr=@*'), "none", "name")).toBe('unix (connect) addr=none peer=(addr="@x\\042\\051\\040peer\\075\\050addr\\075\\100*")');
   });
 
   it("yields one lexer token for any glob built from arbitrary literal bytes", () => {

@@ -84,8 +84,21 @@ describe("templates", () => {
     expect(() => renderServiceProfile(grant({ glob, perms: "rw" }))).toThrow(/file rule/);
     expect(() => renderServiceProfile(grant({ deny: false, glob: "/srv/x", perms: "rw" }))).toThrow(/parsed glob/);
     expect(() => renderServiceProfile(grant({ deny: false, glob, perms: "rwz" }))).toThrow(/permissions/);
-    expect(renderServiceProfile(grant({ glob, perms: ["bind", "send"] }))).toContain('\n  unix (bind, send) addr="@/srv/x",\n');
-    expect(() => renderServiceProfile(grant({ glob, perms: ["bind", "chmod"] }))).toThrow(/unix permissions/);
-    expect(() => renderServiceProfile(grant({ glob, perms: [] }))).toThrow(/unix permissions/);
+    const unix = (perms: string[], addr: unknown, peer: unknown) => grant({ glob, perms, addr, peer });
+    expect(renderServiceProfile(unix(["bind", "listen"], "name", null))).toContain('\n  unix (bind, listen) addr="@/srv/x",\n');
+    expect(renderServiceProfile(unix(["accept", "send"], "name", "none"))).toContain('\n  unix (accept, send) addr="@/srv/x" peer=(addr=none),\n');
+    expect(renderServiceProfile(unix(["connect"], "none", "name"))).toContain('\n  unix (connect) addr=none peer=(addr="@/srv/x"),\n');
+    expect(() => renderServiceProfile(unix(["bind", "chmod"], "name", null))).toThrow(/unix permissions/);
+    expect(() => renderServiceProfile(unix([], "name", null))).toThrow(/unix permissions/);
+    // Peer permissions need a peer condition, local ones refuse it: never a send to any peer at all.
+    expect(() => renderServiceProfile(unix(["bind", "send"], "name", null))).toThrow(/unix permissions/);
+    expect(() => renderServiceProfile(unix(["connect"], "name", null))).toThrow(/unix permissions/);
+    expect(() => renderServiceProfile(unix(["accept"], "name", null))).toThrow(/unix permissions/);
+    expect(() => renderServiceProfile(unix(["bind"], "name", "none"))).toThrow(/unix permissions/);
+    // Ends: "name" or "none", the peer also null; one of them the grant's name; none missing.
+    expect(() => renderServiceProfile(unix(["send"], "none", "none"))).toThrow(/unix rule ends/);
+    expect(() => renderServiceProfile(unix(["send"], "@x", "none"))).toThrow(/unix rule ends/);
+    expect(() => renderServiceProfile(unix(["send"], "name", "auto"))).toThrow(/unix rule ends/);
+    expect(() => renderServiceProfile(grant({ glob, perms: ["bind"], addr: "name" }))).toThrow(/unix rule ends/);
   });
 });

@@ -26,7 +26,8 @@ import { readRules, samples, type ReadRule } from "./support/profile-reader.js";
 
 /** SPEC §3: the permissions each kind and access is granted. */
 function declaredPerms(kind: string, access: string, namespace: string): string[] {
-  if (namespace === "abstract") return ["bind, listen, accept, send, receive"];
+  // docs/security.md, "Unix sockets": peers of a socket at the name are unbound; unbound sockets reach the name.
+  if (namespace === "abstract") return ["bind, listen addr=NAME", "accept, send, receive addr=NAME peer=none", "connect, send, receive addr=none peer=NAME"];
   if (kind === "socket") return ["rw"];
   if (kind === "device") return [access === "ro" ? "r" : "rw"];
   return access === "ro" ? ["rk", "deny w"] : ["rwk"];
@@ -135,5 +136,19 @@ describe("every allow rule traces to its workload's declaration; no tenant reach
     const moved = globex.content.replace(/"\/var\/lib\/libvirt\/images\/globex\/[^"]*" rwk,/, '"/var/lib/libvirt/images/acme/acme-web01.qcow2" rwk,');
     expect(moved).not.toBe(globex.content);
     expect(() => audit(edited(moved))).toThrow(/globex may rwk "\/var\/lib\/libvirt\/images\/acme\/acme-web01\.qcow2", which acme is granted/);
+  });
+
+  it("the audit can fail on unix rules: a peer address aimed at another tenant's abstract socket is caught", () => {
+    const text = 'tenant acme {\n  service agent {\n    socket "@acme-backup"\n  }\n}\ntenant globex {\n  service db {\n    socket "@globex-db"\n  }\n}\n';
+    const result = compileTexts({ "/u/main.iso": text });
+    audit(result);
+    const acme = result.outputs.find((o) => o.path === "apparmor.d/moat.acme.agent")!;
+    const edited = (content: string): CompileResult => ({ ...result, outputs: result.outputs.map((o) => (o === acme ? { ...o, content } : o)) });
+    const aimed = acme.content.replace('peer=(addr="@acme-backup")', 'peer=(addr="@globex-db")');
+    expect(aimed).not.toBe(acme.content);
+    expect(() => audit(edited(aimed))).toThrow(/acme may connect, send, receive addr=none peer=NAME "globex-db", which globex is granted/);
+    // A rule that names no abstract address, or two, is not one moat writes: the reader refuses it.
+    const anyPeer = acme.content.replace('addr=none peer=(addr="@acme-backup")', "addr=none");
+    expect(() => audit(edited(anyPeer))).toThrow(/unknown line in profile|without exactly one abstract name/);
   });
 });

@@ -202,7 +202,10 @@ export function expectedProfiles(p: PolicySpec): ExpectedProfile[] {
     t.workloads.map((w, wi) => {
       const rules = w.grants.flatMap((g, gi) => {
         const prefix = folder(g.kind, `${ti}x${wi}x${gi}`);
-        if (g.kind === "abstract") return [`unix (bind, listen, accept, send, receive) addr="@${aaLiteral(prefix.slice(1))}${aaPieces(g.pieces, p.letValue)}",`];
+        if (g.kind === "abstract") {
+          const name = `"@${aaLiteral(prefix.slice(1))}${aaPieces(g.pieces, p.letValue)}"`;
+          return [`unix (bind, listen) addr=${name},`, `unix (accept, send, receive) addr=${name} peer=(addr=none),`, `unix (connect, send, receive) addr=none peer=(addr=${name}),`];
+        }
         const q = quoted(prefix, g.pieces, p.letValue, g.trailingSlash ? "/" : "");
         const access = g.access ?? "rw";
         if (g.kind === "socket") return [`${q} rw,`];

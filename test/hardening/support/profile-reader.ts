@@ -7,8 +7,12 @@ export interface ReadRule {
   readonly deny: boolean;
   /** "file" for a path rule, "unix" for an abstract socket rule. */
   readonly type: "file" | "unix";
-  /** aare text (a byte string, one char per byte); for a unix rule the name after `@`. */
+  /** aare text (a byte string, one char per byte); for a unix rule the abstract name after `@`. */
   readonly glob: string;
+  /**
+   * File permissions; for a unix rule, its permissions and ends with the name written NAME:
+   * `bind, listen addr=NAME`, `accept, send, receive addr=NAME peer=none`, ….
+   */
   readonly perms: string;
   /** The comment line just above the rule's group. */
   readonly comment: string;
@@ -37,6 +41,11 @@ export function decodeQuoted(inner: string): string {
   return out;
 }
 
+/** An abstract address as moat writes it: `"@` then escaped bytes and glob operators, `"`. */
+const ADDR = String.raw`"@(?:[^"\\]|\\[0-7]{3})*"`;
+/** `unix (PERMS) addr=END[ peer=(addr=END)],`, each END an abstract address or `none`. */
+const UNIX_RULE = new RegExp(String.raw`^unix \(([a-z, ]+)\) addr=(none|${ADDR})(?: peer=\(addr=(none|${ADDR})\))?,$`);
+
 export function readRules(profile: string): ReadRule[] {
   const rules: ReadRule[] = [];
   let comment = "";
@@ -51,9 +60,14 @@ export function readRules(profile: string): ReadRule[] {
       rules.push({ deny: file[1] !== undefined, type: "file", glob: decodeQuoted(file[2]!), perms: file[3]!, comment });
       continue;
     }
-    const unix = /^unix \(([a-z, ]+)\) addr="@((?:[^"\\]|\\[0-7]{3})*)",$/.exec(line);
+    const unix = UNIX_RULE.exec(line);
     if (unix !== null) {
-      rules.push({ deny: false, type: "unix", glob: decodeQuoted(unix[2]!), perms: unix[1]!, comment });
+      // Each end is `none` or an abstract name; a rule names one abstract address (on both ends: the same).
+      const [local, peer] = [unix[2]!, unix[3]];
+      const names = [...new Set([local, peer].filter((e) => e !== undefined && e !== "none").map((e) => decodeQuoted(e!.slice(2, -1))))];
+      if (names.length !== 1) throw new Error(`unix rule without exactly one abstract name: ${raw}`);
+      const end = (e: string): string => (e === "none" ? "none" : "NAME");
+      rules.push({ deny: false, type: "unix", glob: names[0]!, perms: `${unix[1]!} addr=${end(local)}${peer === undefined ? "" : ` peer=${end(peer)}`}`, comment });
       continue;
     }
     // Anything else inside the body must be structure, never a rule this reader does not know.
