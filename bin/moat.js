@@ -9,9 +9,12 @@ try {
   process.exit(2);
 }
 
-process.exitCode = await cli.main(process.argv.slice(2), {
-  cwd: process.cwd(),
+// runAsProcess sets the exit status; it also makes a reader that closes the pipe early
+// (`moat check | head`) end moat quietly instead of with an EPIPE stack trace.
+await cli.runAsProcess(process.argv.slice(2), process.env, process.cwd(), {
   stdout: process.stdout,
   stderr: process.stderr,
-  env: process.env,
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
 });

@@ -6,6 +6,13 @@
 export interface Source {
   readonly path: string;
   readonly text: string;
+  /**
+   * Set when the text did not read as policy: it failed to parse before its first token (its first
+   * JSON key) fit the grammar, as any file that is not policy does (a key file, an environment, a
+   * binary). Diagnostics still give lines and columns in it, but no renderer prints any of its text:
+   * a policy under review may name a file it must not show (see docs/security.md).
+   */
+  readonly hideText?: boolean;
 }
 
 /** A half-open range [start, end) of UTF-16 offsets in one source file. */

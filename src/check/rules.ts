@@ -9,12 +9,18 @@ import { protectedPaths } from "./rules/protected-paths.js";
 import { crossTenantOverlap } from "./rules/cross-tenant-overlap.js";
 import { intraTenantOverlap } from "./rules/intra-tenant-overlap.js";
 import { symlinkedDevice } from "./rules/symlinked-device.js";
+import { hostCriticalPaths } from "./rules/host-critical-paths.js";
+import { attachments } from "./rules/attachments.js";
+import { complainMode } from "./rules/complain-mode.js";
 
 export const ISOLATION_RULES: readonly IsolationRule[] = Object.freeze([
   globComplexity,
   overBroadGrant,
   protectedPaths,
+  hostCriticalPaths,
   crossTenantOverlap,
   intraTenantOverlap,
+  attachments,
   symlinkedDevice,
+  complainMode,
 ]);

@@ -1,11 +1,13 @@
 /**
  * The commands that compile: compile, validate, check (fmt and explain have their own modules). Each
- * compiles through the library (which reads only through readSourceFile), reports diagnostics in the
+ * compiles through the library (which reads only through treeReader, inside the policy tree that
+ * findInputs fixed from the arguments), reports diagnostics in the
  * chosen format, and returns the exit code: 0 success (warnings allowed), 1 policy errors, refused
  * outputs or a failed check, 2 usage, I/O or internal errors.
  *
  * Streams: text diagnostics and progress go to stderr; stdout carries what a command was asked to
- * produce (the JSON array, SARIF, the model, check's findings), so it can be piped.
+ * produce (the JSON array, SARIF, the model, check's findings), so it can be piped. A reader that
+ * closes the pipe early ends the process quietly: see runAsProcess in main.ts.
  */
 import * as path from "node:path";
 import type { CompileResult } from "../api.js";
@@ -16,10 +18,10 @@ import { renderDiagnosticsText } from "../diagnostics/render-text.js";
 import { compile } from "../index.js";
 import { formatModelJson } from "../json-form/model-to-json.js";
 import { VERSION } from "../version.js";
-import { compareOutputs, describeFinding } from "./check-outputs.js";
+import { checkDiagnostic, compareOutputs } from "./check-outputs.js";
 import { findInputs, toPosix } from "./find-inputs.js";
 import { describeFsError, nodeOutputFs, type OutputFs } from "./outputs/fs-layer.js";
-import { readSourceFile } from "./read-source.js";
+import { treeReader } from "./read-source.js";
 import { renderTimings } from "./timings.js";
 import type { CommandOptions } from "./usage.js";
 import { writeOutputs } from "./outputs/write-outputs.js";
@@ -62,10 +64,13 @@ export function compileInputs(opts: CommandOptions, io: CliIo): Compiled {
   const display = displayPathFor(io.cwd);
   const found = findInputs(opts.paths, io.cwd, display);
   if ("error" in found) {
-    report(io, opts.format, [diagnostic(found.kind === "none" ? "MOAT218" : "MOAT404", undefined, { detail: found.error })], []);
-    return { exitCode: 2 };
+    // A named folder that leads out of the tree is the policy's doing (a link in the repository): a
+    // policy error, exit 1. A path that cannot be read, or nothing to compile, is a usage error.
+    const code = found.kind === "none" ? "MOAT218" : found.kind === "outside" ? "MOAT222" : "MOAT404";
+    report(io, opts.format, [diagnostic(code, undefined, { detail: found.error })], []);
+    return { exitCode: found.kind === "outside" ? 1 : 2 };
   }
-  return { result: compile({ entries: found.entries, readFile: readSourceFile }) };
+  return { result: compile({ entries: found.entries, root: found.tree.path, readFile: treeReader(found.tree) }) };
 }
 
 export function runValidate(opts: CommandOptions, io: CliIo): number {
@@ -119,14 +124,31 @@ export function runCompile(opts: CommandOptions, io: CliIo): number {
   }
 }
 
+/**
+ * `moat check`: the folder must hold exactly what compile would write. Its findings are diagnostics
+ * (MOAT403 for an output missing, different or stale; MOAT406 for anything else in the folder), printed
+ * on stdout in the chosen format: text (with the unified diff of each different file), or one JSON or
+ * SARIF document that holds the policy's own diagnostics too. In text, those go to stderr, as compile's do.
+ */
 export function runCheck(opts: CommandOptions, io: CliIo): number {
   const compiled = compileInputs(opts, io);
   if ("exitCode" in compiled) return compiled.exitCode;
   const { result } = compiled;
+  const text = opts.format === "text";
+  const context = { sources: result.sources, displayPath: displayPathFor(io.cwd) };
+  /** Findings (and, in json and sarif, the policy's diagnostics with them): one document on stdout. */
+  const print = (found: readonly Diagnostic[], attachment?: (d: Diagnostic, index: number) => string | undefined): void => {
+    if (text) io.stdout.write(renderDiagnosticsText(found, context, attachment === undefined ? {} : { attachment }));
+    else if (opts.format === "json") io.stdout.write(renderDiagnosticsJson([...result.diagnostics, ...found], context));
+    else io.stdout.write(renderSarif([...result.diagnostics, ...found], context, VERSION));
+  };
+  if (text) report(io, "text", result.diagnostics, result.sources);
   const failed = exitCodeOf(result.diagnostics);
-  report(io, "text", result.diagnostics, result.sources);
-  if (failed !== 0) return failed;
-  const display = displayPathFor(io.cwd);
+  if (failed !== 0) {
+    if (!text) print([]);
+    return failed;
+  }
+  const display = context.displayPath;
   const outDir = toPosix(path.resolve(io.cwd, opts.out));
   const show = (rel: string): string => display(`${outDir}/${rel}`);
   let findings;
@@ -134,17 +156,29 @@ export function runCheck(opts: CommandOptions, io: CliIo): number {
     findings = compareOutputs(outDir, result.outputs, io.outputFs ?? nodeOutputFs, show);
   } catch (e) {
     if (e instanceof Error && !("code" in e)) throw e;
-    report(io, "text", [diagnostic("MOAT404", undefined, { detail: `cannot read ${display(outDir)}: ${describeFsError(e)}` })], []);
+    const ioError = diagnostic("MOAT404", undefined, { detail: `cannot read ${display(outDir)}: ${describeFsError(e)}` });
+    if (text) report(io, "text", [ioError], []);
+    else print([ioError]);
     return 2;
+  }
+  const diagnostics = findings.map((f) => checkDiagnostic(f, outDir));
+  if (findings.length > 0 || !text) {
+    print(diagnostics, (_, i) => {
+      const f = findings[i]!;
+      return f.state === "different" ? f.diff : undefined;
+    });
   }
   if (findings.length === 0) {
     io.stderr.write(`moat: ${display(outDir)} is up to date (${result.outputs.length} files)\n`);
     return 0;
   }
-  for (const f of findings) {
-    io.stdout.write(`${show(f.path)}: ${describeFinding(f)}\n`);
-    if (f.diff !== undefined) io.stdout.write(f.diff);
+  const foreign = findings.filter((f) => f.state === "foreign").length;
+  const outdated = findings.length - foreign;
+  if (outdated > 0) {
+    io.stderr.write(`moat: ${display(outDir)} is out of date: ${outdated} file${outdated === 1 ? "" : "s"} differ${outdated === 1 ? "s" : ""} from what compile would write; run moat compile\n`);
   }
-  io.stderr.write(`moat: ${display(outDir)} is out of date: ${findings.length} file${findings.length === 1 ? "" : "s"} differ from what compile would write; run moat compile\n`);
+  if (foreign > 0) {
+    io.stderr.write(`moat: ${display(outDir)} holds ${foreign} foreign entr${foreign === 1 ? "y" : "ies"} (MOAT406): only moat's outputs belong in the output folder\n`);
+  }
   return 1;
 }

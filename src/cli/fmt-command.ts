@@ -9,6 +9,8 @@
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnosticsText } from "../diagnostics/render-text.js";
 import { formatFiles } from "../format/format-files.js";
+import { describeRefusal } from "../model/load-files.js";
+import { parse } from "../syntax/parse.js";
 import type { Source } from "../source.js";
 import { displayPathFor, type CliIo } from "./commands.js";
 import { findInputs } from "./find-inputs.js";
@@ -26,8 +28,9 @@ export function runFmt(opts: CommandOptions, io: CliIo): number {
   const context = (sources: readonly Source[]) => ({ sources, displayPath: display });
   const found = findInputs(opts.paths, io.cwd, display, "iso");
   if ("error" in found) {
-    io.stderr.write(renderDiagnosticsText([diagnostic(found.kind === "none" ? "MOAT218" : "MOAT404", undefined, { detail: found.error })], context([])));
-    return 2;
+    const code = found.kind === "none" ? "MOAT218" : found.kind === "outside" ? "MOAT222" : "MOAT404";
+    io.stderr.write(renderDiagnosticsText([diagnostic(code, undefined, { detail: found.error })], context([])));
+    return found.kind === "outside" ? 1 : 2;
   }
 
   const diagnostics: Diagnostic[] = [];
@@ -35,18 +38,24 @@ export function runFmt(opts: CommandOptions, io: CliIo): number {
   const read = new Map<string, DecodedForRewrite>();
   let ioFailed = false;
   for (const file of found.entries) {
-    const r = readSourceForRewrite(file);
+    // Only files inside the policy tree are read (and so rewritten): a link out of it is refused unread.
+    const r = readSourceForRewrite(file, found.tree);
+    if ("refused" in r) {
+      diagnostics.push(diagnostic("MOAT222", { file, start: 0, end: 0 }, { detail: describeRefusal(undefined, r.refused) }));
+      continue;
+    }
     if ("error" in r) {
       diagnostics.push(diagnostic("MOAT404", undefined, { detail: `cannot read ${display(file)}: ${r.error}` }));
       ioFailed = true;
       continue;
     }
-    const source = { path: file, text: r.text };
+    const source: Source = { path: file, text: r.text };
     if (!r.validUtf8) {
       const at = r.text.indexOf("\ufffd");
       const detail = "bytes that are not valid UTF-8 (shown as U+FFFD): save the file as UTF-8; moat fmt leaves it as it is";
       diagnostics.push(diagnostic("MOAT107", { file, start: at, end: at + 1 }, { detail }));
-      sources.push(source);
+      // A policy with a stray Latin-1 byte is shown at that byte; a binary file is not policy and is not shown.
+      sources.push(parse(source).recognized ? source : { ...source, hideText: true });
       continue;
     }
     sources.push(source);
@@ -55,7 +64,8 @@ export function runFmt(opts: CommandOptions, io: CliIo): number {
   const formatted = formatFiles(sources.filter((s) => read.has(s.path)));
   appendAll(diagnostics, formatted.diagnostics);
   const unformattable = diagnostics.some((d) => d.severity === "error" && d.code !== "MOAT404");
-  io.stderr.write(renderDiagnosticsText(diagnostics, context(sources)));
+  const shown = sources.map((s) => (formatted.hidden.has(s.path) ? { ...s, hideText: true } : s));
+  io.stderr.write(renderDiagnosticsText(diagnostics, context(shown)));
 
   if (opts.check) {
     for (const changed of formatted.changed) {

@@ -13,8 +13,8 @@ Commands:
             check the policy and write the outputs
   validate  [PATH...] [--format text|json|sarif] [--emit-model]
             check the policy; write nothing
-  check     [PATH...] [--out DIR]
-            exit 1 unless DIR holds exactly what compile would write
+  check     [PATH...] [--out DIR] [--format text|json|sarif]
+            exit 1 unless DIR holds exactly what compile would write, and nothing else
   fmt       [--check] [PATH...]
             rewrite .iso files in moat's canonical layout (--check: only report)
   explain   [PATH...] --path P [--workload W] [--format text|json]
@@ -28,7 +28,8 @@ Options:
   --version      print moat's version
 
 Exit status: 0 success (warnings allowed), 1 policy errors, refused outputs, a failed
-check or fmt --check, 2 usage or I/O errors.
+check or fmt --check, 2 usage or I/O errors, 141 (as if killed by SIGPIPE) when a
+reader closed the output pipe early.
 `;
 
 const FORMAT_LINE = "  --format FORMAT  diagnostics as text (on stderr), json (an array on stdout) or\n                   sarif (SARIF 2.1.0 on stdout, for code-scanning tools)\n";
@@ -64,15 +65,19 @@ ${FORMAT_LINE}  --emit-model     print the policy's model in the JSON form (*.is
                    when it has no errors; diagnostics go to stderr as text
   -h, --help       show this help
 `,
-  check: `Usage: moat check [PATH...] [--out DIR]
+  check: `Usage: moat check [PATH...] [--out DIR] [--format text|json|sarif]
 
-Compiles in memory and compares with DIR. Exits 1, listing each file that is missing,
-different (with a unified diff) or stale (in DIR's manifest but no longer produced);
-exits 0 when DIR is exactly what compile would write. Files moat neither wrote nor
-would write are ignored. Writes nothing.
+Compiles in memory and compares with DIR, which must hold exactly what compile would
+write and nothing else. Exits 1, reporting each output that is missing, different
+(with a unified diff in text) or stale (in DIR's manifest but no longer produced) as
+MOAT403, and every other file, hidden file, folder or link in DIR as MOAT406 (only
+DIR/.moat.lock, held by a running compile, is allowed); exits 0 when DIR is exactly
+what compile would write. Writes nothing.
 
 Options:
   --out DIR        output folder to compare (default: generated)
+  --format FORMAT  findings as text, json (an array) or sarif (SARIF 2.1.0), on stdout;
+                   in text, the policy's own diagnostics go to stderr
   -h, --help       show this help
 `,
   fmt: `Usage: moat fmt [--check] [PATH...]

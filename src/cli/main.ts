@@ -6,11 +6,66 @@
 import { diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnosticsText } from "../diagnostics/render-text.js";
 import { VERSION } from "../version.js";
-import { errorCode } from "./outputs/fs-layer.js";
+import { describeFsError, errorCode } from "./outputs/fs-layer.js";
 import type { CliIo } from "./commands.js";
 import { COMMAND_HELP, COMMANDS, MAIN_HELP, parseCommand, UsageError, usageLine, type CommandName, type CommandOptions } from "./usage.js";
 
 export type { CliIo } from "./commands.js";
+
+/**
+ * The exit status after a reader closed moat's stdout or stderr early (`moat check | head`): 141, that
+ * is 128 + SIGPIPE (13), what a shell reports for a program that SIGPIPE killed, the conventional end of
+ * a writer whose reader went away. Never 0, so that under `set -o pipefail` a check whose report was cut
+ * short cannot read as a pass. (node ignores SIGPIPE, so the process cannot die by it: it exits with the
+ * status a shell would show.)
+ */
+export const BROKEN_PIPE_STATUS = 141;
+
+/** The process streams as runAsProcess needs them; tests pass their own. */
+export interface ProcessStreams {
+  readonly stdout: NodeJS.WritableStream & { readonly destroyed?: boolean };
+  readonly stderr: NodeJS.WritableStream & { readonly destroyed?: boolean };
+  readonly setExitCode: (code: number) => void;
+}
+
+/**
+ * Runs moat as the `moat` process (bin/moat.js): the one place where the process's output streams are
+ * handed to a command, so every command is covered by what follows.
+ *
+ * A write to a pipe whose reader has gone fails with EPIPE, which node reports as an 'error' event on the
+ * stream; unheard, that event ends the process with a stack trace. Here each stream has a listener: a
+ * closed pipe (EPIPE) ends moat quietly with BROKEN_PIPE_STATUS, any other write error (EIO on a terminal
+ * that hung up, ENOSPC) with a one-line message on the other stream, if it still works, and status 2.
+ * Once a stream has failed, writes to it are dropped. The command is not cut short: every command writes
+ * synchronously, so the event arrives once it has done its work (a compile's update is never interrupted
+ * because its reader went away), and the process then exits with that status instead of the command's.
+ */
+export async function runAsProcess(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd: string, streams: ProcessStreams): Promise<void> {
+  let failure: number | undefined;
+  const guard = (name: "stdout" | "stderr"): CliIo["stdout"] => {
+    const stream = streams[name];
+    const other = streams[name === "stdout" ? "stderr" : "stdout"];
+    stream.on("error", (e: unknown) => {
+      if (failure === undefined) {
+        const code = errorCode(e);
+        failure = code === "EPIPE" ? BROKEN_PIPE_STATUS : 2;
+        if (code !== "EPIPE" && other.destroyed !== true) {
+          try {
+            other.write(`moat: cannot write to ${name}: ${describeFsError(e)}\n`);
+          } catch {
+            // Nowhere left to say it: the exit status does.
+          }
+        }
+      }
+      streams.setExitCode(failure);
+    });
+    // destroyed is set as soon as a write has failed, before the 'error' event is delivered.
+    return { write: (text: string) => (stream.destroyed === true ? false : stream.write(text)) };
+  };
+  const io: CliIo = { cwd, env, stdout: guard("stdout"), stderr: guard("stderr") };
+  const code = await main(argv, io);
+  streams.setExitCode(failure ?? code);
+}
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   try {

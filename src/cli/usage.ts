@@ -46,7 +46,7 @@ const OPTION_SPECS = {
     help: HELP,
   },
   validate: { format: { type: "string" }, "emit-model": { type: "boolean" }, help: HELP },
-  check: { out: { type: "string" }, help: HELP },
+  check: { out: { type: "string" }, format: { type: "string" }, help: HELP },
   fmt: { check: { type: "boolean" }, help: HELP },
   explain: { path: { type: "string" }, workload: { type: "string" }, format: { type: "string" }, help: HELP },
 } as const;
@@ -54,7 +54,7 @@ const OPTION_SPECS = {
 const COMMAND_FORMATS: Readonly<Record<CommandName, readonly Format[]>> = {
   compile: FORMATS,
   validate: FORMATS,
-  check: ["text"],
+  check: FORMATS,
   fmt: ["text"],
   explain: ["text", "json"],
 };

@@ -50,22 +50,29 @@ export const CODES = {
   MOAT219: { severity: "error", title: "Unknown tenant in shared", message: "shared lists tenant {{tenant}}, which no tenant block declares" },
   MOAT220: { severity: "warning", title: "Empty workload", message: "{{kind}} {{name}} grants nothing" },
   MOAT221: { severity: "error", title: "String too long", message: "this string is {{length}} bytes long once ${…} are substituted; at most {{max}} are allowed" },
+  MOAT222: { severity: "error", title: "Include outside the policy tree", message: "{{detail}}" },
 
   // 3xx: isolation rules (SPEC section 2)
   MOAT301: { severity: "error", title: "Cross-tenant overlap", message: "{{kindA}} of {{tenantA}}/{{workloadA}} overlaps {{kindB}} of {{tenantB}}/{{workloadB}}: both match {{witness}}" },
   MOAT302: { severity: "error", title: "Shared exception does not apply", message: "{{kindA}} of {{tenantA}}/{{workloadA}} overlaps {{kindB}} of {{tenantB}}/{{workloadB}} at {{witness}}, and the shared statement does not allow it: {{missing}}" },
   MOAT303: { severity: "warning", title: "Writable overlap within a tenant", message: "{{workloadA}} and {{workloadB}} of tenant {{tenant}} both reach {{witness}}, and {{writer}} may write it" },
   MOAT304: { severity: "error", title: "Protected path granted", message: "{{path}} reaches protected host path {{protected}} (e.g. {{witness}})" },
-  MOAT305: { severity: "error", title: "Over-broad grant", message: "{{path}} can match every file under {{root}}" },
+  MOAT305: { severity: "error", title: "Over-broad grant", message: "{{what}} {{path}} is over-broad: {{how}} ({{reason}})" },
   MOAT306: { severity: "error", title: "Glob too complex", message: "{{path}}: {{detail}}" },
   MOAT307: { severity: "warning", title: "Symlinked device path", message: "{{path}} is a symlink on the host; AppArmor mediates the resolved node ({{target}}), so this rule matches nothing at run time" },
+  MOAT308: { severity: "error", title: "Attached binary writable by another tenant", message: "{{kind}} {{path}} of {{tenant}}/{{workload}} lets it write {{witness}}, the binary {{owner}} is attached to (or a folder above it); it could replace the binary and run with {{owner}}'s grants" },
+  MOAT309: { severity: "error", title: "Two profiles attach to one binary", message: "exec {{path}} of {{tenantA}}/{{workloadA}} and exec {{other}} of {{tenantB}}/{{workloadB}} both match {{witness}}; the kernel cannot choose between the two profiles" },
+  MOAT310: { severity: "error", title: "Host-critical path granted", message: "{{kind}} {{path}} reaches {{critical}} ({{reason}}), e.g. {{witness}}; no workload may own it" },
+  MOAT311: { severity: "warning", title: "Complain mode", message: "{{kind}} {{tenant}}/{{workload}} is in complain mode: its isolation is logged, not enforced" },
+  MOAT312: { severity: "warning", title: "Attached binary writable within its tenant", message: "{{kind}} {{path}} of {{tenant}}/{{workload}} lets it write {{witness}}, the binary {{owner}} is attached to (or a folder above it)" },
 
   // 4xx: outputs and files
   MOAT401: { severity: "error", title: "Output not owned by moat", message: "{{path}} exists but moat did not write it; refusing to overwrite or delete it" },
   MOAT402: { severity: "error", title: "Output edited by hand", message: "{{path}} was changed since moat wrote it; refusing to overwrite or delete it" },
-  MOAT403: { severity: "error", title: "Output out of date", message: "{{path}} is {{state}}" },
+  MOAT403: { severity: "error", title: "Output out of date", message: "{{state}}" },
   MOAT404: { severity: "error", title: "I/O error", message: "{{detail}}" },
   MOAT405: { severity: "error", title: "Output folder locked", message: "{{detail}}" },
+  MOAT406: { severity: "error", title: "Foreign file in the output folder", message: "{{detail}}" },
 
   // 9xx: moat itself
   MOAT900: { severity: "error", title: "Internal error", message: "internal error in moat: {{detail}}" },

@@ -49,7 +49,7 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "fix": "rename one of them, or delete the one you do not mean."
   },
   "MOAT203": {
-    "when": "an `include` names a file that cannot be read (it does not exist, is a folder, or is not readable), or its path is not a literal relative path. Points at the include's path.",
+    "when": "an `include` names a file that cannot be read (it does not exist, or is not readable), or its path is not a literal relative path. A path that leads outside the policy tree, or to a folder, a device or a pipe, is MOAT222. Points at the include's path.",
     "fix": "check the path: it is relative to the folder of the file that includes it, not to the working folder."
   },
   "MOAT204": {
@@ -93,7 +93,7 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "fix": "write the absolute path. Abstract sockets start with `@` and are only allowed in `socket`."
   },
   "MOAT214": {
-    "when": "a path contains a NUL, a `.` or `..` component, or `//` (also inside braces: `/srv/{.,acme}`). AppArmor never matches `/./` or `/../` and collapses `//`, so such a rule would not grant what it says. Points at the string.",
+    "when": "a path contains a NUL, a `.` or `..` component, or `//`, in any spelling it allows: inside braces (`/srv/{.,acme}`), through a class that writes a dot (`/srv/[.][.]/x`, `/srv/[.a]/x`). The kernel never presents such a path (it resolves `.` and `..` and never hands over an empty component), and AppArmor never matches `/./` or `/../` and collapses `//`, so such a rule would not grant what it says, and it would fool a reader. Points at the string.",
     "fix": "write the normalized path. For `..`, grant the target folder itself."
   },
   "MOAT215": {
@@ -124,8 +124,12 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "when": "a string is longer than 4,096 bytes (UTF-8) once its `${…}` are substituted: a path, a glob, a uuid or a `let` value. No path the kernel accepts is longer than PATH_MAX (4,096 bytes), and the bound also stops `let`s that double each other from building a string of gigabytes. The `let`s that use a refused one then report MOAT201. Points at the string.",
     "fix": "shorten the path; a generated policy that doubles a `let` is a template gone wrong."
   },
+  "MOAT222": {
+    "when": "moat is asked to read a file outside the policy tree, or a file that is not a regular file. The policy tree is fixed by what moat was asked to compile, before any file is read: the folder named on the command line (several paths: the deepest folder holding them all; a named file: the folder holding it). An include may not leave it: not with `..` past its top, not with an absolute path, and not through a link (in the tree, to a file or folder outside it); a policy file found in a named folder, or named itself, may not be a link leading out of it either, and the top of the tree may not itself be a link. An include of a folder, a device, a pipe or a socket is refused too. moat reads nothing of such a file, so no diagnostic can show a line of it: a policy under review cannot have moat print the CI machine's `/etc/passwd` or its job's environment. Points at the include's path; for a policy file found or named on the command line, at the file (no line: nothing of it was read); for a named folder, at no file (`moat:`). The exit status is 1, as for any policy error.",
+    "fix": "keep every file of the policy inside the policy folder and include it by its path relative to the including file; to share files between policies, compile from a folder that holds them all (`moat compile policies/` rather than `moat compile policies/compute-01/`). Replace a link that leads out of the tree with the file itself, and name the folder a link points to rather than the link."
+  },
   "MOAT301": {
-    "when": "a path (or abstract socket name) can be reached by workloads of two different tenants, and no `shared` statement allows it. The grants need not be equal: it is enough that one concrete path matches both globs, and moat shows such a path (the witness). Grants include a VM's implied rules (its log, monitor socket, per-domain folder, pid file), and LVM volumes are compared under both of their names (`/dev/vg0/lv` and `/dev/mapper/vg0-lv`). Points at the later grant; a note shows the other one.",
+    "when": "a path (or abstract socket name) can be reached by workloads of two different tenants, and no `shared` statement allows it. Only paths the kernel can present count (no `//`, no `.` or `..` component), and abstract socket names are compared as `apparmor_parser` reads them: it collapses a run of `/` in a rule's text, so `@svc//ctl` and `@svc/ctl` are one address. The grants need not be equal: it is enough that one concrete path matches both globs, and moat shows such a path (the witness). Grants include a VM's implied rules (its log, monitor socket, per-domain folder, pid file), and LVM volumes are compared under both of their names (`/dev/vg0/lv` and `/dev/mapper/vg0-lv`). Points at the later grant; a note shows the other one.",
     "fix": "give each tenant its own path, or narrow the glob that reaches too far (in the example, acme's `*.img`). If both tenants must read the file, grant it `ro` to both and add `shared \"GLOB\" ro with acme, globex`."
   },
   "MOAT302": {
@@ -137,20 +141,40 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "fix": "if one workload really feeds the other, make the reader's grant exclude the writer's files or accept the warning; otherwise give each workload its own path."
   },
   "MOAT304": {
-    "when": "a grant (or a service's `exec`) can match a protected host path: one of the built-in set (`/etc/shadow`, `/etc/libvirt/**`, `/root/**`, … listed in [language.md](language.md)) or a `protect` glob of the policy. A glob that merely *can* match one counts: `/etc/sha*` reaches `/etc/shadow`. Points at the grant; for a `protect` glob, a note shows where it is declared.",
+    "when": "a grant (or a service's `exec`) can match a protected host path: one of the built-in set (`/etc/shadow` and its backup copy `/etc/shadow-`, `/etc/libvirt/**`, `/root/**`, … listed with their reasons in [language.md](language.md#host-paths-moat-guards)) or a `protect` glob of the policy. A glob that merely *can* match one counts: `/etc/sha*` reaches `/etc/shadow`. Points at the grant; for a `protect` glob, a note shows where it is declared.",
     "fix": "narrow the grant to the files the workload needs (`/etc/sharedconfig/**`). Protected paths cannot be granted at all; if a `protect` glob is too wide, narrow the `protect` instead."
   },
   "MOAT305": {
-    "when": "a glob can match every file under `/`, `/dev`, `/etc`, `/var`, `/usr`, `/home`, `/run` or `/srv`, however it is written (`/var/**`, `/{var,tmp}/**`, `/srv/{,**}`). Such a grant hands the workload the host's state and other tenants' data. Points at the grant.",
-    "fix": "grant the folder the workload needs: `/var/log/acme/**`, not `/var/**`."
+    "when": "a grant or a service's `exec` is over-broad, however it is written, as decided on the paths the kernel can present (no `//`, no `.` or `..` component): it matches every path under a host folder (`/`, `/dev`, `/etc`, `/var`, `/var/lib`, `/var/tmp`, `/usr`, `/home`, `/run`, `/srv`, `/tmp`, `/opt`, `/mnt`, `/media`) or every folder one level below one (`/var/*/**`, `/srv/*/**`); or a wildcard in it reaches into a family of device nodes (`/dev/sd*`, `/dev/nvme*`, `/dev/dm-*`, `/dev/mapper/*`, `/dev/disk/**`, `/dev/vfio/*`, `/dev/bus/usb/**`, …) at the family's stem or at the start of a path component, so that it names any number of nodes; or an abstract socket's name may start with a wildcard (`@**`, `@*`, `@{x,*}`). `/var/?*{,/,/?**}` is `/var/**` on every path the kernel presents, and is refused the same. The table of folders and families, each with its reason, is in [language.md](language.md#host-paths-moat-guards). Points at the grant.",
+    "fix": "grant what the workload owns: its own folder (`/var/lib/acme/**`, not `/var/**`), each device node by name (`/dev/vfio/{33,34}`, `/dev/sdb`), an abstract socket name that starts with the tenant's own prefix (`@acme-*`)."
   },
   "MOAT306": {
-    "when": "proving something about a glob would cost more than moat's budget: the overlap proof for a pair of globs needs more than 100,000 product states, deciding whether a grant is narrower than `/var` (and the other roots of MOAT305) exceeds its budget, or a glob's own automaton needs more than 5,000 states (rare since MOAT221 bounds strings to 4,096 bytes). moat refuses rather than report isolation it has not proved. Points at the glob (for a pair, the later one, with a note on the other). The example below is shortened; moat prints the whole glob.",
+    "when": "proving something about a glob would cost more than moat's budget, in any rule (overlap, shared coverage, protected and host-critical paths, over-broad grants, attached binaries): the overlap proof for a pair of globs needs more than 100,000 product states, deciding whether a grant is narrower than `/var` (and the other entries of MOAT305) exceeds its budget, or a glob's own automaton needs more than 5,000 states (rare since MOAT221 bounds strings to 4,096 bytes). moat refuses rather than report isolation it has not proved. Points at the glob (for a pair, the later one, with a note on the other). The example below is shortened; moat prints the whole glob.",
     "fix": "simplify the globs: a class (`[0-9a-f]`) instead of an alternation of single characters, fewer stars in one component, several shorter grants instead of one generated pattern."
   },
   "MOAT307": {
     "when": "a device path is a symbolic link on the host: `/dev/VG/LV` and `/dev/mapper/VG-LV` (LVM, links to `/dev/dm-N`), `/dev/disk/by-id/…` and the other `/dev/disk/by-*` names. AppArmor checks the node a link resolves to, so a rule on the link alone lets nothing through at run time. A warning: the policy compiles, and overlap checks still treat LVM's two names as one resource. Points at the path.",
     "fix": "know that the resolved node (`/dev/dm-N`, `/dev/nvme2n1`) must be granted on the host as well; where the disk has a stable node name, grant that instead."
+  },
+  "MOAT308": {
+    "when": "a grant that lets a workload write (a `rw` volume or device, a filesystem socket, or a rule libvirt implies for a VM) can match another tenant's service's `exec` binary, or a folder above it (`/opt/acme/bin/`, `/opt/`): whoever can replace the binary, or rename the folder and put another in its place, runs their program with the victim's profile. Decided on the paths the kernel can present. Points at the write grant, with a note on the `exec`.",
+    "fix": "keep other tenants' write grants away from the binary and the folders that hold it; install services' binaries where only root writes."
+  },
+  "MOAT309": {
+    "when": "two services' `exec` globs can match one file, whatever their tenants. The kernel attaches one profile to a program; with two equally good candidates it cannot choose and runs the program without either. Points at the later `exec`, with a note on the other.",
+    "fix": "give each service a binary of its own (a wrapper script or a copy in the service's own folder), and make `exec` globs narrow enough not to meet."
+  },
+  "MOAT310": {
+    "when": "a volume, device or socket can match a host-critical path: what runs as root on the host or configures it (`/etc/cron*`, `/etc/systemd/**`, `/etc/init.d/**`, `/etc/ld.so*`, `/etc/passwd`, `/etc/group`, `/usr/{bin,sbin,lib,libexec}/**`, `/bin`, `/sbin`, `/lib*`, `/boot/**`, `/proc/sys/**`, `/sys/**`; the table with each reason is in [language.md](language.md#host-paths-moat-guards)). No workload may own them, read-only or not: owning means locking or writing, and an owned path is one other grants are measured against. A service's `exec` under `/usr/bin` is not a grant and is allowed. Points at the grant.",
+    "fix": "grant a path outside the host's own programs and configuration: a service's own folder (`/var/lib/acme/`, `/srv/acme/`)."
+  },
+  "MOAT311": {
+    "when": "a workload is in `mode complain`. Its profile logs what it would deny (AppArmor `ALLOWED` records) and lets it through, so its isolation is a record, not a barrier. Explicit deny rules (the protected paths, writes to read-only grants) are enforced even so. `moat explain` shows such a workload as \"allowed (complain mode)\". Points at the `mode` line.",
+    "fix": "once the workload's log shows no denials it should not have, write `mode enforce` (or remove the `mode` line). The warning is there so that a passing compile is never read as \"isolated\" while a workload is left in complain mode."
+  },
+  "MOAT312": {
+    "when": "as MOAT308, but the writer is another workload of the same tenant: it could replace the binary and run with the other workload's grants. A warning, since both belong to one tenant; a workload's own grants may reach its own binary (it may update itself). Points at the write grant, with a note on the `exec`.",
+    "fix": "keep the deployer's write grant away from the binary's folder, or accept that the two workloads are one trust domain."
   },
   "MOAT401": {
     "when": "`moat compile` would write or delete a file in the output folder that moat's manifest does not record as written by moat. moat never overwrites or deletes a file it did not write. Belongs to no file; the output folder is left unchanged.",
@@ -161,8 +185,8 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "fix": "move the edit into the policy (the profile is generated from it), then delete the file or run with `--force`."
   },
   "MOAT403": {
-    "when": "`moat check` finds the output folder different from what `moat compile` would write: a file is missing, different, or stale (listed in the manifest but no longer produced). `moat check` exits with status 1.",
-    "fix": "run `moat compile` and commit the result with the policy change."
+    "when": "`moat check` finds that an output is not what `moat compile` would write: it is missing, different (text output shows a unified diff of the folder's file to compile's), a folder or link where compile writes a file, or stale (the folder's manifest lists it, but compile no longer produces it). The diagnostic is located at the output file. `moat check` exits with status 1.",
+    "fix": "run `moat compile` and commit the result with the policy change. A folder or link where an output belongs must be removed first."
   },
   "MOAT404": {
     "when": "reading or writing a file or folder failed (permissions, a full disk, a path that does not exist). The message names the path and the system's reason. The command exits with status 2 and the output folder is left as it was.",
@@ -171,6 +195,10 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
   "MOAT405": {
     "when": "another moat process is writing the same output folder (its lock file is present and the process is alive). Belongs to no file; the command exits with status 2.",
     "fix": "wait for the other run to finish. If no moat is running, delete the lock file the message names."
+  },
+  "MOAT406": {
+    "when": "`moat check` finds something in the output folder that the manifest `moat compile` would write does not list: a file, a hidden file, a folder, a link or a special file, at the top of the folder or in one of its subfolders (a folder moat would not write is reported once, not walked into; a file or link where compile writes a folder of outputs is reported too). Whatever is in the output folder may be deployed with moat's outputs, and a profile dropped into `apparmor.d/` is loaded as if moat had written it, yet `moat compile` leaves files it did not write alone: only `moat check` catches them. The one exception is moat's lock file `.moat.lock` at the top of the folder, which a running compile holds. moat's own working names there are still reported, saying whose they are: a compile's working folder `.moat-tmp-…` or private lock file `.moat.lock.<pid>`, left behind by a compile that was interrupted (or still running). The diagnostic is located at the foreign file; `moat check` exits with status 1.",
+    "fix": "remove the file (a folder with what it holds), or move it out of the output folder; keep notes, scripts and hand-written profiles elsewhere. For a working folder left by an interrupted compile, run `moat compile` into the folder, which recovers and removes it; for a leftover private lock file, run `moat compile` or remove it."
   },
   "MOAT900": {
     "when": "moat hit a bug: an internal invariant failed. No input should ever cause this; moat reports it instead of printing a stack trace, and exits with status 2.",

@@ -33,7 +33,7 @@ function rule(code: Code): Sarif.ReportingDescriptor {
 
 function location(position: JsonPosition, message?: string, id?: number): Sarif.Location | undefined {
   if (position.file === null) return undefined;
-  const physical: Sarif.PhysicalLocation = { artifactLocation: { uri: encodeURI(position.file), uriBaseId: SRCROOT } };
+  const physical: Sarif.PhysicalLocation = { artifactLocation: { uri: relativeUri(position.file), uriBaseId: SRCROOT } };
   if (position.line !== null && position.column !== null) {
     physical.region = { startLine: position.line, startColumn: position.column };
     if (position.endLine !== null && position.endColumn !== null) {
@@ -46,6 +46,15 @@ function location(position: JsonPosition, message?: string, id?: number): Sarif.
     physicalLocation: physical,
     ...(message === undefined ? {} : { message: { text: message } }),
   };
+}
+
+/**
+ * A relative path as a URI reference: each segment percent-encoded whole, so that a `#`, `?` or `:` in a
+ * file name (anyone may name a file in the output folder) stays part of the path instead of starting a
+ * fragment, a query or a scheme.
+ */
+function relativeUri(file: string): string {
+  return file.split("/").map(encodeURIComponent).join("/");
 }
 
 export function toSarif(diagnostics: readonly Diagnostic[], context: RenderContext, version: string): Sarif.Log {

@@ -6,21 +6,44 @@
  * terminal raw: control characters in source lines and messages are made visible, which keeps escape
  * sequences from rewriting the operator's screen. Source-line replacements are one column wide, and tabs
  * are copied into the caret line, so the caret stays under the span whatever the tab width.
+ *
+ * A frame shows a line only of a file that reads as policy. A policy under review may include or link
+ * to any file it can name (a key file, the CI job's environment), and the line a syntax error points at
+ * is then a line of that file: a source marked `hideText` (its very first token did not fit the grammar)
+ * gets its `file:line:col` and message, never a frame.
  */
 import { getLineText, getLocation, type Source, type Span } from "../source.js";
 import type { Diagnostic } from "./diagnostic.js";
 
 export interface RenderContext {
-  /** The texts of the files the diagnostics point into; a span into an unknown file gets no frame. */
+  /**
+   * The texts of the files the diagnostics point into; a span into an unknown file gets no frame, and
+   * one into a source marked `hideText` gets its position but no frame.
+   */
   readonly sources: readonly Source[];
   /** How a file appears in the output (the CLI makes paths relative to the working folder). */
   readonly displayPath: (file: string) => string;
 }
 
-export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], context: RenderContext): string {
+export interface RenderTextOptions {
+  /**
+   * Text printed under a diagnostic's block (`moat check` puts a different file's unified diff there).
+   * It comes from files anyone may have written, so its control characters are made visible, like a
+   * source line's; tabs and line ends stay.
+   */
+  readonly attachment?: (d: Diagnostic, index: number) => string | undefined;
+}
+
+export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], context: RenderContext, options: RenderTextOptions = {}): string {
   if (diagnostics.length === 0) return "";
   const byPath = sourceIndex(context.sources);
-  const blocks = diagnostics.map((d) => renderOne(d, byPath, context.displayPath));
+  const blocks = diagnostics.map((d, i) => {
+    const block = renderOne(d, byPath, context.displayPath);
+    const attached = options.attachment?.(d, i);
+    if (attached === undefined || attached === "") return block;
+    const text = attached.split("\n").map(visibleSourceLine).join("\n");
+    return `${block}${text}${text.endsWith("\n") ? "" : "\n"}`;
+  });
   return `${blocks.join("\n")}\n${summarize(diagnostics)}\n`;
 }
 
@@ -45,12 +68,14 @@ function renderOne(d: Diagnostic, sources: ReadonlyMap<string, Source>, display:
   return `${lines.join("\n")}\n`;
 }
 
+/** The location prefix. A file name is anyone's to choose (a newline, an escape sequence): it is made visible like a message. */
 function where(span: Span | undefined, sources: ReadonlyMap<string, Source>, display: (file: string) => string): string {
   if (span === undefined) return "moat";
+  const file = visibleMessage(display(span.file));
   const source = sources.get(span.file);
-  if (source === undefined) return display(span.file);
+  if (source === undefined) return file;
   const { line, column } = getLocation(source, span.start);
-  return `${display(span.file)}:${line}:${column}`;
+  return `${file}:${line}:${column}`;
 }
 
 /**
@@ -61,7 +86,7 @@ function where(span: Span | undefined, sources: ReadonlyMap<string, Source>, dis
  */
 export function codeFrame(span: Span, sources: ReadonlyMap<string, Source>): string[] {
   const source = sources.get(span.file);
-  if (source === undefined) return [];
+  if (source === undefined || source.hideText === true) return [];
   const start = getLocation(source, span.start);
   const end = getLocation(source, Math.max(span.end, span.start));
   const text = getLineText(source, start.line);

@@ -9,7 +9,8 @@ import { isHostShared, overlapGrants } from "../check/grants.js";
 import { otherLvmName } from "../check/lvm.js";
 import { protectedGlobs } from "../check/protected.js";
 import { ABSTRACT_SOCKET_PERMS, fileRules } from "../emit/profile-views.js";
-import { toBytes } from "../glob/bytes.js";
+import { fromBytes, toBytes } from "../glob/bytes.js";
+import { symlinkTarget } from "../check/host-links.js";
 import { matchesPath } from "../glob/match.js";
 import { HOST_SHARED_DEVICES } from "../model/builtin.js";
 import type { Model, Resource, Workload } from "../model/types.js";
@@ -40,7 +41,7 @@ export function explain(model: Model, path: string, workload?: string): Explanat
     namespace: target.namespace,
     hostShared: target.namespace === "path" && HOST_SHARED.has(target.bytes),
     protectedBy,
-    workloads: [...verdicts.filter((v) => v.verdict === "allowed"), ...verdicts.filter((v) => v.verdict === "denied")],
+    workloads: (["allowed", "complain", "denied"] as const).flatMap((kind) => verdicts.filter((v) => v.verdict === kind)),
   };
 }
 
@@ -120,7 +121,11 @@ function verdictFor(
   const base = { tenant: workload.tenant, workload: workload.name, kind: workload.kind, mode: workload.mode };
   const grants = workload.resources.flatMap((r) => matchResource(model, workload, r, target, cite) ?? []);
   const denied = (reason: DenialReason): WorkloadVerdict => ({ ...base, verdict: "denied", reason });
+  // A deny rule is enforced in complain mode too; a missing allow rule only logs there.
+  const refused = (reason: DenialReason): WorkloadVerdict => (workload.mode === "complain" ? { ...base, verdict: "complain", reason } : denied(reason));
   if (protectedBy.length > 0) return denied({ kind: "protected", by: protectedBy[0]!, overridden: grants });
+  const link = target.namespace === "path" ? symlinkTarget(fromBytes(target.bytes)) : undefined;
+  if (link !== undefined && grants.length > 0) return refused({ kind: "symlink", target: link, grants });
   if (grants.length > 0) {
     const allow = permString(grants.flatMap((g) => (target.namespace === "path" ? [...g.allow] : [])));
     const deny = new Set(grants.flatMap((g) => [...g.deny]));
@@ -136,7 +141,7 @@ function verdictFor(
   // It can only hold the path itself without being granted it under its other LVM name.
   const sameTenant = allOwners.filter((o) => o.tenant === workload.tenant);
   const owners = allOwners.filter((o) => o.tenant !== workload.tenant);
-  return denied(owners.length > 0 && sameTenant.length === 0 ? { kind: "other-tenant", owners } : { kind: "not-granted", sameTenant });
+  return refused(owners.length > 0 && sameTenant.length === 0 ? { kind: "other-tenant", owners } : { kind: "not-granted", sameTenant });
 }
 
 /** Workloads whose grants reach the path (or its other LVM name), as the isolation checks see them; one entry each. */

@@ -3,8 +3,11 @@
  * command-line contract, described by the interfaces below (optional fields are left out, never null):
  *
  *   { path, namespace: "path"|"abstract", hostShared, protected: [{glob, builtin, file?, line?}],
- *     workloads: [{tenant, workload, kind: "vm"|"service", mode, verdict: "allowed"|"denied",
+ *     workloads: [{tenant, workload, kind: "vm"|"service", mode, verdict: "allowed"|"complain"|"denied",
  *                  permissions?, writesDenied?, grants?: [JsonGrant], reason?: JsonReason}],
+ *
+ * "complain": allowed only because the workload is in complain mode (the access is logged); `reason`
+ * says what enforce mode would deny it for.
  *     note }
  *
  * Files are shown as the CLI shows them (relative to the working folder).
@@ -42,7 +45,9 @@ export type JsonReason =
   | { kind: "protected"; by: JsonProtected; overridden: JsonGrant[] }
   | { kind: "other-tenant"; owners: JsonOwner[] }
   /** `sameTenant`: workloads of its own tenant that hold the path. */
-  | { kind: "not-granted"; sameTenant: JsonOwner[] };
+  | { kind: "not-granted"; sameTenant: JsonOwner[] }
+  /** A symlink on the host: the grants name the link, AppArmor sees the node it resolves to. */
+  | { kind: "symlink"; target: string; grants: JsonGrant[] };
 
 export interface JsonOwner {
   tenant: string;
@@ -57,12 +62,12 @@ export interface JsonVerdict {
   workload: string;
   kind: WorkloadKind;
   mode: Mode;
-  verdict: "allowed" | "denied";
+  verdict: "allowed" | "complain" | "denied";
   /** Allowed only: what the workload may do, allowed permissions minus denied ones. */
   permissions?: string;
   writesDenied?: boolean;
   grants?: JsonGrant[];
-  /** Denied only. */
+  /** Denied, or allowed only by complain mode: why enforce mode denies it. */
   reason?: JsonReason;
 }
 
@@ -98,13 +103,15 @@ export function toJsonExplanation(e: Explanation, display: (file: string) => str
         return { kind: r.kind, owners: r.owners.map(owner) };
       case "not-granted":
         return { kind: r.kind, sameTenant: r.sameTenant.map(owner) };
+      case "symlink":
+        return { kind: r.kind, target: r.target, grants: r.grants.map(grant) };
     }
   };
   const verdict = (v: WorkloadVerdict): JsonVerdict => {
     const base = { tenant: v.tenant, workload: v.workload, kind: v.kind, mode: v.mode };
     return v.verdict === "allowed"
       ? { ...base, verdict: "allowed", permissions: v.permissions, writesDenied: v.writesDenied, grants: v.grants.map(grant) }
-      : { ...base, verdict: "denied", reason: reason(v.reason) };
+      : { ...base, verdict: v.verdict, reason: reason(v.reason) };
   };
   return {
     path: e.path,

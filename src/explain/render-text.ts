@@ -22,13 +22,16 @@ export function renderExplanationText(e: Explanation, display: (file: string) =>
   const whoWidth = who.reduce((w, text) => Math.max(w, text.length), 0);
   const permsWidth = perms.reduce((w, text) => Math.max(w, text.length), 0);
   e.workloads.forEach((v, i) => {
-    const head = `  ${who[i]!.padEnd(whoWidth)}  ${v.verdict.padEnd(7)}  `;
-    const detail =
-      v.verdict === "allowed"
-        ? `${perms[i]!.padEnd(permsWidth)}   ${v.grants.map((g) => grantText(g, v.workload, at)).join("; ")}`
-        : denialText(v.reason, v.workload, at);
-    const complain = v.mode === "complain" ? "  [complain mode: denials are logged, not enforced]" : "";
-    lines.push(visibleMessage(`${head}${detail}${complain}`).trimEnd());
+    // A complain-mode row outgrows the verdict column rather than widening it for every row.
+    const head = `  ${who[i]!.padEnd(whoWidth)}  ${v.verdict === "complain" ? "allowed (complain mode)" : v.verdict.padEnd(7)}  `;
+    let detail: string;
+    if (v.verdict === "allowed") {
+      detail = `${perms[i]!.padEnd(permsWidth)}   ${v.grants.map((g) => grantText(g, v.workload, at)).join("; ")}`;
+      if (v.mode === "complain") detail += "  [complain mode: denials are logged, not enforced]";
+    }
+    else if (v.verdict === "complain") detail = `logged, not enforced; enforce mode denies it: ${denialText(v.reason, v.workload, at)}`;
+    else detail = denialText(v.reason, v.workload, at) + (v.mode === "complain" ? "  [a deny rule: enforced in complain mode too]" : "");
+    lines.push(visibleMessage(`${head}${detail}`).trimEnd());
   });
   lines.push(`note: ${EXPLAIN_SCOPE_NOTE}`);
   return `${lines.join("\n")}\n`;
@@ -74,5 +77,9 @@ function denialText(reason: DenialReason, workload: string, at: (c: Cite) => str
       return `belongs to ${reason.owners.map((o) => ownerText(o, at)).join(", ")}`;
     case "not-granted":
       return reason.sameTenant.length === 0 ? "not granted" : `not granted; ${reason.sameTenant.map((o) => holderText(o, workload, at)).join("; ")}`;
+    case "symlink":
+      return `a symlink on the host: AppArmor mediates the node it resolves to (${reason.target}), so ${reason.grants
+        .map((g) => `${g.kind} ${g.access} at ${at(g.at)}`)
+        .join(", ")} matches nothing at run time; grant the resolved node too`;
   }
 }

@@ -57,7 +57,12 @@ export type DenialReason =
   | { readonly kind: "protected"; readonly by: ProtectedCite; readonly overridden: readonly GrantMatch[] }
   | { readonly kind: "other-tenant"; readonly owners: readonly Owner[] }
   /** `sameTenant`: workloads of its own tenant that hold the path (it is the tenant's, just not this workload's). */
-  | { readonly kind: "not-granted"; readonly sameTenant: readonly Owner[] };
+  | { readonly kind: "not-granted"; readonly sameTenant: readonly Owner[] }
+  /**
+   * The path is a symlink on the host (an LVM or /dev/disk/by-* name): AppArmor mediates the node it
+   * resolves to (`target`), so the grants that name the link (`grants`) match nothing at run time.
+   */
+  | { readonly kind: "symlink"; readonly target: string; readonly grants: readonly GrantMatch[] };
 
 interface VerdictBase {
   readonly tenant: string;
@@ -80,7 +85,17 @@ export interface Denied extends VerdictBase {
   readonly reason: DenialReason;
 }
 
-export type WorkloadVerdict = Allowed | Denied;
+/**
+ * A workload in complain mode whose profile would deny the access: the kernel logs it (ALLOWED) and
+ * lets it through. `reason` is what enforce mode would deny it for. Explicit deny rules (the protected
+ * paths, writes to read-only grants) are enforced even in complain mode, so those stay "denied".
+ */
+export interface Complained extends VerdictBase {
+  readonly verdict: "complain";
+  readonly reason: DenialReason;
+}
+
+export type WorkloadVerdict = Allowed | Complained | Denied;
 
 export interface Explanation {
   /** The path as explained: normalized, or `@name` for an abstract socket. */
@@ -89,7 +104,7 @@ export interface Explanation {
   readonly hostShared: boolean;
   /** Every protected glob that matches, built-in first. */
   readonly protectedBy: readonly ProtectedCite[];
-  /** Allowed workloads first, then denied ones; each group in the model's order (tenant, then name). */
+  /** Allowed workloads first, then those allowed only by complain mode, then denied ones; each group in the model's order (tenant, then name). */
   readonly workloads: readonly WorkloadVerdict[];
 }
 

@@ -13,15 +13,19 @@ export interface FormatFilesResult {
   readonly changed: Source[];
   /** Why some files could not be formatted; those files are not in `changed`. */
   readonly diagnostics: Diagnostic[];
+  /** The files whose text does not read as policy: diagnostics may locate them, never show them. */
+  readonly hidden: ReadonlySet<string>;
 }
 
 export function formatFiles(files: readonly Source[]): FormatFilesResult {
   const changed: Source[] = [];
   const diagnostics: Diagnostic[] = [];
+  const hidden = new Set<string>();
   for (const file of files) {
     const result = formatSource(file);
     appendAll(diagnostics, result.diagnostics);
+    if (result.hideText === true) hidden.add(file.path);
     if (result.text !== undefined && result.text !== file.text) changed.push({ path: file.path, text: result.text });
   }
-  return { changed, diagnostics };
+  return { changed, diagnostics, hidden };
 }

@@ -18,13 +18,15 @@ export interface FormatResult {
   /** The formatted text; absent when the file does not parse (the diagnostics say why). */
   readonly text?: string;
   readonly diagnostics: Diagnostic[];
+  /** Set when the text does not read as policy (parse.ts): no renderer may show any of it. */
+  readonly hideText?: boolean;
 }
 
 const INDENT = "  ";
 
 export function formatSource(source: Source): FormatResult {
   const parsed = parse(source);
-  if (parsed.file === undefined) return { diagnostics: parsed.diagnostics };
+  if (parsed.file === undefined) return parsed.recognized ? { diagnostics: parsed.diagnostics } : { diagnostics: parsed.diagnostics, hideText: true };
   try {
     const text = layout(parsed.file, source.text);
     // The formatter must never damage a file: check that the result parses and holds the same

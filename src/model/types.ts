@@ -49,6 +49,8 @@ export interface Workload {
   readonly uuid?: string;
   readonly exec?: PathValue;
   readonly mode: Mode;
+  /** Where the `mode` item is written, when it is. */
+  readonly modeSpan?: Span;
   readonly abstractions: readonly Named[];
   /** Declared resources in source order, then a vm's implied ones. */
   readonly resources: readonly Resource[];

@@ -109,5 +109,6 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
   };
   if (uuid !== undefined) workload.uuid = uuid;
   if (exec !== undefined) workload.exec = exec;
+  if (seen.Mode !== undefined) workload.modeSpan = seen.Mode;
   return workload;
 }

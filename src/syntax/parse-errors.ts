@@ -58,7 +58,9 @@ export function renderParseProblem(problem: ParseProblem, source: Source, tokens
   const previous = problem.previous ?? tokens[index - 1];
   const start = atEnd ? source.text.length : actual.startOffset;
   const span: Span = { file: source.path, start, end: atEnd ? start : start + actual.image.length };
-  const found = describeActual(actual);
+  // A file whose very first token does not fit is not policy (a key file, an environment): its text is
+  // not quoted, only the kind of token (parse.ts marks it so that no frame shows it either).
+  const found = describeActual(actual, index > 0);
   const type = actual.tokenType;
   const kw = t.keywordText(type);
 
@@ -132,8 +134,13 @@ function innermostOpenBlock(file: string, tokens: readonly IToken[], end: number
   return stack[stack.length - 1];
 }
 
-function describeActual(token: IToken): string {
+const FIXED_TOKENS = new Set<TokenType>([t.LCurly, t.RCurly, t.Equals, t.Comma]);
+
+/** The offending token; `quote` false shows only its kind, unless it is a keyword or punctuation. */
+function describeActual(token: IToken, quote: boolean): string {
   if (token.tokenType === EOF) return "the end of the file";
+  const fixed = t.keywordText(token.tokenType) !== undefined || FIXED_TOKENS.has(token.tokenType);
+  if (!quote && !fixed) return token.tokenType === t.StringLiteral ? "a string" : token.tokenType === t.Identifier ? "a name" : "text that is not policy";
   if (token.tokenType === t.StringLiteral) return `the string ${printable(token.image)}`;
   return `'${printable(token.image)}'`;
 }

@@ -16,6 +16,12 @@ const parser = new MoatParser(recorder, { skipValidations: true });
 export interface ParseResult {
   readonly file?: PolicyFile;
   readonly diagnostics: Diagnostic[];
+  /**
+   * Whether the text reads as policy: it parsed, or at least its first token fit the grammar (a
+   * statement keyword) before the error. A file that is not policy (a key file, an environment, a
+   * binary) fails at its first token; none of its text may be shown (Source.hideText).
+   */
+  readonly recognized: boolean;
 }
 
 /**
@@ -33,16 +39,20 @@ export function parse(source: Source): ParseResult {
   const problem = recorder.last;
   const parseError = parser.errors.length > 0 ? parser.errors[0] : undefined;
   const parseOffset = parseError === undefined ? Infinity : offsetOf(parseError.token.startOffset, source);
-  if (lexed.error !== undefined && lexed.error.span!.start <= parseOffset) return { diagnostics: [lexed.error] };
+  // Every token before the first error was accepted by the parser, so the file began as policy when
+  // its first token lies before the error.
+  const first = lexed.tokens[0];
+  const began = (errorOffset: number): boolean => first !== undefined && first.startOffset < errorOffset;
+  if (lexed.error !== undefined && lexed.error.span!.start <= parseOffset) return { diagnostics: [lexed.error], recognized: began(lexed.error.span!.start) };
   if (parseError !== undefined) {
     if (problem === undefined) {
-      return { diagnostics: [diagnostic("MOAT900", undefined, { detail: `parse error without details: ${parseError.message}` })] };
+      return { diagnostics: [diagnostic("MOAT900", undefined, { detail: `parse error without details: ${parseError.message}` })], recognized: false };
     }
-    return { diagnostics: [renderParseProblem(problem, source, lexed.tokens)] };
+    return { diagnostics: [renderParseProblem(problem, source, lexed.tokens)], recognized: began(parseOffset) };
   }
   const comments = lexed.comments.map((tok) => context.comment(tok));
   const file: PolicyFile = { kind: "File", path: source.path, statements, comments, span: { file: source.path, start: 0, end: source.text.length } };
-  return { file, diagnostics: [] };
+  return { file, diagnostics: [], recognized: true };
 }
 
 /** chevrotain's end-of-file token has no offset; it stands at the end of the text. */

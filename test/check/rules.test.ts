@@ -93,12 +93,14 @@ const CASES: readonly Case[] = [
   { name: "/etc/sha* reaches /etc/shadow", policy: twoTenants('volume "/etc/sha*" ro', 'volume "/srv/b"'), expect: ["MOAT304 /etc/shadow"] },
   { name: "a folder under /etc/libvirt", policy: twoTenants('volume "/etc/libvirt/qemu/x.xml" ro', 'volume "/srv/b"'), expect: ["MOAT304 /etc/libvirt/qemu/x.xml"] },
   { name: "the policy's own protect", policy: twoTenants('volume "/srv/backups/x"', 'volume "/srv/b"', 'protect "/srv/backups/**"\n'), expect: ["MOAT304 /srv/backups/x"] },
-  { name: "/etc/shadow- is not /etc/shadow", policy: twoTenants('volume "/etc/shadow-" ro', 'volume "/srv/b"'), expect: [] },
+  // The backup copy passwd keeps of the hashes is protected in its own right, not through /etc/shadow.
+  { name: "/etc/shadow- is protected too", policy: twoTenants('volume "/etc/shadow-" ro', 'volume "/srv/b"'), expect: ["MOAT304 /etc/shadow-"] },
+  { name: "/etc/shadowx is not protected", policy: twoTenants('volume "/etc/shadowx" ro', 'volume "/srv/b"'), expect: [] },
 
   // Rule 6: over-broad grants.
   { name: "/var/**", policy: twoTenants('volume "/var/**"', 'volume "/srv/b"'), expect: ["MOAT305"] },
   // Every rule that /** breaks reports it: it reaches the protected set and the other tenant's file too.
-  { name: "/** (over-broad against /)", policy: twoTenants('volume "/**" ro', 'volume "/srv/b"'), expect: ["MOAT304 /etc/shadow", "MOAT305", "MOAT301 /srv/b"] },
+  { name: "/** (over-broad against /)", policy: twoTenants('volume "/**" ro', 'volume "/srv/b"'), expect: ["MOAT304 /etc/shadow", "MOAT305", "MOAT310 /etc/cron", "MOAT301 /srv/b"] },
   { name: "/{var,tmp}/** covers /var", policy: twoTenants('volume "/{var,tmp}/**"', 'volume "/srv/b"'), expect: ["MOAT305"] },
   { name: "/var/lib/** is narrower than /var", policy: twoTenants('volume "/var/lib/app/**"', 'volume "/srv/b"'), expect: [] },
 ];

@@ -171,10 +171,9 @@ describe("moat check", () => {
     const dir = project();
     const never = await run(dir, ["check"]);
     expect(never.code).toBe(1);
-    expect(never.out).toContain("generated/moat-manifest.json: missing\n");
+    expect(never.out).toContain("generated/moat-manifest.json: error MOAT403: missing: compile would write this file\n");
 
     await run(dir, ["compile"]);
-    writeTree(dir, { "generated/NOTES.md": "not moat's\n" });
     expect(await run(dir, ["check"])).toMatchObject({ code: 0, out: "" });
 
     const seclabel = "generated/libvirt/acme.web01.seclabel.xml";
@@ -182,17 +181,17 @@ describe("moat check", () => {
     fs.rmSync(path.join(dir, "generated/libvirt/globex.ci01.seclabel.xml"));
     const r = await run(dir, ["check"]);
     expect(r.code).toBe(1);
-    expect(r.out).toContain(`${seclabel}: different from what compile would write\n--- ${seclabel} (in the folder)\n+++ ${seclabel} (from compile)\n@@ `);
+    expect(r.out).toContain(`${seclabel}: error MOAT403: different from what compile would write\n  hint: run moat compile, and commit the result with the policy change\n--- ${seclabel} (in the folder)\n+++ ${seclabel} (from compile)\n@@ `);
     expect(r.out).toMatch(/\n-.*<label>x/);
-    expect(r.out).toContain("generated/libvirt/globex.ci01.seclabel.xml: missing\n");
+    expect(r.out).toContain("generated/libvirt/globex.ci01.seclabel.xml: error MOAT403: missing: compile would write this file\n");
     expect(r.err).toMatch(/generated is out of date: 2 files differ/);
 
     await run(dir, ["compile", "--force"]);
     fs.rmSync(path.join(dir, "globex.iso"));
     const stale = await run(dir, ["check"]);
     expect(stale.code).toBe(1);
-    expect(stale.out).toContain("generated/libvirt/globex.ci01.seclabel.xml: stale: the manifest lists it, but compile no longer produces it\n");
-    expect(stale.out).toContain("generated/moat-manifest.json: different");
+    expect(stale.out).toContain("generated/libvirt/globex.ci01.seclabel.xml: error MOAT403: stale: the folder's manifest lists it, but compile no longer produces it\n");
+    expect(stale.out).toContain("generated/moat-manifest.json: error MOAT403: different");
   });
 
   it("exits 1 on policy errors without comparing", async () => {

@@ -40,7 +40,7 @@ describe("moat's usage", () => {
     const options: Record<string, string[]> = {
       compile: ["--out", "--format", "--force", "--emit-model", "--timings"],
       validate: ["--format", "--emit-model"],
-      check: ["--out"],
+      check: ["--out", "--format"],
       fmt: ["--check"],
       explain: ["--path", "--workload", "--format"],
     };
@@ -69,7 +69,8 @@ describe("moat's usage", () => {
     expect(bogus.err).toContain("Run 'moat compile --help' for more.");
     // check and validate do not take the other commands' options
     expect((await run(["validate", "--out", "x"])).code).toBe(2);
-    expect((await run(["check", "--format", "json"])).code).toBe(2);
+    expect((await run(["check", "--force"])).code).toBe(2);
+    expect((await run(["check", "--emit-model"])).code).toBe(2);
     const missing = await run(["compile", "--out"]);
     expect(missing.code).toBe(2);
     expect(missing.err).toContain("--out");

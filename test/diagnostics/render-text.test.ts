@@ -18,10 +18,10 @@ function at(source: Source, needle: string): { start: number; end: number } {
 describe("renderDiagnosticsText", () => {
   it("prints location, code, the source line, a caret under the span and a summary", () => {
     const { start, end } = at(policy, '"/srv/x"');
-    const d = diagnostic("MOAT305", span(policy.path, start, end), { path: "/srv/x", root: "/srv" });
+    const d = diagnostic("MOAT305", span(policy.path, start, end), { what: "volume", path: "/srv/x", how: "it matches every path of /srv/**", reason: "every tenant's data" });
     expect(renderDiagnosticsText([d], ctx)).toBe(
       [
-        "host.iso:4:12: error MOAT305: /srv/x can match every file under /srv",
+        "host.iso:4:12: error MOAT305: volume /srv/x is over-broad: it matches every path of /srv/** (every tenant's data)",
         '4 |     volume "/srv/x" rw',
         "  |            ^~~~~~~~",
         "",

@@ -43,10 +43,11 @@ for (const host of HOSTS) {
   });
 }
 
-it("compute-01's only diagnostics are the documented MOAT307 warnings on its LVM volumes", async () => {
+it("compute-01's only diagnostics are the documented MOAT307 warnings on its LVM volumes and MOAT311 on its complain-mode agent", async () => {
   const { code, err } = await compileInto(repo, ["validate", "examples/compute-01"]);
   expect(code).toBe(0);
-  expect(err.match(/(error|warning) MOAT\d+/g)).toEqual(Array(4).fill("warning MOAT307"));
+  expect(err.match(/(error|warning) MOAT\d+/g)?.sort()).toEqual([...Array(4).fill("warning MOAT307"), "warning MOAT311"]);
+  expect(err).toMatch(/warning MOAT311: service acme\/backup-agent is in complain mode: its isolation is logged, not enforced/);
 });
 
 it("control-01 compiles without a single diagnostic", async () => {

@@ -45,11 +45,11 @@ describe("explain", () => {
       ],
     });
     expect(verdictOf(e, "globex/ci01")).toMatchObject({ verdict: "allowed", permissions: "rk", grants: [{ at: { file: GLOBEX, line: lineOf(GLOBEX, "base/ubuntu") } }] });
-    // allowed ones first, then the denied, each in the model's order
+    // allowed ones first, then those allowed only by complain mode, then the denied, each in the model's order
     expect(e.workloads.map((w) => `${w.tenant}/${w.workload}:${w.verdict}`)).toEqual([
       "acme/web01:allowed",
       "globex/ci01:allowed",
-      "acme/backup-agent:denied",
+      "acme/backup-agent:complain",
       "ops/nova-api:denied",
     ]);
   });
@@ -63,7 +63,8 @@ describe("explain", () => {
 
   it("another tenant's resource is denied naming the owner and its line; the same tenant's is merely not granted", () => {
     const e = explained("/var/lib/libvirt/images/acme/web01.qcow2");
-    expect(verdictOf(e, "acme/backup-agent")).toMatchObject({ verdict: "denied", reason: { kind: "not-granted", sameTenant: [{ tenant: "acme", workload: "web01" }] } });
+    // backup-agent is in complain mode: enforce mode would deny it, complain mode logs it and lets it through
+    expect(verdictOf(e, "acme/backup-agent")).toMatchObject({ verdict: "complain", reason: { kind: "not-granted", sameTenant: [{ tenant: "acme", workload: "web01" }] } });
     const denied = verdictOf(e, "globex/ci01");
     expect(denied).toMatchObject({ verdict: "denied", reason: { kind: "other-tenant", owners: [{ tenant: "acme", workload: "web01", grant: { at: { file: ACME, line: 4 } } }] } });
     // the shared image belongs to both tenants that have it
@@ -75,7 +76,8 @@ describe("explain", () => {
 
   it("a path nobody is granted is denied to everyone as not granted", () => {
     const e = explained("/var/lib/libvirt/images/initech/x.qcow2");
-    expect(e.workloads.map((w) => w.verdict === "denied" && w.reason)).toEqual(Array(4).fill({ kind: "not-granted", sameTenant: [] }));
+    expect(e.workloads.map((w) => w.verdict !== "allowed" && w.reason)).toEqual(Array(4).fill({ kind: "not-granted", sameTenant: [] }));
+    expect(e.workloads.map((w) => w.verdict)).toEqual(["complain", "denied", "denied", "denied"]);
   });
 
   it("a protected path is denied to every workload, citing the protect line or the built-in set", () => {
@@ -131,14 +133,18 @@ describe("explain", () => {
     });
     expect(verdictOf(e, "globex/ci01")).toMatchObject({ reason: { kind: "other-tenant", owners: [{ tenant: "acme", workload: "backup-agent" }] } });
     // a file path of the same spelling is not the abstract socket
-    expect(explained("/acme-backup").workloads.every((w) => w.verdict === "denied" && w.reason.kind === "not-granted")).toBe(true);
-    expect(explained("@other").workloads.every((w) => w.verdict === "denied")).toBe(true);
+    expect(explained("/acme-backup").workloads.every((w) => w.verdict !== "allowed" && w.reason.kind === "not-granted")).toBe(true);
+    expect(explained("@other").workloads.every((w) => w.verdict === (w.mode === "complain" ? "complain" : "denied"))).toBe(true);
   });
 
   it("sees an LVM volume under both names when naming the owner", () => {
     const v = verdictOf(explained("/dev/vg0/globex-ci01"), "acme/web01");
     expect(v).toMatchObject({ verdict: "denied", reason: { kind: "other-tenant", owners: [{ tenant: "globex", workload: "ci01", alias: "/dev/mapper/vg0-globex--ci01" }] } });
-    expect(verdictOf(explained("/dev/mapper/vg0-globex--ci01"), "globex/ci01")).toMatchObject({ verdict: "allowed", permissions: "rwk" });
+    // its own grant names a link: AppArmor mediates /dev/dm-N, so the rule matches nothing at run time (MOAT307)
+    expect(verdictOf(explained("/dev/mapper/vg0-globex--ci01"), "globex/ci01")).toMatchObject({
+      verdict: "denied",
+      reason: { kind: "symlink", target: "/dev/dm-N", grants: [{ kind: "volume", access: "rw", allow: "rwk" }] },
+    });
     // under the other name its own rule does not match (AppArmor matches names), and explain says it has the volume
     expect(verdictOf(explained("/dev/vg0/globex-ci01"), "globex/ci01")).toMatchObject({
       verdict: "denied",
@@ -172,5 +178,33 @@ describe("explain", () => {
     const e = explained("/var/lib/libvirt/images/x/../acme/./web01.qcow2");
     expect(e.path).toBe("/var/lib/libvirt/images/acme/web01.qcow2");
     expect(verdictOf(e, "acme/web01").verdict).toBe("allowed");
+  });
+
+  it("complain mode: allowed (and logged) where enforce mode denies, but a deny rule stays enforced", () => {
+    const model = modelOf({
+      "/q/host.iso":
+        'tenant acme {\n  service agent {\n    volume "/srv/acme/{,**}" rw\n    volume "/srv/images/base.img" ro\n    mode complain\n  }\n}\ntenant globex {\n  service db {\n    volume "/srv/globex/db" rw\n  }\n}\n',
+    }, false);
+    expect(verdictOf(explained("/srv/globex/db", undefined, model), "acme/agent")).toMatchObject({ verdict: "complain", reason: { kind: "other-tenant" } });
+    expect(verdictOf(explained("/srv/other", undefined, model), "acme/agent")).toMatchObject({ verdict: "complain", reason: { kind: "not-granted" } });
+    // The protected denies are deny rules: enforced in complain mode too.
+    expect(verdictOf(explained("/etc/shadow", undefined, model), "acme/agent")).toMatchObject({ verdict: "denied", reason: { kind: "protected" } });
+    // Writes to a read-only grant are refused by a deny rule as well.
+    expect(verdictOf(explained("/srv/images/base.img", undefined, model), "acme/agent")).toMatchObject({ verdict: "allowed", permissions: "rk", writesDenied: true });
+    // The enforce-mode workload is denied as before.
+    expect(verdictOf(explained("/srv/acme/x", undefined, model), "globex/db")).toMatchObject({ verdict: "denied", reason: { kind: "other-tenant" } });
+  });
+
+  it("a grant on a path that is a symlink on the host matches nothing at run time, and says so", () => {
+    const disk = "/dev/disk/by-id/nvme-SAMSUNG_MZQL21T9HCJR-00A07_S64GNE0R712345";
+    const model = modelOf({ "/q/host.iso": `tenant acme {\n  vm db {\n    uuid "6f1c2a3e-0b7d-4a52-9a39-0b1f5c6d7e8f"\n    volume "${disk}" rw\n    volume "/dev/vg0/acme-{data,wal}" rw\n  }\n}\n` }, false);
+    expect(verdictOf(explained(disk, undefined, model), "acme/db")).toMatchObject({
+      verdict: "denied",
+      reason: { kind: "symlink", target: "/dev/sdX, /dev/nvmeXnY or /dev/dm-N", grants: [{ kind: "volume", glob: disk }] },
+    });
+    expect(verdictOf(explained("/dev/vg0/acme-wal", undefined, model), "acme/db")).toMatchObject({ verdict: "denied", reason: { kind: "symlink", target: "/dev/dm-N" } });
+    // A node that is no link stays what its grant says.
+    const plain = modelOf({ "/q/host.iso": 'tenant acme {\n  vm db {\n    uuid "6f1c2a3e-0b7d-4a52-9a39-0b1f5c6d7e8f"\n    device "/dev/sdb" rw\n  }\n}\n' });
+    expect(verdictOf(explained("/dev/sdb", undefined, plain), "acme/db")).toMatchObject({ verdict: "allowed", permissions: "rw" });
   });
 });

@@ -20,7 +20,7 @@ describe("explain's text rendering", () => {
         "/var/lib/libvirt/images/base/ubuntu-24.04.qcow2",
         "  acme/web01 (vm)    allowed  rk, writes denied   volume ro at tenants/acme.iso:5  (shared with acme, globex at main.iso:6)",
         "  globex/ci01 (vm)   allowed  rk, writes denied   volume ro at tenants/globex.iso:5  (shared with acme, globex at main.iso:6)",
-        "  acme/backup-agent  denied   not granted; its tenant's acme/web01 (tenants/acme.iso:5) has it  [complain mode: denials are logged, not enforced]",
+        "  acme/backup-agent  allowed (complain mode)  logged, not enforced; enforce mode denies it: not granted; its tenant's acme/web01 (tenants/acme.iso:5) has it",
         "  ops/nova-api       denied   belongs to acme/web01 (tenants/acme.iso:5), globex/ci01 (tenants/globex.iso:5)",
         `note: ${EXPLAIN_SCOPE_NOTE}`,
         "",

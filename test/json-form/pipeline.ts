@@ -64,7 +64,7 @@ export function locate(result: { diagnostics: readonly Diagnostic[]; sources: re
 export function normalizedModel(model: Model): unknown {
   return JSON.parse(
     JSON.stringify({ ...model, sources: undefined, root: undefined }, (key, value: unknown) =>
-      key === "span" || key === "spans" ? undefined : value,
+      key === "span" || key === "spans" || key === "modeSpan" ? undefined : value,
     ),
   );
 }

@@ -116,7 +116,8 @@ describe("tenants and workloads", () => {
       "/p/one.iso": `tenant zeta { ${vm("z1", UUID_A)} }\ntenant acme { ${vm("b", UUID_B)} }\n`,
       "/p/two.iso": `tenant acme {\n service agent {\n  exec "/usr/bin/agent"\n  socket "@acme-agent"\n  mode complain\n }\n}\n`,
     });
-    expect(located(result)).toEqual([]);
+    // The complain-mode agent is said out loud, at its mode line.
+    expect(located(result)).toEqual(["MOAT311@/p/two.iso:5:3"]);
     const model = result.model!;
     expect(model.tenants.map((t) => t.name)).toEqual(["acme", "zeta"]);
     expect(model.tenants[0]!.workloads.map((w) => `${w.kind}:${w.name}`)).toEqual(["service:agent", "vm:b"]);

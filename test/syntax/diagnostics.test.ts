@@ -128,7 +128,11 @@ describe("MOAT102 messages speak the operator's language", () => {
     ["volume \"/x\"", { message: "expected a statement (policy, let, include, protect, tenant or shared), found 'volume'", hint: "volume belongs inside a vm or service block" }],
     ["vm a {}", { hint: "a vm belongs inside a tenant block: tenant NAME { vm NAME { … } }" }],
     ["policy p }", { message: "expected a statement (policy, let, include, protect, tenant or shared), found '}'", hint: "there is no open block to close here" }],
-    ["\"/x\"", { message: "expected a statement (policy, let, include, protect, tenant or shared), found the string \"/x\"" }],
+    // A file whose very first token does not fit is not policy (a key file, an environment): the message
+    // names the kind of token, never its text. Once a statement has begun, the token is quoted.
+    ["\"/x\"", { message: "expected a statement (policy, let, include, protect, tenant or shared), found a string" }],
+    ["AWS_SECRET_ACCESS_KEY=abc", { message: "expected a statement (policy, let, include, protect, tenant or shared), found a name" }],
+    ["policy p\n\"/x\"", { message: "expected a statement (policy, let, include, protect, tenant or shared), found the string \"/x\"" }],
   ];
   test.each(cases)("%j", (text, expected) => {
     expect(firstError(text)).toMatchObject({ code: "MOAT102", ...expected });

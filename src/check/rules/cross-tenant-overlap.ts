@@ -12,7 +12,6 @@
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { toBytes } from "../../glob/bytes.js";
 import { crossCandidatePairs } from "../../glob/index.js";
-import { checkCovers } from "../../glob/intersect.js";
 import { matchesPath } from "../../glob/match.js";
 import type { Glob } from "../../glob/ast.js";
 import type { Model, Shared } from "../../model/types.js";
@@ -20,12 +19,15 @@ import { quote } from "../../model/paths.js";
 import { describeResource, type Grant } from "../grants.js";
 import { findOverlaps, firstOtherThan, firstTwoDistinct, oneOwner, reportedPairs, type GrantGroup, type GroupFinding, type OverlapFinding } from "../overlaps.js";
 import type { IsolationRule } from "../rule.js";
+import type { Span } from "../../source.js";
+import { Comparisons } from "../decide.js";
 
 export const crossTenantOverlap: IsolationRule = {
   name: "cross-tenant-overlap",
   check(model: Model): Diagnostic[] {
     const diagnostics: Diagnostic[] = [];
-    const coverage = new SharedCoverage();
+    const compare = new Comparisons(diagnostics);
+    const coverage = new SharedCoverage(compare);
     const seen = new Set<string>();
     const findings = findOverlaps(model).filter((f): f is OverlapFinding => f.kind === "overlap" && !oneOwner(f, tenantOf));
     const candidates = sharedCandidates(model.shared, findings);
@@ -35,12 +37,12 @@ export const crossTenantOverlap: IsolationRule = {
       const covering = (candidates.get(finding.a.glob) ?? none)
         .filter((i) => ofB.has(i))
         .map((i) => model.shared[i]!)
-        .filter((s) => coverage.covers(s, finding.a) && coverage.covers(s, finding.b));
+        .filter((s) => coverage.covers(s, groupSide(finding.a)) && coverage.covers(s, groupSide(finding.b)));
       // Everyone reads, and one covering statement lists every tenant on both sides: a shared base image
       // as the policy declares it. No grant has a partner then (see partnerFinder), so none is looked for.
       if (covering.some((s) => allowsEveryGrant(s, finding))) continue;
       const pairs = reportedPairs(finding, partnerFinder(covering), seen);
-      for (const [first, second] of pairs) diagnostics.push(report(model.shared, first, second, finding.witness));
+      for (const [first, second] of pairs) diagnostics.push(report(model.shared, first, second, finding.witness, coverage));
     }
     return diagnostics;
   },
@@ -64,17 +66,27 @@ function sharedCandidates(shared: readonly Shared[], findings: readonly GroupFin
   return out;
 }
 
-/** Whether a shared statement covers a group's glob: decided once per pair of globs. */
+/**
+ * Whether a shared statement covers a grant's glob, among the paths the kernel can present: decided once
+ * per pair of globs. Past its budget the inclusion is unproven: the exception does not apply, and the
+ * comparison is reported (MOAT306).
+ */
 class SharedCoverage {
   private readonly memo = new Map<Shared, Map<Glob, boolean>>();
-  covers(shared: Shared, group: GrantGroup): boolean {
+  constructor(private readonly compare: Comparisons) {}
+  covers(shared: Shared, grant: { readonly glob: Glob; readonly span: Span; readonly text: string }): boolean {
     let byGlob = this.memo.get(shared);
     if (byGlob === undefined) this.memo.set(shared, (byGlob = new Map()));
-    let answer = byGlob.get(group.glob);
-    // Past its budget the inclusion is unproven, so the exception does not apply: moat errs towards an error.
-    if (answer === undefined) byGlob.set(group.glob, (answer = checkCovers(shared.path.glob, group.glob).kind === "covered"));
+    let answer = byGlob.get(grant.glob);
+    if (answer === undefined) byGlob.set(grant.glob, (answer = this.compare.covers(shared.path, grant, "path")));
     return answer;
   }
+}
+
+/** A group as the coverage test sees it: its glob, at its first member. */
+function groupSide(group: GrantGroup): { glob: Glob; span: Span; text: string } {
+  const first = group.members[0]!.resource.path;
+  return { glob: group.glob, span: first.span, text: first.text };
 }
 
 const tenantOf = (g: Grant): string => g.workload.tenant;
@@ -142,7 +154,7 @@ function earliest(x: Grant | undefined, y: Grant | undefined): Grant | undefined
   return x.order <= y.order ? x : y;
 }
 
-function report(shared: readonly Shared[], first: Grant, second: Grant, witness: string): Diagnostic {
+function report(shared: readonly Shared[], first: Grant, second: Grant, witness: string, coverage: SharedCoverage): Diagnostic {
   const params = {
     kindA: describeResource(second.resource),
     tenantA: second.workload.tenant,
@@ -155,14 +167,14 @@ function report(shared: readonly Shared[], first: Grant, second: Grant, witness:
   const related = [
     { span: first.resource.path.span, message: `${params.kindB} of ${first.workload.tenant}/${first.workload.name}: ${first.resource.path.text}` },
   ];
-  const near = nearestShared(shared, first, second, witness);
+  const near = nearestShared(shared, first, second, witness, coverage);
   if (near === undefined) return diagnostic("MOAT301", second.resource.path.span, params, { related, witness, hint: hint(first, second) });
   related.push({ span: near.shared.span, message: "the shared statement that reaches this path" });
   return diagnostic("MOAT302", second.resource.path.span, { ...params, missing: near.missing }, { related, witness });
 }
 
 /** The first shared statement that reaches the witness, and everything it lacks to allow the pair. */
-function nearestShared(shared: readonly Shared[], a: Grant, b: Grant, witness: string): { shared: Shared; missing: string } | undefined {
+function nearestShared(shared: readonly Shared[], a: Grant, b: Grant, witness: string, coverage: SharedCoverage): { shared: Shared; missing: string } | undefined {
   if (a.namespace !== "path") return undefined;
   const witnessBytes = toBytes(witness);
   for (const s of shared) {
@@ -171,7 +183,7 @@ function nearestShared(shared: readonly Shared[], a: Grant, b: Grant, witness: s
     for (const g of [a, b]) if (!listed(s).has(g.workload.tenant)) missing.push(`tenant ${g.workload.tenant} is not listed`);
     for (const g of [a, b]) if (g.resource.access !== "ro") missing.push(`${g.workload.tenant}/${g.workload.name} grants ${g.resource.path.text} rw`);
     for (const g of [a, b]) {
-      if (checkCovers(s.path.glob, g.glob).kind !== "covered") missing.push(`${g.resource.path.text} of ${g.workload.tenant}/${g.workload.name} reaches beyond ${s.path.text}`);
+      if (!coverage.covers(s, { glob: g.glob, span: g.resource.path.span, text: g.resource.path.text })) missing.push(`${g.resource.path.text} of ${g.workload.tenant}/${g.workload.name} reaches beyond ${s.path.text}`);
     }
     if (missing.length > 0) return { shared: s, missing: missing.join("; ") };
   }

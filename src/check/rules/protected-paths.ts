@@ -7,8 +7,8 @@
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Glob } from "../../glob/ast.js";
 import { fromBytes } from "../../glob/bytes.js";
+import { Comparisons } from "../decide.js";
 import { crossCandidatePairs } from "../../glob/index.js";
-import { intersect } from "../../glob/intersect.js";
 import type { Model, PathValue } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
 import { protectedGlobs } from "../protected.js";
@@ -34,17 +34,20 @@ export const protectedPaths: IsolationRule = {
     const guards = protectedGlobs(model);
     const granted = grantedPaths(model);
     const firstHit = new Map<number, { guard: number; witness: string }>();
+    const undecided: Diagnostic[] = [];
+    const compare = new Comparisons(undecided);
     // Pairs come sorted by guard, so the first overlap found for a grant is with the earliest guard.
     for (const [g, p] of crossCandidatePairs(guards.map((x) => x.glob), granted.map((x): Glob => x.glob))) {
       if (firstHit.has(p)) continue;
-      const result = intersect(granted[p]!.glob, guards[g]!.glob, undefined, { kernelPaths: true });
-      if (result.kind === "overlap") firstHit.set(p, { guard: g, witness: fromBytes(result.witness) });
+      const witness = compare.overlap(granted[p]!, guards[g]!, "path");
+      if (witness !== undefined) firstHit.set(p, { guard: g, witness: fromBytes(witness) });
     }
-    return [...firstHit].map(([p, { guard, witness }]) => {
+    const found = [...firstHit].map(([p, { guard, witness }]) => {
       const path = granted[p]!;
       const protectedGlob = guards[guard]!;
       const related = protectedGlob.span === undefined ? [] : [{ span: protectedGlob.span, message: "protected here" }];
       return diagnostic("MOAT304", path.span, { path: quote(path.text), protected: protectedGlob.text, witness: quote(witness) }, { related, witness });
     });
+    return [...found, ...undecided];
   },
 };

@@ -9,17 +9,9 @@ import { fromBytes } from "../../glob/bytes.js";
 import { literalPrefix } from "../../glob/text.js";
 import type { Model } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
-import { isLvmPath } from "../lvm.js";
+import { symlinkTarget } from "../host-links.js";
 import { forEachResource } from "../resources.js";
 import type { IsolationRule } from "../rule.js";
-
-/** What a device path is a link to on the host, or undefined when it is no known kind of link. */
-export function symlinkTarget(path: string): string | undefined {
-  if (path.startsWith("/dev/mapper/") && path !== "/dev/mapper/control") return "/dev/dm-N";
-  if (path.startsWith("/dev/disk/by-")) return "/dev/sdX, /dev/nvmeXnY or /dev/dm-N";
-  if (isLvmPath(path)) return "/dev/dm-N";
-  return undefined;
-}
 
 export const symlinkedDevice: IsolationRule = {
   name: "symlinked-device",

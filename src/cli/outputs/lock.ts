@@ -87,11 +87,17 @@ function removeIfPresent(fs: OutputFs, path: string): void {
   }
 }
 
+/** The pid in the name of a private lock file (`.moat.lock.<pid>`, `.moat.lock.stale-<pid>`), or undefined for another name. */
+export function privateLockPid(name: string): number | undefined {
+  const m = /^\.moat\.lock\.(?:stale-)?([0-9]+)$/.exec(name);
+  return m === null ? undefined : Number(m[1]);
+}
+
 /** Private lock files of runs that were killed between creating them and linking; the live lock stays. */
 export function removeDeadLockFiles(outDir: string, deps: LockDeps): void {
   for (const { name } of deps.fs.readdir(outDir)) {
-    const m = /^\.moat\.lock\.(?:stale-)?([0-9]+)$/.exec(name);
-    if (m !== null && Number(m[1]) !== deps.pid && !deps.isProcessAlive(Number(m[1]))) removeIfPresent(deps.fs, `${outDir}/${name}`);
+    const pid = privateLockPid(name);
+    if (pid !== undefined && pid !== deps.pid && !deps.isProcessAlive(pid)) removeIfPresent(deps.fs, `${outDir}/${name}`);
   }
 }
 

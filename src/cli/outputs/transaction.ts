@@ -16,11 +16,18 @@
  * without a journal never touched the folder and is removed. Rolling back rather than forward keeps one
  * code path for in-process failures and crashes, and a crash before the commit point then means the
  * same thing as a failure: nothing happened.
+ *
+ * A working folder found in the output folder may not be moat's: the folder is committed to git, so a
+ * pull request can add one. Recovery therefore acts only inside the output folder: a journal that names
+ * a path moat cannot have written (absolute, with `..`, one of moat's own names) is refused whole, and
+ * no rename, unlink or rmdir of a journal's path goes through a link or a file above it, which a
+ * forged journal could have placed (or had restored) there. moat itself never writes through either.
  */
 import type { OutputFs } from "./fs-layer.js";
 import type { PlannedChange } from "./plan.js";
 import { errorCode } from "./fs-layer.js";
 import { FolderView } from "./folder-view.js";
+import { isSafeOutputPath } from "./manifest.js";
 
 export const WORK_PREFIX = ".moat-tmp-";
 
@@ -111,7 +118,7 @@ export function recoverInterrupted(outDir: string, fs: OutputFs): { rolledBack: 
   const works = fs.readdir(outDir).filter((e) => e.kind === "dir" && e.name.startsWith(WORK_PREFIX));
   for (const name of works.map((e) => e.name).sort()) {
     const work = `${outDir}/${name}`;
-    const journal = readJournal(fs.readFileIfExists(`${work}/journal.json`));
+    const journal = readJournal(fs.readFileIfExists(`${work}/journal.json`), name);
     if (journal !== undefined && fs.kind(`${work}/COMMITTED`) !== undefined) {
       tidyCommitted(outDir, work, journal, fs);
       removed.push(name);
@@ -140,38 +147,72 @@ function rollBack(outDir: string, work: string, journal: Journal, fs: OutputFs):
     // left, the backup is already back in place (an earlier rollback that failed further on), and the
     // file at the target is the original, not moat's. Only a creation's file is removed without one.
     const moved = c.op !== "delete" && fs.kind(`${work}/new/${i}`) === undefined;
-    if (moved && (c.op === "create" || backedUp) && fs.kind(target) === "file") fs.unlink(target);
+    if (moved && (c.op === "create" || backedUp)) {
+      requireFoldersAbove(outDir, c.path, fs);
+      if (fs.kind(target) === "file") fs.unlink(target);
+    }
     if (!backedUp) continue;
     // A file that blocked a folder comes back only once that folder, made for new outputs, is gone, and
     // with it the folders made inside it (deepest first; their files were undone above).
     if (journal.createdDirs.includes(c.path)) {
       for (const dir of [...journal.createdDirs].reverse()) {
-        if (dir === c.path || dir.startsWith(`${c.path}/`)) removeDirIfEmpty(`${outDir}/${dir}`, fs);
+        if (dir === c.path || dir.startsWith(`${c.path}/`)) removeDirIfEmpty(outDir, dir, fs);
       }
     }
+    requireFoldersAbove(outDir, c.path, fs);
     fs.rename(`${work}/old/${i}`, target);
   }
-  for (const dir of [...journal.createdDirs].reverse()) removeDirIfEmpty(`${outDir}/${dir}`, fs);
+  for (const dir of [...journal.createdDirs].reverse()) removeDirIfEmpty(outDir, dir, fs);
 }
 
-function removeDirIfEmpty(path: string, fs: OutputFs): void {
+/** Whether every entry above `rel` in the output folder is a folder (or absent): then `rel` is reached without a link. */
+function foldersAbove(outDir: string, rel: string, fs: OutputFs): boolean {
+  for (let slash = rel.indexOf("/"); slash !== -1; slash = rel.indexOf("/", slash + 1)) {
+    const kind = fs.kind(`${outDir}/${rel.slice(0, slash)}`);
+    if (kind !== undefined && kind !== "dir") return false;
+  }
+  return true;
+}
+
+function requireFoldersAbove(outDir: string, rel: string, fs: OutputFs): void {
+  if (!foldersAbove(outDir, rel, fs)) throw new Error(`the journal's path ${JSON.stringify(rel)} leads through a link or a file, which moat never writes through; refusing to follow it`);
+}
+
+function removeDirIfEmpty(outDir: string, rel: string, fs: OutputFs): void {
+  if (!foldersAbove(outDir, rel, fs)) return; // not a folder moat made
   try {
-    fs.rmdir(path);
+    fs.rmdir(`${outDir}/${rel}`);
   } catch (e) {
     const code = errorCode(e);
     if (code !== "ENOENT" && code !== "ENOTEMPTY" && code !== "EEXIST" && code !== "ENOTDIR") throw e;
   }
 }
 
-function readJournal(content: Buffer | undefined): Journal | undefined {
+const OPS: readonly string[] = ["create", "replace", "delete"] satisfies readonly PlannedChange["op"][];
+
+/**
+ * The journal of working folder `name`, or undefined when it has none (yet) that is complete. A journal
+ * that is complete but names something moat cannot have written is not moat's: recovery stops there,
+ * leaving the folder as it is, rather than act on it or delete it.
+ */
+function readJournal(content: Buffer | undefined, name: string): Journal | undefined {
   if (content === undefined) return undefined;
+  let data: Journal;
   try {
-    const data = JSON.parse(content.toString("utf8")) as Journal;
-    if (Array.isArray(data.changes) && Array.isArray(data.createdDirs)) return data;
+    data = JSON.parse(content.toString("utf8")) as Journal;
   } catch {
     // A journal cut short by a crash was never complete, and no rename happens before it is.
+    return undefined;
   }
-  return undefined;
+  if (typeof data !== "object" || data === null || !Array.isArray(data.changes) || !Array.isArray(data.createdDirs)) return undefined;
+  // A change that is no change moat makes has no path to act on.
+  const paths: unknown[] = [...data.changes.map((c: unknown) => (typeof c === "object" && c !== null && OPS.includes((c as JournalEntry).op) ? (c as JournalEntry).path : null)), ...data.createdDirs];
+  const bad = paths.findIndex((p) => typeof p !== "string" || !isSafeOutputPath(p));
+  if (bad !== -1) {
+    const what = typeof paths[bad] === "string" ? `the path ${JSON.stringify(paths[bad])}, which moat never writes` : "an entry that is no change moat makes";
+    throw new Error(`working folder ${name} holds a journal moat did not write (it names ${what}); moat will not act on it: move that folder out of the output folder`);
+  }
+  return data;
 }
 
 /** The folders that must be created for the new outputs, parents first. */
@@ -193,6 +234,7 @@ function missingDirs(outDir: string, changes: readonly PlannedChange[], view: Fo
 }
 
 function pruneEmptyParents(outDir: string, path: string, fs: OutputFs): void {
+  if (!foldersAbove(outDir, path, fs)) return;
   const parts = path.split("/");
   for (let i = parts.length - 1; i >= 1; i--) {
     const dir = `${outDir}/${parts.slice(0, i).join("/")}`;
