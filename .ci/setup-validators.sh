@@ -1,7 +1,8 @@
 #!/bin/sh
 # Prepares the real validators moat's tests run its outputs through (apparmor_parser, xmllint,
-# virt-xml-validate, python3-apparmor) and the one input they lack on a host without libvirt:
-# Debian's abstractions/libvirt-qemu, which ships in libvirt-daemon-system. Installing that package
+# virt-xml-validate, python3-apparmor) and the inputs they lack on a host without libvirt or LXC:
+# Debian's abstractions/libvirt-qemu, which ships in libvirt-daemon-system, and LXC's
+# abstractions/lxc/container-base. Installing that package
 # would pull in a whole libvirt daemon, so its files are unpacked into a cache folder of the repo
 # instead, where test/support/validators.ts looks for them.
 #
@@ -62,6 +63,20 @@ if [ ! -x "$helper" ]; then
   rm -rf "$download"
 fi
 test -x "$helper"
+
+# LXC 5.0's AppArmor files (abstractions/lxc/container-base, lxc/lxc-default-cgns), which container
+# profiles include and the tests compare with. In Debian 12 they ship in liblxc-common (the `lxc`
+# package itself holds none and depends on it), unpacked for the same reason as above.
+lxc_base="$cache/lxc/etc/apparmor.d/abstractions/lxc/container-base"
+if [ ! -f "$lxc_base" ]; then
+  download="$cache/download"
+  rm -rf "$download" "$cache/lxc"
+  mkdir -p "$download"
+  (cd "$download" && apt-get download liblxc-common)
+  dpkg-deb -x "$download"/liblxc-common_*.deb "$cache/lxc"
+  rm -rf "$download"
+fi
+test -f "$lxc_base"
 
 # Debian's abstraction ends with a mandatory `#include <local/abstractions/libvirt-qemu>`: the
 # site-local additions, empty on a fresh host.

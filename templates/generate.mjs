@@ -22,6 +22,9 @@ export const HELPER_NAMES = [
   "xmlText",
   "xmlAttr",
   "xmlComment",
+  "lxcName",
+  "lxcProfile",
+  "lxcComment",
 ];
 
 /**

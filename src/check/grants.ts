@@ -30,6 +30,27 @@ export interface Grant {
 
 const HOST_SHARED = new Set(HOST_SHARED_DEVICES.map(toBytes));
 
+/**
+ * Whether a resource only reads what it matches and owns none of it: a `read` (exactly `r`) or a `run`
+ * (a program started as a child). Such grants never clash with each other, whatever their tenants;
+ * against another tenant's owned grant they clash like a read-only grant (cross-tenant-overlap.ts).
+ * They take no part in the checks of what a workload owns (host-critical paths, overlaps within a
+ * tenant), and explain lists no one as a path's owner through them.
+ */
+export function readsOnly(resource: Resource): boolean {
+  return resource.kind === "read" || resource.kind === "run";
+}
+
+/**
+ * Whether a resource lets its workload write (or append to) what it matches: a `rw` volume or device,
+ * a filesystem socket, or a rule libvirt implies with `w` or `a`. Host-shared devices write nothing of
+ * anyone's.
+ */
+export function grantsWrite(resource: Resource): boolean {
+  if (resource.namespace !== "path" || isHostShared(resource) || readsOnly(resource)) return false;
+  return resource.kind === "implied" ? /[wa]/.test(resource.perms ?? "") : resource.access === "rw";
+}
+
 export function isHostShared(resource: Resource): boolean {
   if (resource.namespace !== "path") return false;
   const literal = literalBytes(resource.path.glob);

@@ -3,7 +3,9 @@
  * same glob are grouped first: on a real fleet thousands of VMs grant the same base image, and deciding
  * every pair of them would cost n² for one answer. Candidate pairs of groups come from the glob index,
  * never from comparing all pairs; each candidate is decided exactly by the automaton engine, once.
- * A group whose members belong to more than one workload overlaps itself. Computed once per model.
+ * A group whose members belong to more than one workload overlaps itself. Two groups of reads alone
+ * (`read`, `run`: check/grants.ts readsOnly) are never decided: reads do not clash with each other.
+ * Computed once per model.
  */
 import type { Glob } from "../glob/ast.js";
 import { fromBytes } from "../glob/bytes.js";
@@ -12,13 +14,15 @@ import { intersect } from "../glob/intersect.js";
 import { globKey } from "../glob/text.js";
 import type { Model, Namespace } from "../model/types.js";
 import type { Span } from "../source.js";
-import { overlapGrants, type Grant } from "./grants.js";
+import { overlapGrants, readsOnly, type Grant } from "./grants.js";
 
 export interface GrantGroup {
   readonly namespace: Namespace;
   readonly glob: Glob;
   /** In model order (Grant.order). */
   readonly members: readonly Grant[];
+  /** Every member only reads (check/grants.ts readsOnly). */
+  readonly onlyReads: boolean;
 }
 
 /** The witness is display text (an abstract socket's with its `@`). `a === b` when a group overlaps itself. */
@@ -46,6 +50,7 @@ export function findOverlaps(model: Model): readonly GroupFinding[] {
     // The kernel collapses `//` before matching, so for paths a witness holding `//` would be no path at all.
     const options = { kernelPaths: namespace === "path" };
     const decide = (a: GrantGroup, b: GrantGroup): void => {
+      if (onlyReads(a) && onlyReads(b)) return;
       const result = intersect(a.glob, b.glob, undefined, options);
       if (result.kind === "overlap") findings.push({ kind: "overlap", a, b, witness: display(namespace, result.witness) });
       else if (result.kind === "budget") findings.push({ kind: "budget", a, b, detail: result.detail });
@@ -64,6 +69,11 @@ export function findOverlaps(model: Model): readonly GroupFinding[] {
 
 export const workloadOf = (g: Grant): object => g.workload;
 
+/** Whether every grant of a group only reads; a fleet without reads pays one test per group. */
+function onlyReads(group: GrantGroup): boolean {
+  return group.onlyReads;
+}
+
 function groupByGlob(grants: readonly Grant[], namespace: Namespace): GrantGroup[] {
   const byText = new Map<string, Grant[]>();
   for (let k = 0; k < grants.length; k++) {
@@ -75,8 +85,13 @@ function groupByGlob(grants: readonly Grant[], namespace: Namespace): GrantGroup
   }
   const groups: GrantGroup[] = [];
   // Members are pushed in model order (overlapGrants' order), which is what partners are chosen by.
-  byText.forEach((members) => groups.push({ namespace, glob: members[0]!.glob, members }));
+  byText.forEach((members) => groups.push({ namespace, glob: members[0]!.glob, members, onlyReads: allRead(members) }));
   return groups;
+}
+
+function allRead(members: readonly Grant[]): boolean {
+  for (let k = 0; k < members.length; k++) if (!readsOnly(members[k]!.resource)) return false;
+  return true;
 }
 
 function display(namespace: Namespace, witness: string): string {

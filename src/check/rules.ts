@@ -11,7 +11,9 @@ import { intraTenantOverlap } from "./rules/intra-tenant-overlap.js";
 import { symlinkedDevice } from "./rules/symlinked-device.js";
 import { hostCriticalPaths } from "./rules/host-critical-paths.js";
 import { attachments } from "./rules/attachments.js";
+import { folderAbove } from "./rules/folder-above.js";
 import { complainMode } from "./rules/complain-mode.js";
+import { runModes } from "./rules/run-modes.js";
 
 export const ISOLATION_RULES: readonly IsolationRule[] = Object.freeze([
   globComplexity,
@@ -21,6 +23,8 @@ export const ISOLATION_RULES: readonly IsolationRule[] = Object.freeze([
   crossTenantOverlap,
   intraTenantOverlap,
   attachments,
+  folderAbove,
+  runModes,
   symlinkedDevice,
   complainMode,
 ]);

@@ -9,7 +9,8 @@
  *    whole (a profile dropped into apparmor.d/ loads like moat's own), and compile leaves files it did
  *    not write alone, so only check can catch one. A foreign folder is reported once, not walked into.
  *
- * The one exception is moat's lock file `.moat.lock` at the top of the folder, while a compile holds it.
+ * The one exception is moat's lock file `.moat.lock` at the top of the folder, while a compile holds it
+ * (it names a live process other than this one).
  * moat's other working names there (a compile's `.moat-tmp-*` working folder, its private
  * `.moat.lock.<pid>` files) are still reported, saying whose they are: left behind they mean a compile
  * was interrupted, and the next compile recovers them.
@@ -17,7 +18,7 @@
 import type { OutputFile } from "../api.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { errorCode, type EntryKind, type OutputFs } from "./outputs/fs-layer.js";
-import { isProcessAlive as processIsAlive, LOCK_NAME, privateLockPid } from "./outputs/lock.js";
+import { isProcessAlive as processIsAlive, LOCK_NAME, lockHolder, privateLockPid } from "./outputs/lock.js";
 import { MANIFEST_PATH, parsePreviousManifest } from "./outputs/manifest.js";
 import { compare } from "./outputs/plan.js";
 import { WORK_PREFIX } from "./outputs/transaction.js";
@@ -110,7 +111,15 @@ function foreignEntries(outDir: string, produced: ReadonlySet<string>, stale: Re
         else found.push({ path, state: "foreign", entry: kind, origin: { of: "in-place-of-folder" } });
         continue;
       }
-      if (rel === "" && name === LOCK_NAME && kind === "file") continue; // a compile holds the folder
+      if (rel === "" && name === LOCK_NAME && kind === "file") {
+        // Allowed only while a compile holds it: the folder is in git, and a committed `.moat.lock` (or
+        // one left by a killed compile) is a file like any other, whatever it holds.
+        const holder = lockHolder(fs, `${outDir}/${name}`);
+        const alive = options.isProcessAlive ?? processIsAlive;
+        if (holder !== undefined && holder !== (options.pid ?? process.pid) && alive(holder)) continue;
+        found.push({ path, state: "foreign", entry: kind, origin: { of: "lock-file", pid: holder, running: false } });
+        continue;
+      }
       const origin = rel === "" ? ownWorkingName(name, kind, options) : undefined;
       found.push({ path, state: "foreign", entry: kind, origin: origin ?? { of: "unknown" } });
     }

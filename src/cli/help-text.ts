@@ -1,6 +1,6 @@
 /** The help texts: `moat --help` and `moat COMMAND --help`. The first line of each is its usage line. */
 
-export const COMMANDS = ["compile", "validate", "check", "fmt", "explain"] as const;
+export const COMMANDS = ["compile", "validate", "check", "fmt", "explain", "install"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export const MAIN_HELP = `Usage: moat <command> [options]
@@ -19,9 +19,12 @@ Commands:
             rewrite .iso files in moat's canonical layout (--check: only report)
   explain   [PATH...] --path P [--workload W] [--format text|json]
             who may access P, by which line of the policy; who is denied and why
+  install   [--from DIR] [--root DIR] [--no-load] [--dry-run] [--strict]
+            [--apply-seclabels] [--connect URI] [--format text|json]
+            put DIR's profiles onto this host, resolving what only the host knows
 
 PATH is a policy file or a folder searched recursively for *.iso and *.iso.json
-(the JSON form) files (default: .). fmt only takes .iso files.
+(the JSON form) files (default: .). fmt only takes .iso files; install takes none.
 
 Options:
   -h, --help     show help (also: moat <command> --help)
@@ -113,5 +116,43 @@ Options:
                    permissions?, writesDenied?, grants?[], reason?{kind: protected|
                    other-tenant|not-granted, ...}}
   -h, --help       show this help
+`,
+  install: `Usage: moat install [--from DIR] [--root DIR] [--no-load] [--dry-run] [--strict] [--apply-seclabels] [--connect URI] [--format text|json]
+
+Installs the compiled folder DIR (default: generated) onto this host. Reads DIR only,
+never policy sources: every file must be the one DIR's manifest lists, with its
+sha256 (MOAT507). Each granted path is resolved on the host (LVM /dev/VG/LV and
+/dev/mapper names to /dev/dm-N, /dev/disk/by-*, /var/run to /run, any link), and
+isolation is proved again on the nodes: two tenants on one node or device, a device
+holding a mounted host file system, an IOMMU group shared, an exec binary others can
+write. Any error installs nothing (exit 1).
+
+Profiles go to ROOT/etc/apparmor.d/ (atomically), each with a rule for every node
+its grants resolve to; ROOT/var/lib/moat/installed.json records what moat installed.
+A file moat did not install is never touched (MOAT401, MOAT402); profiles moat
+installed that DIR no longer holds are unloaded and removed. Only profiles whose
+installed text changed are loaded (apparmor_parser -r -W); a second run changes
+nothing. If a load fails, the previous files are put back and loaded again.
+
+For each VM whose libvirt domain exists without moat's static seclabel, a warning
+(MOAT509); --apply-seclabels adds it (virsh dumpxml, then virsh define). Skipped,
+with a note, under --root or when libvirt cannot be reached.
+
+Options:
+  --from DIR         the compiled output folder (default: generated)
+  --root DIR         take every host path under DIR (staging, tests): links resolve
+                     inside DIR, device numbers come from DIR/sys; profiles are still
+                     loaded into this host's kernel unless --no-load is given
+  --no-load          write and remove profile files; load and unload nothing
+  --dry-run          print what would be done; change nothing
+  --strict           a granted path or exec missing on the host is an error
+  --apply-seclabels  add moat's seclabel to existing domains that lack it
+  --connect URI      libvirt URI for virsh (default: qemu:///system)
+  --format FORMAT    text (default), or json on stdout: {installed[], unchanged[],
+                     removed[], loaded[], resolved[{profile, path, node}], diagnostics[]}
+  -h, --help         show this help
+
+Environment: MOAT_APPARMOR_PARSER and MOAT_VIRSH name the programs to run in place of
+apparmor_parser and virsh.
 `,
 };

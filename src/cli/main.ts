@@ -126,6 +126,8 @@ async function loadCommand(name: CommandName): Promise<(opts: CommandOptions, io
       return (await import("./fmt-command.js")).runFmt;
     case "explain":
       return (await import("./explain-command.js")).runExplain;
+    case "install":
+      return (await import("./install/install-command.js")).runInstall;
   }
 }
 

@@ -33,6 +33,14 @@ export interface CommandOptions {
   /** explain: the path asked about, and the workload to answer for. */
   readonly explainPath?: string;
   readonly workload?: string;
+  /** install: the compiled folder, the host root, and what to do. */
+  readonly from?: string;
+  readonly root?: string;
+  readonly noLoad?: boolean;
+  readonly dryRun?: boolean;
+  readonly strict?: boolean;
+  readonly applySeclabels?: boolean;
+  readonly connect?: string;
 }
 
 const HELP = { type: "boolean", short: "h" } as const;
@@ -49,6 +57,17 @@ const OPTION_SPECS = {
   check: { out: { type: "string" }, format: { type: "string" }, help: HELP },
   fmt: { check: { type: "boolean" }, help: HELP },
   explain: { path: { type: "string" }, workload: { type: "string" }, format: { type: "string" }, help: HELP },
+  install: {
+    from: { type: "string" },
+    root: { type: "string" },
+    "no-load": { type: "boolean" },
+    "dry-run": { type: "boolean" },
+    strict: { type: "boolean" },
+    "apply-seclabels": { type: "boolean" },
+    connect: { type: "string" },
+    format: { type: "string" },
+    help: HELP,
+  },
 } as const;
 
 const COMMAND_FORMATS: Readonly<Record<CommandName, readonly Format[]>> = {
@@ -57,6 +76,7 @@ const COMMAND_FORMATS: Readonly<Record<CommandName, readonly Format[]>> = {
   check: FORMATS,
   fmt: ["text"],
   explain: ["text", "json"],
+  install: ["text", "json"],
 };
 
 export function parseCommand(command: CommandName, args: readonly string[]): CommandOptions {
@@ -90,6 +110,7 @@ export function parseCommand(command: CommandName, args: readonly string[]): Com
     if (values.out !== undefined || opts.force) throw new UsageError("--emit-model writes no files: --out and --force do not apply", command);
   }
   if (command === "explain") checkExplain(opts, command);
+  if (command === "install") return installOptions(opts, values, command);
   return opts;
 }
 
@@ -113,6 +134,29 @@ function checkExplain(opts: CommandOptions, command: CommandName): void {
   const target = parseExplainPath(opts.explainPath);
   if ("error" in target) throw new UsageError(target.error, command);
   if (opts.workload === "") throw new UsageError("--workload needs a workload: tenant/name, or a name", command);
+}
+
+function installOptions(opts: CommandOptions, values: Record<string, unknown>, command: CommandName): CommandOptions {
+  if (opts.paths.length > 0) throw new UsageError(`install reads the compiled folder (--from DIR), not policy files: ${opts.paths[0]}`, command);
+  const text = (key: string, what: string): string | undefined => {
+    const v = values[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== "string" || v === "") throw new UsageError(`--${key} needs ${what}`, command);
+    return v;
+  };
+  const from = text("from", "a folder");
+  const root = text("root", "a folder");
+  const connect = text("connect", "a libvirt URI");
+  return {
+    ...opts,
+    ...(from === undefined ? {} : { from }),
+    ...(root === undefined ? {} : { root }),
+    ...(connect === undefined ? {} : { connect }),
+    noLoad: values["no-load"] === true,
+    dryRun: values["dry-run"] === true,
+    strict: values.strict === true,
+    applySeclabels: values["apply-seclabels"] === true,
+  };
 }
 
 /** The first line of a command's help, repeated under a usage error. */

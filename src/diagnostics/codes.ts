@@ -3,7 +3,8 @@
  * retired code is never reused. Every code has one entry in docs/diagnostics.md (a test keeps the two in
  * step). Messages are templates with {{placeholders}} filled from a diagnostic's params.
  *
- * Ranges: 1xx syntax, 2xx names and model, 3xx isolation rules, 4xx outputs and files, 9xx internal.
+ * Ranges: 1xx syntax, 2xx names and model, 3xx isolation rules, 4xx outputs and files, 5xx the host and
+ * `moat install`, 9xx internal.
  */
 export type Severity = "error" | "warning";
 
@@ -51,6 +52,11 @@ export const CODES = {
   MOAT220: { severity: "warning", title: "Empty workload", message: "{{kind}} {{name}} grants nothing" },
   MOAT221: { severity: "error", title: "String too long", message: "this string is {{length}} bytes long once ${…} are substituted; at most {{max}} are allowed" },
   MOAT222: { severity: "error", title: "Include outside the policy tree", message: "{{detail}}" },
+  MOAT223: { severity: "error", title: "Invalid LXC container name", message: "lxc {{name}} is not an LXC container name: {{reason}}" },
+  MOAT224: { severity: "error", title: "Unknown capability", message: "unknown capability {{name}}{{suggestion}}" },
+  MOAT225: { severity: "error", title: "Unknown network family or type", message: "unknown network {{what}} {{name}}{{suggestion}}" },
+  MOAT226: { severity: "error", title: "No service to run a program as its own", message: "run {{path}} own: tenant {{tenant}} has no service whose exec is exactly {{path}}" },
+  MOAT227: { severity: "error", title: "Duplicate LXC container name", message: "LXC container name {{name}} is already used by container {{other}}; LXC container names are unique on a host" },
 
   // 3xx: isolation rules (SPEC section 2)
   MOAT301: { severity: "error", title: "Cross-tenant overlap", message: "{{kindA}} of {{tenantA}}/{{workloadA}} overlaps {{kindB}} of {{tenantB}}/{{workloadB}}: both match {{witness}}" },
@@ -59,12 +65,14 @@ export const CODES = {
   MOAT304: { severity: "error", title: "Protected path granted", message: "{{path}} reaches protected host path {{protected}} (e.g. {{witness}})" },
   MOAT305: { severity: "error", title: "Over-broad grant", message: "{{what}} {{path}} is over-broad: {{how}} ({{reason}})" },
   MOAT306: { severity: "error", title: "Glob too complex", message: "{{path}}: {{detail}}" },
-  MOAT307: { severity: "warning", title: "Symlinked device path", message: "{{path}} is a symlink on the host; AppArmor mediates the resolved node ({{target}}), so this rule matches nothing at run time" },
-  MOAT308: { severity: "error", title: "Attached binary writable by another tenant", message: "{{kind}} {{path}} of {{tenant}}/{{workload}} lets it write {{witness}}, the binary {{owner}} is attached to (or a folder above it); it could replace the binary and run with {{owner}}'s grants" },
+  MOAT307: { severity: "warning", title: "Grants that name host links", message: "{{what}}; AppArmor mediates the node a link resolves to, which only the host knows: moat install grants that node there" },
+  MOAT308: { severity: "error", title: "Attached binary writable by another tenant", message: "{{kind}} {{path}} of {{tenant}}/{{workload}} lets it write {{witness}}, {{binary}} (or a folder above it); it could replace the binary and run with {{owner}}'s grants" },
   MOAT309: { severity: "error", title: "Two profiles attach to one binary", message: "exec {{path}} of {{tenantA}}/{{workloadA}} and exec {{other}} of {{tenantB}}/{{workloadB}} both match {{witness}}; the kernel cannot choose between the two profiles" },
-  MOAT310: { severity: "error", title: "Host-critical path granted", message: "{{kind}} {{path}} reaches {{critical}} ({{reason}}), e.g. {{witness}}; no workload may own it" },
+  MOAT310: { severity: "error", title: "Host-critical path granted", message: "{{kind}} {{path}} reaches {{critical}} ({{reason}}), e.g. {{witness}}; {{how}}" },
   MOAT311: { severity: "warning", title: "Complain mode", message: "{{kind}} {{tenant}}/{{workload}} is in complain mode: its isolation is logged, not enforced" },
-  MOAT312: { severity: "warning", title: "Attached binary writable within its tenant", message: "{{kind}} {{path}} of {{tenant}}/{{workload}} lets it write {{witness}}, the binary {{owner}} is attached to (or a folder above it)" },
+  MOAT312: { severity: "warning", title: "Attached binary writable within its tenant", message: "{{kind}} {{path}} of {{tenant}}/{{workload}} lets it write {{witness}}, {{binary}} (or a folder above it)" },
+  MOAT313: { severity: "error", title: "Conflicting run modes", message: "run {{path}} {{mode}} and run {{other}} {{otherMode}} of {{tenant}}/{{workload}} both match {{witness}}; AppArmor refuses a profile whose rules run one program in two ways" },
+  MOAT320: { severity: "error", title: "Write grant on a folder above another's path", message: "{{kind}} {{path}} of {{tenant}}/{{workload}} lets it write {{witness}}, a folder above {{target}} ({{what}}); whoever may write a folder may rename it, and what is in it with it" },
 
   // 4xx: outputs and files
   MOAT401: { severity: "error", title: "Output not owned by moat", message: "{{path}} exists but moat did not write it; refusing to overwrite or delete it" },
@@ -73,6 +81,20 @@ export const CODES = {
   MOAT404: { severity: "error", title: "I/O error", message: "{{detail}}" },
   MOAT405: { severity: "error", title: "Output folder locked", message: "{{detail}}" },
   MOAT406: { severity: "error", title: "Foreign file in the output folder", message: "{{detail}}" },
+
+  // 5xx: the host and `moat install` (re-proof on the host's nodes, installing, loading, seclabels)
+  MOAT501: { severity: "error", title: "Two tenants reach one node on the host", message: "{{a}} and {{b}} reach one {{what}} on this host: {{node}}" },
+  MOAT502: { severity: "error", title: "Grant resolves to a guarded host path", message: "{{grant}} resolves on this host to {{node}}, which {{how}}" },
+  MOAT503: { severity: "error", title: "Granted block device holds a mounted host file system", message: "{{grant}} reaches block device {{node}} ({{device}}), which {{how}}" },
+  MOAT504: { severity: "error", title: "IOMMU group not isolated", message: "{{grant}} passes through IOMMU group {{group}}, which also holds {{device}}: {{how}}" },
+  MOAT505: { severity: "warning", title: "Granted path missing on the host", message: "{{grant}}: {{detail}}" },
+  MOAT506: { severity: "error", title: "Attached binary writable on the host", message: "exec {{path}} of {{workload}}: {{detail}}" },
+  MOAT507: { severity: "error", title: "Output folder does not match its manifest", message: "{{detail}}" },
+  MOAT508: { severity: "error", title: "Profile load failed", message: "{{detail}}" },
+  MOAT509: { severity: "warning", title: "Domain without moat's seclabel", message: "{{detail}}" },
+  MOAT510: { severity: "error", title: "Seclabel not applied", message: "{{detail}}" },
+  MOAT511: { severity: "error", title: "Install record not moat's", message: "{{detail}}" },
+  MOAT512: { severity: "warning", title: "Attached binary is a link", message: "exec {{path}} of {{workload}} is a link on this host to {{node}}: the kernel attaches profiles by the resolved path, so this profile {{how}}" },
 
   // 9xx: moat itself
   MOAT900: { severity: "error", title: "Internal error", message: "internal error in moat: {{detail}}" },

@@ -5,7 +5,7 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "fix": "remove the character. Statements and items need no terminator; paths go in double quotes."
   },
   "MOAT102": {
-    "when": "the tokens are valid but not in an order the grammar allows: a missing name or string, an unknown access mode, an item outside a workload, an unclosed block. Points at the token that did not fit; for an unclosed block, a note shows where the block opened. Only the first syntax error of a file is reported.",
+    "when": "the tokens are valid but not in an order the grammar allows: a missing name or string, an unknown access mode, an item outside a workload, an unclosed block. Points at the token that did not fit; for an unclosed block, a note shows where the block opened. Only the first syntax error of a file is reported. A `run` takes `inherit` or `own` and nothing else: `run \"PATH\" unconfined` is this error, with a hint saying why (a child that leaves confinement escapes every isolation moat proves).",
     "fix": "compare the line with the grammar in [language.md](language.md); the message says what was expected. The access of a volume or device is `ro` or `rw`, nothing else."
   },
   "MOAT103": {
@@ -77,7 +77,7 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "fix": "add `uuid \"…\"` with the domain's UUID (`virsh domuuid NAME`)."
   },
   "MOAT210": {
-    "when": "an item appears in a workload kind that does not take it: `uuid` in a service, `exec` in a vm. Points at the item.",
+    "when": "an item appears in a workload kind that does not take it: `uuid` in a service or container, `exec` in a vm or container, `lxc` outside a container; `run`, `capability` and `network` anywhere but in a service (a vm's profile includes `abstractions/libvirt-qemu`, which gives QEMU what it runs and needs); `socket`, `abstraction` and `read` in a container (inside a container, `lxc/container-base` already allows all file access, capabilities and network; a container declares its LXC name and its host-side storage). A hint says why where it is not obvious. Points at the item.",
     "fix": "remove it. A VM's profile is attached by libvirt, never by an executable path; a service has no UUID."
   },
   "MOAT211": {
@@ -117,7 +117,7 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "fix": "fix the name, or remove it from the list."
   },
   "MOAT220": {
-    "when": "a vm or service grants nothing of its own: no volume, device or socket. Its profile would only hold the abstractions and, for a VM, the rules libvirt needs for the domain itself. Usually an unfinished block. Points at the workload's name.",
+    "when": "a workload grants nothing of its own: no volume, device, socket, read, run, capability or network rule (a container: no host-side volume or device). Its profile would only hold the abstractions and, for a VM, the rules libvirt needs for the domain itself. Usually an unfinished block. Points at the workload's name.",
     "fix": "add the workload's resources, or remove the block."
   },
   "MOAT221": {
@@ -128,8 +128,28 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "when": "moat is asked to read a file outside the policy tree, or a file that is not a regular file. The policy tree is fixed by what moat was asked to compile, before any file is read: the folder named on the command line (several paths: the deepest folder holding them all; a named file: the folder holding it). An include may not leave it: not with `..` past its top, not with an absolute path, and not through a link (in the tree, to a file or folder outside it); a policy file found in a named folder, or named itself, may not be a link leading out of it either, and the top of the tree may not itself be a link. An include of a folder, a device, a pipe or a socket is refused too. moat reads nothing of such a file, so no diagnostic can show a line of it: a policy under review cannot have moat print the CI machine's `/etc/passwd` or its job's environment. Points at the include's path; for a policy file found or named on the command line, at the file (no line: nothing of it was read); for a named folder, at no file (`moat:`). The exit status is 1, as for any policy error.",
     "fix": "keep every file of the policy inside the policy folder and include it by its path relative to the including file; to share files between policies, compile from a folder that holds them all (`moat compile policies/` rather than `moat compile policies/compute-01/`). Replace a link that leads out of the tree with the file itself, and name the folder a link points to rather than the link."
   },
+  "MOAT223": {
+    "when": "a container's `lxc \"NAME\"` is not a name moat writes into the container's LXC config: it must start with a letter or digit, hold only letters, digits, `.`, `_` and `-`, and be at most 64 characters long. The name goes into `lxc/<tenant>.<container>.conf`, a `key = value` file with no quoting, in which a `#` starts a comment and a line break starts a new key; the restriction keeps it one plain word. Points at the name.",
+    "fix": "write the container's name as LXC knows it on the host (`lxc-ls` lists them; OpenStack-Ansible names them `<host>-<service>-container-<8 hex digits>`)."
+  },
+  "MOAT224": {
+    "when": "a service's `capability` names something that is not one of Linux's capabilities, as AppArmor writes them: lower case, without `CAP_` (`net_admin`, `sys_ptrace`, … up to `checkpoint_restore`; the table is in [language.md](language.md#capabilities-and-network-rules)). The message suggests the nearest name when there is one (`CAP_SYS_ADMIN`, `sys_admn`, `net-admin` → its name). Points at the name.",
+    "fix": "write the capability's name as the table spells it. A name AppArmor does not know would make `apparmor_parser` refuse the whole profile."
+  },
+  "MOAT225": {
+    "when": "a service's `network FAMILY [TYPE]` names an address family or a socket type AppArmor's `network` rule does not know: families are `unix`, `inet`, `inet6`, `netlink`, `packet` and the rest of the table in [language.md](language.md#capabilities-and-network-rules), types `stream`, `dgram`, `seqpacket`, `raw`, `rdm` and `packet`. The message suggests the nearest name when there is one. Points at the name.",
+    "fix": "IPv4 is `inet`, IPv6 `inet6`; write one rule per family (`network inet stream` and `network inet6 stream`). Leave the type out to allow every type of the family."
+  },
+  "MOAT226": {
+    "when": "a service has `run \"PATH\" own`, which becomes `PATH Px,`: the kernel starts the program under the profile attached to it. moat requires that profile to be one of the same tenant's services, whose `exec` is exactly PATH (the same glob), so that the child stays inside its tenant and the transition always finds its profile. There is none. Points at the run's path.",
+    "fix": "declare the program as a service of the tenant (`service dnsmasq { exec \"/usr/sbin/dnsmasq\" … }`) with the grants it needs, or run it under the parent's own profile with `run \"PATH\" inherit`."
+  },
+  "MOAT227": {
+    "when": "two containers, of the same tenant or of two, name the same LXC container (their `lxc` items, or their names when they have none). An LXC container name is unique on a host, and the container runs under the one profile its config names: the second declaration could only ever be the first container under another tenant's grants. Points at the later declaration; a note shows the first.",
+    "fix": "give each container the name it has on the host; if the two declarations are one container, keep one."
+  },
   "MOAT301": {
-    "when": "a path (or abstract socket name) can be reached by workloads of two different tenants, and no `shared` statement allows it. Only paths the kernel can present count (no `//`, no `.` or `..` component), and abstract socket names are compared as `apparmor_parser` reads them: it collapses a run of `/` in a rule's text, so `@svc//ctl` and `@svc/ctl` are one address. The grants need not be equal: it is enough that one concrete path matches both globs, and moat shows such a path (the witness). Grants include a VM's implied rules (its log, monitor socket, per-domain folder, pid file), and LVM volumes are compared under both of their names (`/dev/vg0/lv` and `/dev/mapper/vg0-lv`). Points at the later grant; a note shows the other one.",
+    "when": "a path (or abstract socket name) can be reached by workloads of two different tenants, and no `shared` statement allows it. Only paths the kernel can present count (no `//`, no `.` or `..` component), and abstract socket names are compared as `apparmor_parser` reads them: it collapses a run of `/` in a rule's text, so `@svc//ctl` and `@svc/ctl` are one address. The grants need not be equal: it is enough that one concrete path matches both globs, and moat shows such a path (the witness). Grants include a VM's implied rules (its log, monitor socket, per-domain folder, pid file) and a container's host-side volumes and devices, and LVM volumes are compared under both of their names (`/dev/vg0/lv` and `/dev/mapper/vg0-lv`). A `read` or a `run` owns nothing: two of them never clash, whatever their tenants, but one that reaches what another tenant owns (a volume, a device, a socket, an implied rule) is this error, unless both only read and a `shared` statement lists both tenants. Points at the later grant; a note shows the other one.",
     "fix": "give each tenant its own path, or narrow the glob that reaches too far (in the example, acme's `*.img`). If both tenants must read the file, grant it `ro` to both and add `shared \"GLOB\" ro with acme, globex`."
   },
   "MOAT302": {
@@ -141,11 +161,11 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "fix": "if one workload really feeds the other, make the reader's grant exclude the writer's files or accept the warning; otherwise give each workload its own path."
   },
   "MOAT304": {
-    "when": "a grant (or a service's `exec`) can match a protected host path: one of the built-in set (`/etc/shadow` and its backup copy `/etc/shadow-`, `/etc/libvirt/**`, `/root/**`, … listed with their reasons in [language.md](language.md#host-paths-moat-guards)) or a `protect` glob of the policy. A glob that merely *can* match one counts: `/etc/sha*` reaches `/etc/shadow`. Points at the grant; for a `protect` glob, a note shows where it is declared.",
+    "when": "a grant (a `read` and a `run` included, or a service's `exec`) can match a protected host path: one of the built-in set (`/etc/shadow` and its backup copy `/etc/shadow-`, `/etc/libvirt/**`, `/root/**`, … listed with their reasons in [language.md](language.md#host-paths-moat-guards)) or a `protect` glob of the policy. A glob that merely *can* match one counts: `/etc/sha*` reaches `/etc/shadow`. Points at the grant; for a `protect` glob, a note shows where it is declared.",
     "fix": "narrow the grant to the files the workload needs (`/etc/sharedconfig/**`). Protected paths cannot be granted at all; if a `protect` glob is too wide, narrow the `protect` instead."
   },
   "MOAT305": {
-    "when": "a grant or a service's `exec` is over-broad, however it is written, as decided on the paths the kernel can present (no `//`, no `.` or `..` component): it matches every path under a host folder (`/`, `/dev`, `/etc`, `/var`, `/var/lib`, `/var/tmp`, `/usr`, `/home`, `/run`, `/srv`, `/tmp`, `/opt`, `/mnt`, `/media`) or every folder one level below one (`/var/*/**`, `/srv/*/**`); or a wildcard in it reaches into a family of device nodes (`/dev/sd*`, `/dev/nvme*`, `/dev/dm-*`, `/dev/mapper/*`, `/dev/disk/**`, `/dev/vfio/*`, `/dev/bus/usb/**`, …) at the family's stem or at the start of a path component, so that it names any number of nodes; or an abstract socket's name may start with a wildcard (`@**`, `@*`, `@{x,*}`). `/var/?*{,/,/?**}` is `/var/**` on every path the kernel presents, and is refused the same. The table of folders and families, each with its reason, is in [language.md](language.md#host-paths-moat-guards). Points at the grant.",
+    "when": "a grant or a service's `exec` is over-broad, however it is written, as decided on the paths the kernel can present (no `//`, no `.` or `..` component): it matches every path under a host folder (`/`, `/dev`, `/etc`, `/var`, `/var/lib`, `/usr`, `/home`, `/run`, `/srv`, `/tmp`, `/opt`, libvirt's state folders, …); or it matches any number of names below such a folder without fixing the first three bytes of the name (`/srv/*/**`, `/home/[a-z0-9]*/**`, `/var/lib/{a,b,c}*/**`); or a wildcard in it reaches any number of nodes of a device family whose names the kernel hands out (`/dev/sd*`, `/dev/sdb*`, `/dev/nvme0*`, `/dev/dm-1*`, `/dev/vfio/[0-9]*`, `/dev/disk/by-id/**`, `/dev/bus/usb/001/*`, …); or an abstract socket name does not start with a name of its own (`@**`, `@/**`, `@[a-z]*`), or reaches a namespace of host services (`@/tmp/.X11-unix/*`). `/var/?*{,/,/?**}` is `/var/**` on every path the kernel presents, and is refused the same. The tables, each entry with its reason, are in [language.md](language.md#host-paths-moat-guards). A `read` and a `run` are judged by the same tables: `read \"/etc/**\"` reaches every secret nobody thought to protect, while `read \"/usr/lib/python3/**\"` (one folder below a whole level) passes. Points at the grant.",
     "fix": "grant what the workload owns: its own folder (`/var/lib/acme/**`, not `/var/**`), each device node by name (`/dev/vfio/{33,34}`, `/dev/sdb`), an abstract socket name that starts with the tenant's own prefix (`@acme-*`)."
   },
   "MOAT306": {
@@ -153,11 +173,11 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "fix": "simplify the globs: a class (`[0-9a-f]`) instead of an alternation of single characters, fewer stars in one component, several shorter grants instead of one generated pattern."
   },
   "MOAT307": {
-    "when": "a device path is a symbolic link on the host: `/dev/VG/LV` and `/dev/mapper/VG-LV` (LVM, links to `/dev/dm-N`), `/dev/disk/by-id/…` and the other `/dev/disk/by-*` names. AppArmor checks the node a link resolves to, so a rule on the link alone lets nothing through at run time. A warning: the policy compiles, and overlap checks still treat LVM's two names as one resource. Points at the path.",
-    "fix": "know that the resolved node (`/dev/dm-N`, `/dev/nvme2n1`) must be granted on the host as well; where the disk has a stable node name, grant that instead."
+    "when": "grants name paths that are symbolic links on a host: `/dev/VG/LV` and `/dev/mapper/VG-LV` (LVM, links to `/dev/dm-N`), `/dev/disk/by-id/…` and the other `/dev/disk/by-*` names. AppArmor checks the node a link resolves to, so a rule on the link alone lets nothing through; which node it is only the host knows. `moat install` resolves each link on the host, grants the node with the grant's permissions, and proves isolation again on the nodes (MOAT501 to MOAT504). One warning for the whole compile, however many grants name links: it points at the first of them and says how many there are (a fleet of ten thousand LVM-backed VMs gets one line). `moat explain --path P` still tells, path by path, that a grant names a link. The policy compiles, and overlap checks still treat LVM's two names as one resource.",
+    "fix": "nothing to fix in the policy: deploy with `moat install` (see [deploying.md](deploying.md)), which grants the nodes on each host. Where a disk has a stable node name that is not a link, you may grant that instead."
   },
   "MOAT308": {
-    "when": "a grant that lets a workload write (a `rw` volume or device, a filesystem socket, or a rule libvirt implies for a VM) can match another tenant's service's `exec` binary, or a folder above it (`/opt/acme/bin/`, `/opt/`): whoever can replace the binary, or rename the folder and put another in its place, runs their program with the victim's profile. Decided on the paths the kernel can present. Points at the write grant, with a note on the `exec`.",
+    "when": "a grant that lets a workload write (a `rw` volume or device, a filesystem socket, or a rule libvirt implies for a VM) can match another tenant's service's `exec` binary, or a program another tenant's service starts with `run … inherit` (it runs under that service's profile), or a folder above either (`/opt/acme/bin/`, `/opt/`): whoever can replace the binary, or rename the folder and put another in its place, runs their program with the victim's profile. Decided on the paths the kernel can present. Points at the write grant, with a note on the `exec`.",
     "fix": "keep other tenants' write grants away from the binary and the folders that hold it; install services' binaries where only root writes."
   },
   "MOAT309": {
@@ -165,7 +185,7 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "fix": "give each service a binary of its own (a wrapper script or a copy in the service's own folder), and make `exec` globs narrow enough not to meet."
   },
   "MOAT310": {
-    "when": "a volume, device or socket can match a host-critical path: what runs as root on the host or configures it (`/etc/cron*`, `/etc/systemd/**`, `/etc/init.d/**`, `/etc/ld.so*`, `/etc/passwd`, `/etc/group`, `/usr/{bin,sbin,lib,libexec}/**`, `/bin`, `/sbin`, `/lib*`, `/boot/**`, `/proc/sys/**`, `/sys/**`; the table with each reason is in [language.md](language.md#host-paths-moat-guards)). No workload may own them, read-only or not: owning means locking or writing, and an owned path is one other grants are measured against. A service's `exec` under `/usr/bin` is not a grant and is allowed. Points at the grant.",
+    "when": "a grant that writes reaches one of the host's read-only trees (`/etc/**`, `/usr/**`, `/var/spool/**`, `/var/backups/**`: no workload may write there), or a volume, device or socket can match a host-critical path: what runs as root on the host or configures it (`/etc/cron*`, `/etc/systemd/**`, `/etc/init.d/**`, `/etc/ld.so*`, `/etc/passwd`, `/etc/group`, `/usr/{bin,sbin,lib,libexec}/**`, `/bin`, `/sbin`, `/lib*`, `/boot/**`, `/proc/sys/**`, `/sys/**`; the table with each reason is in [language.md](language.md#host-paths-moat-guards)). No workload may own them, read-only or not: owning means locking or writing, and an owned path is one other grants are measured against. A service's `exec` under `/usr/bin` is not a grant and is allowed, and neither is a `read` or a `run` (`read \"/etc/nova/{,**}\"`, `run \"/usr/bin/qemu-img\" inherit`): reading the host's programs, libraries and configuration is what they are for. Points at the grant.",
     "fix": "grant a path outside the host's own programs and configuration: a service's own folder (`/var/lib/acme/`, `/srv/acme/`)."
   },
   "MOAT311": {
@@ -176,12 +196,20 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "when": "as MOAT308, but the writer is another workload of the same tenant: it could replace the binary and run with the other workload's grants. A warning, since both belong to one tenant; a workload's own grants may reach its own binary (it may update itself). Points at the write grant, with a note on the `exec`.",
     "fix": "keep the deployer's write grant away from the binary's folder, or accept that the two workloads are one trust domain."
   },
+  "MOAT313": {
+    "when": "two `run` items of one service can match the same program with different modes: `inherit` (`ix`) and `own` (`Px`). `apparmor_parser` refuses such a profile (\"conflicting x modifiers\"), so moat refuses the policy first and names a program both match. AppArmor lets an exact rule override a wildcard one: a rule is exact when it holds no wildcard (`*`, `**`, `?`, a class); an alternation of plain names (`/usr/bin/qemu-{img,nbd}`) is exact too. So an exact rule against a wildcard rule is no conflict (`run \"/usr/bin/a\" own` beside `run \"/usr/bin/*\" inherit`); two exact rules or two wildcard rules that can match one program are. Points at the later `run`; a note shows the other.",
+    "fix": "run each program one way: remove the line the other already covers, narrow a wildcard so that it misses the other line's programs, or name a program by its plain path beside a wildcard, which then overrides it."
+  },
+  "MOAT320": {
+    "when": "a grant that lets a workload write (a `rw` volume or device, a filesystem socket) can match a folder above a protected path, a host-critical path, or a resource of another tenant: `/etc/`, `/root/`, `/boot/`, `/`, `/srv/globex/` next to globex's `/srv/globex/db.img`. AppArmor decides a rename on the folder's own path (with its trailing `/`): whoever may write a folder may rename it, and everything in it moves along, out from under the rules that name those paths (`/etc/` renamed to `/etcx/` leaves `/etcx/shadow` readable; another tenant's folder moved into one's own). The folder's own tenant may write it. A grant that matches the path itself is MOAT301, MOAT304 or MOAT310 instead. Points at the write grant, with a note on the path below it.",
+    "fix": "grant the files the workload writes (`/srv/images/acme-*.qcow2`), or a folder of its own below (`/srv/images/acme/{,**}`); never a folder that holds what is not its own."
+  },
   "MOAT401": {
-    "when": "`moat compile` would write or delete a file in the output folder that moat's manifest does not record as written by moat. moat never overwrites or deletes a file it did not write. Belongs to no file; the output folder is left unchanged.",
+    "when": "`moat compile` would write or delete a file in the output folder that moat's manifest does not record as written by moat; or `moat install` would write or remove a file in `/etc/apparmor.d` that its record (`/var/lib/moat/installed.json`) does not list as installed by moat, or a folder or link is where a profile goes. moat never overwrites or deletes a file it did not write. Belongs to no file; the folder is left unchanged.",
     "fix": "move the file out of the output folder, or choose another `--out`. `--force` lets moat replace it."
   },
   "MOAT402": {
-    "when": "a file in the output folder that moat wrote has been changed since (its sha256 no longer matches the manifest). moat does not overwrite a hand edit. Belongs to no file; the output folder is left unchanged.",
+    "when": "a file in the output folder that moat wrote has been changed since (its sha256 no longer matches the manifest), or a profile `moat install` put in `/etc/apparmor.d` was changed on the host since (its sha256 no longer matches the install record). moat does not overwrite a hand edit. Belongs to no file; the folder is left unchanged.",
     "fix": "move the edit into the policy (the profile is generated from it), then delete the file or run with `--force`."
   },
   "MOAT403": {
@@ -199,6 +227,54 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
   "MOAT406": {
     "when": "`moat check` finds something in the output folder that the manifest `moat compile` would write does not list: a file, a hidden file, a folder, a link or a special file, at the top of the folder or in one of its subfolders (a folder moat would not write is reported once, not walked into; a file or link where compile writes a folder of outputs is reported too). Whatever is in the output folder may be deployed with moat's outputs, and a profile dropped into `apparmor.d/` is loaded as if moat had written it, yet `moat compile` leaves files it did not write alone: only `moat check` catches them. The one exception is moat's lock file `.moat.lock` at the top of the folder, which a running compile holds. moat's own working names there are still reported, saying whose they are: a compile's working folder `.moat-tmp-…` or private lock file `.moat.lock.<pid>`, left behind by a compile that was interrupted (or still running). The diagnostic is located at the foreign file; `moat check` exits with status 1.",
     "fix": "remove the file (a folder with what it holds), or move it out of the output folder; keep notes, scripts and hand-written profiles elsewhere. For a working folder left by an interrupted compile, run `moat compile` into the folder, which recovers and removes it; for a leftover private lock file, run `moat compile` or remove it."
+  },
+  "MOAT501": {
+    "when": "`moat install` finds that grants of two tenants reach one file or device on this host, which compile could not see: two names that are links to one node (an LVM volume and a `/dev/disk/by-id` name of it), a link to a path another tenant grants, a write grant that leads to another tenant's `exec` binary, or two block devices that share data (a disk and a partition of it, a disk and a volume on it, one device under two node names). A `shared … ro with` statement that lists both tenants and covers both read-only grants (their policy paths or the resolved ones) still allows them. Points at one grant, with a note on the other. Nothing is installed (exit status 1).",
+    "fix": "give each tenant its own volume or device; if the host's links are wrong (a by-id link pointing at the wrong disk), fix them. Both tenants only reading it: declare it with `shared \"…\" ro with T1, T2`."
+  },
+  "MOAT502": {
+    "when": "`moat install` resolves a grant through a link on this host to a path no workload may have: a protected path (`/etc/shadow`, a `protect` glob), a host-critical path for a declared grant (`/usr/bin/…`, `/etc/systemd/…`), or an over-broad glob (a granted folder that is a link to `/`). Compile proved the policy's paths; the host's links can lead elsewhere. Points at the grant. Nothing is installed.",
+    "fix": "fix the link on the host (whoever made it can make a workload read the host's secrets), or grant a path that is not a link."
+  },
+  "MOAT503": {
+    "when": "a block device a grant reaches on this host (by its node, or through a link such as an LVM name) shares data with a file system the host has mounted, as `/proc/self/mountinfo` and sysfs show: the device is mounted, a partition of it or a device stacked on it is, or it is stacked on one that is (a device-mapper device over the root file system's partition). Devices that only share a physical volume with the host's (two logical volumes of one volume group) are not reported: device-mapper keeps their extents apart. Also reported when mountinfo cannot be read, since the check cannot be made. Points at the grant. Nothing is installed.",
+    "fix": "grant the workload its own disk or logical volume. A whole disk passed through (`/dev/sdb`) must hold nothing the host mounts."
+  },
+  "MOAT504": {
+    "when": "a VFIO group a grant passes through (`/dev/vfio/N`) holds a PCI device that also serves someone else: a disk another tenant is granted sits on it, the host's own mounted file systems do, or another tenant passes it through too. The devices of an IOMMU group go to a guest together (`/sys/kernel/iommu_groups/N/devices/`). For a single device passed through by its PCI address (the coming `pci` item), any other device of its group that the tenant does not claim is reported too. Points at the grant. Nothing is installed.",
+    "fix": "pass through only groups whose every device is the tenant's: move the other device to another slot, or enable ACS so that the devices get groups of their own."
+  },
+  "MOAT505": {
+    "when": "a declared volume or device is not on this host, the folder of a socket or of a glob grant is not, its links form a loop, or a service's `exec` is not there. The rule is installed but matches nothing until the path exists. With `--strict` it is an error and nothing is installed. Points at the grant.",
+    "fix": "create the volume or device before installing (or run install again once it exists, as the unit does at boot), or drop the grant from the policy."
+  },
+  "MOAT506": {
+    "when": "a service's `exec` binary, or a folder above it, is owned by a user other than root or is writable by its group or by others (a folder with the sticky bit excepted), as lstat shows on this host: whoever can replace the binary runs a program of their choice with the profile's grants. A glob `exec` is checked on its literal folder. Under `--root` the owner of ROOT counts as root. Points at the `exec`. Nothing is installed.",
+    "fix": "`chown root:` the binary and the folders above it, and `chmod go-w` them."
+  },
+  "MOAT507": {
+    "when": "the folder `moat install --from` reads is not exactly what a compile wrote: a file, folder or link its manifest does not list (a profile dropped into `apparmor.d/` would be installed as moat's otherwise), a listed file changed or missing, no manifest or no `moat-grants.json` (a folder compiled by a moat without install support), or a grants file that does not agree with the profiles. Belongs to no file. Nothing is installed.",
+    "fix": "install the folder as committed (`moat check` in CI proves it is what compile writes); remove what the manifest does not list, or compile again with this moat."
+  },
+  "MOAT508": {
+    "when": "`apparmor_parser` refused to load (`-r -W`) or unload (`-R`) a profile during `moat install` (an abstraction missing on the host, a kernel without a feature). The files written in this run are put back and the profiles already loaded in it are loaded again from them (or removed, if they were new), so the previous installation stays in place and loaded. Belongs to no file.",
+    "fix": "run `apparmor_parser -Q` on the profile in the output folder to see the whole complaint; install what it needs (the abstraction, `apparmor-profiles`), then install again."
+  },
+  "MOAT509": {
+    "when": "a VM of the policy exists as a libvirt domain on this host (`virsh dumpxml NAME`) but without moat's `<seclabel type='static' model='apparmor'>` naming its profile, so libvirt confines it with a profile virt-aa-helper writes, not moat's; or a domain of that name has another UUID, and moat leaves it alone. Not reported under `--root` or when libvirt cannot be reached (a note says the step was skipped; the exit status is unchanged). Belongs to no file.",
+    "fix": "`moat install --apply-seclabels` puts the snippet into the domain and defines it again (it takes effect at the domain's next start); or add the snippet from `libvirt/` by hand."
+  },
+  "MOAT510": {
+    "when": "`moat install --apply-seclabels` could not put moat's seclabel into a domain: `virsh define` failed, or the domain XML or the snippet did not parse. The profiles are installed already. Belongs to no file.",
+    "fix": "fix what virsh reports, or add the seclabel with `virsh edit`, and run install again."
+  },
+  "MOAT511": {
+    "when": "`ROOT/var/lib/moat/installed.json`, moat's record of the files it installed in `/etc/apparmor.d`, is not one moat wrote (not JSON, another format, an entry naming a path outside the folder). Without it moat cannot tell its files from others', so it installs nothing. Belongs to no file.",
+    "fix": "restore the record from a backup. Or move it away: install then creates what is missing and refuses (MOAT401) every profile file already there, which you remove after checking it is moat's."
+  },
+  "MOAT512": {
+    "when": "a service's `exec` is a link on this host. The kernel attaches a profile by the path of the program it runs, after links, so the profile never attaches and the program runs unconfined. Points at the `exec`.",
+    "fix": "name the binary itself in `exec` (a glob such as `/opt/acme/tool-*/tool` survives upgrades)."
   },
   "MOAT900": {
     "when": "moat hit a bug: an internal invariant failed. No input should ever cause this; moat reports it instead of printing a stack trace, and exits with status 2.",

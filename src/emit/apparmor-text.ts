@@ -19,6 +19,7 @@
 import type { Glob, GlobPart } from "../glob/ast.js";
 import { toBytes } from "../glob/bytes.js";
 import { perPart } from "../glob/per-part.js";
+import { CAPABILITY_NAMES, NETWORK_FAMILY_NAMES, NETWORK_TYPE_NAMES } from "../model/kernel-names.js";
 
 const AT = 0x40;
 
@@ -244,6 +245,8 @@ export function aaAbstractAddr(nameGlob: Glob): string {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const INCLUDE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 const PERMS = /^[rwaklmx]+$/;
+/** The exec modes a `run` item writes, alone: inherit (`ix`) and own (`Px`). Never an unconfined one. */
+const EXEC_PERMS = /^(ix|Px)$/;
 
 /** A profile name, written unquoted: only characters that need no quoting anywhere are accepted. */
 export function aaName(name: string): string {
@@ -259,8 +262,9 @@ export function aaIncludeName(name: string): string {
   return name;
 }
 
-/** File permissions, lowercase letters only. */
+/** File permissions, lowercase letters only; or one of the exec modes of a `run` (`ix`, `Px`). */
 export function aaPerms(perms: string): string {
+  if (EXEC_PERMS.test(perms)) return perms;
   if (!PERMS.test(perms) || (perms.includes("w") && perms.includes("a"))) {
     throw new Error(`internal: ${JSON.stringify(perms)} are not valid file permissions`);
   }
@@ -288,6 +292,19 @@ export type UnixEnd = "name" | "none";
 export function aaUnixRule(perms: string, nameGlob: Glob, local: UnixEnd, peer: UnixEnd | null): string {
   const addr = (end: UnixEnd): string => (end === "name" ? aaAbstractAddr(nameGlob) : "none");
   return "unix (" + perms + ") addr=" + addr(local) + (peer === null ? "" : " peer=(addr=" + addr(peer) + ")");
+}
+
+/** `capability NAME` without its comma: only a name of the kernel's table (model/kernel-names.ts). */
+export function aaCapabilityRule(name: string): string {
+  if (!CAPABILITY_NAMES.has(name)) throw new Error(`internal: ${JSON.stringify(name)} is not a capability`);
+  return "capability " + name;
+}
+
+/** `network FAMILY [TYPE]` without its comma: only names of AppArmor's tables (model/kernel-names.ts). */
+export function aaNetworkRule(family: string, type: string | null): string {
+  if (!NETWORK_FAMILY_NAMES.has(family)) throw new Error(`internal: ${JSON.stringify(family)} is not a network family`);
+  if (type !== null && !NETWORK_TYPE_NAMES.has(type)) throw new Error(`internal: ${JSON.stringify(type)} is not a socket type`);
+  return "network " + family + (type === null ? "" : " " + type);
 }
 
 /** Text that commentText keeps as it is: printable ASCII without a backslash. */

@@ -6,9 +6,10 @@
 import type { OutputFile } from "../api.js";
 import type { Model, Workload } from "../model/types.js";
 import { aaName } from "./apparmor-text.js";
+import { grantsFile, type ProfileOutput } from "./grants-file.js";
 import { manifestFile, sha256 } from "./manifest.js";
-import { profileView, protectedDenies } from "./profile-views.js";
-import { renderSeclabel, renderServiceProfile, renderVmProfile } from "./templates.js";
+import { containerProfileView, lxcConfView, profileView, protectedDenies } from "./profile-views.js";
+import { renderContainerProfile, renderLxcConf, renderSeclabel, renderServiceProfile, renderVmProfile } from "./templates.js";
 
 export interface EmitOptions {
   readonly version: string;
@@ -36,17 +37,31 @@ function add(out: Outputs, path: string, content: string): void {
   out.set(path, emitted(path, content));
 }
 
-function workloadOutputs(model: Model, workload: Workload, version: string, denies: ReturnType<typeof protectedDenies>, out: Outputs): void {
+function workloadOutputs(model: Model, workload: Workload, version: string, denies: ReturnType<typeof protectedDenies>, out: Outputs, profiles: ProfileOutput[]): void {
+  if (workload.kind === "container") {
+    // A container: its profile, and the LXC config lines that put the container under it.
+    const container = containerProfileView(model, workload, version, denies);
+    const path = `apparmor.d/${aaName(container.name)}`;
+    add(out, path, renderContainerProfile(container));
+    add(out, `lxc/${aaName(workload.tenant)}.${aaName(workload.name)}.conf`, renderLxcConf(lxcConfView(model, workload, version)));
+    profiles.push({ path, profile: container.name, workload });
+    return;
+  }
   const view = profileView(model, workload, version, denies);
   if (workload.kind === "service") {
-    add(out, `apparmor.d/${aaName(view.name)}`, renderServiceProfile(view));
+    const path = `apparmor.d/${aaName(view.name)}`;
+    add(out, path, renderServiceProfile(view));
+    profiles.push({ path, profile: view.name, workload });
     return;
   }
   const label = view.name;
-  add(out, `apparmor.d/${aaName(label)}`, renderVmProfile(view));
+  const path = `apparmor.d/${aaName(label)}`;
+  const seclabel = `libvirt/${aaName(workload.tenant)}.${aaName(workload.name)}.seclabel.xml`;
+  add(out, path, renderVmProfile(view));
+  profiles.push({ path, profile: label, workload, seclabel });
   add(
     out,
-    `libvirt/${aaName(workload.tenant)}.${aaName(workload.name)}.seclabel.xml`,
+    seclabel,
     renderSeclabel({
       version,
       source: view.source,
@@ -57,13 +72,19 @@ function workloadOutputs(model: Model, workload: Workload, version: string, deni
   );
 }
 
-/** Profiles, seclabel snippets and the manifest, sorted by path; the manifest lists all the others. */
+/**
+ * Profiles, seclabel snippets, moat-grants.json (what `moat install` needs of the policy) and the
+ * manifest, sorted by path; the manifest lists all the others.
+ */
 export function emitOutputs(model: Model, options: EmitOptions): OutputFile[] {
   const denies = protectedDenies(model);
   const all: Outputs = new Map();
+  const profiles: ProfileOutput[] = [];
   for (const tenant of model.tenants) {
-    for (const workload of tenant.workloads) workloadOutputs(model, workload, options.version, denies, all);
+    for (const workload of tenant.workloads) workloadOutputs(model, workload, options.version, denies, all, profiles);
   }
+  const grants = grantsFile(model, options.version, profiles);
+  add(all, grants.path, grants.content);
   // The default sort orders strings by UTF-16 code units, as `<` does, without a callback per comparison.
   const paths = [...all.keys()].sort();
   const manifest = manifestFile(model, options.version, paths.map((path) => ({ path, sha256: all.get(path)!.sha256 })));

@@ -5,12 +5,14 @@
  */
 import type { Glob } from "../glob/ast.js";
 import { parseGlob } from "../glob/parse.js";
+import { fromBytes } from "../glob/bytes.js";
+import { literalPrefix } from "../glob/text.js";
 import { BUILTIN_PROTECTED } from "../model/builtin.js";
-import type { Model, Resource, Workload } from "../model/types.js";
+import { lxcName, type Model, type Resource, type Workload } from "../model/types.js";
 import { getLocation, type Source } from "../source.js";
 import { relativeToRoot } from "../model/load-files.js";
 import { aaGlobBody } from "./apparmor-text.js";
-import type { FileRuleView, GrantView, ProfileView, UnixRuleView } from "./templates.js";
+import type { ContainerProfileView, FileRuleView, GrantView, LxcConfView, ProfileView, RuleView, UnixRuleView } from "./templates.js";
 
 /**
  * The rules owning an abstract socket `@NAME` gives (docs/security.md, "Unix sockets"): a socket at the
@@ -43,6 +45,7 @@ function vmProfileName(vm: Workload): string {
   return `libvirt-${uuid}`;
 }
 
+/** The profile of a service or a container: `moat.<tenant>.<name>`. */
 function serviceProfileName(service: Workload): string {
   return `moat.${service.tenant}.${service.name}`;
 }
@@ -91,6 +94,12 @@ export function fileRules(resource: Resource): FileRuleView[] {
       return [allow(resource.access === "ro" ? "r" : "rw")];
     case "socket":
       return [allow("rw")];
+    case "read":
+      return [allow("r")];
+    case "run":
+      // inherit: the child stays in this profile; own: it moves to the profile attached to the program,
+      // a service of the same tenant (model/resolve.ts checkRunTargets). Never an unconfined mode.
+      return [allow(resource.run === "own" ? "Px" : "ix")];
     case "implied":
       if (resource.perms === undefined) throw new Error("internal: an implied resource without permissions");
       return [allow(resource.perms)];
@@ -101,8 +110,10 @@ function grantView(workload: Workload, resource: Resource, at: string): GrantVie
   let title: string;
   if (resource.kind === "implied") {
     title = `${resource.note ?? "rule"}: implied by libvirt for domain ${workload.name} (${at})`;
-  } else if (resource.kind === "socket") {
-    title = `socket (${at})`;
+  } else if (resource.kind === "socket" || resource.kind === "read") {
+    title = `${resource.kind} (${at})`;
+  } else if (resource.kind === "run") {
+    title = `run ${resource.run ?? "inherit"} (${at})`;
   } else {
     title = `${resource.kind} ${resource.access} (${at})`;
   }
@@ -113,11 +124,18 @@ function grantView(workload: Workload, resource: Resource, at: string): GrantVie
   return { title, rules };
 }
 
+/** A rule's line for the sort key: its kind's own words, glob bodies as the profile writes them. */
+function ruleKey(r: RuleView): string {
+  if ("deny" in r) return `${r.deny ? "deny " : ""}${aaGlobBody(r.glob)} ${r.perms}\n`;
+  if ("capability" in r) return `capability ${r.capability}\n`;
+  if ("family" in r) return `network ${r.family} ${r.type ?? ""}\n`;
+  return `unix ${r.addr} ${r.peer ?? "-"} @${aaGlobBody(r.glob)}\n`;
+}
+
 /** The last tie-breaker of the grant order: each rule's line, then the title, joined by newlines. */
 function keyOf(view: GrantView): string {
   let key = "";
-  // A grant's rules are all file rules or all unix rules (grantView).
-  for (const r of view.rules) key += "deny" in r ? `${r.deny ? "deny " : ""}${aaGlobBody(r.glob)} ${r.perms}\n` : `unix ${r.addr} ${r.peer ?? "-"} @${aaGlobBody(r.glob)}\n`;
+  for (const r of view.rules) key += ruleKey(r);
   return key + view.title;
 }
 
@@ -241,15 +259,39 @@ function abstractions(workload: Workload): readonly string[] {
   return [...new Set(workload.abstractions.map((a) => a.name))].sort(compareStrings);
 }
 
-/** The four flags=() lists, by kind and mode, shared by every profile. */
+/**
+ * The flags=() lists, by kind and mode, shared by every profile. A container's are those of LXC's own
+ * container profiles: attach_disconnected (paths outside the container's mount namespace) and
+ * mediate_deleted (files deleted while open).
+ */
 const FLAGS = {
   vm: { enforce: Object.freeze(["attach_disconnected"]), complain: Object.freeze(["attach_disconnected", "complain"]) },
   service: { enforce: NONE, complain: Object.freeze(["complain"]) },
+  container: {
+    enforce: Object.freeze(["attach_disconnected", "mediate_deleted"]),
+    complain: Object.freeze(["attach_disconnected", "mediate_deleted", "complain"]),
+  },
 } as const;
 
+/**
+ * A service's capability and network rules, each a grant of its own under a comment naming its line,
+ * ahead of the path grants: sorted by name (family, then type, every type first), so that their place
+ * in the profile does not depend on where the items are written (the JSON form writes them elsewhere).
+ */
+function kernelGrants(model: Model, workload: Workload): GrantView[] {
+  const views: GrantView[] = [];
+  const capabilities = [...(workload.capabilities ?? [])].sort((a, b) => compareStrings(a.name, b.name));
+  for (const c of capabilities) views.push({ title: `capability (${where(model, c.span)})`, rules: [{ capability: c.name }] });
+  const networks = [...(workload.networks ?? [])].sort((a, b) => compareStrings(a.family, b.family) || compareStrings(a.type ?? "", b.type ?? ""));
+  for (const n of networks) views.push({ title: `network (${where(model, n.span)})`, rules: [{ family: n.family, type: n.type ?? null }] });
+  return views;
+}
+
 export function profileView(model: Model, workload: Workload, version: string, denies: readonly Glob[]): ProfileView {
+  if (workload.kind === "container") throw new Error(`internal: container ${workload.name} has a profile of its own kind`);
   const vm = workload.kind === "vm";
   const flags = FLAGS[vm ? "vm" : "service"][workload.mode === "complain" ? "complain" : "enforce"];
+  const pathGrants = grants(model, workload);
   return {
     version,
     source: fileIndex(model, workload.span.file).display,
@@ -259,7 +301,56 @@ export function profileView(model: Model, workload: Workload, version: string, d
     exec: vm ? null : (workload.exec?.glob ?? null),
     flags,
     abstractions: abstractions(workload),
-    grants: grants(model, workload),
+    grants: workload.capabilities === undefined && workload.networks === undefined ? pathGrants : [...kernelGrants(model, workload), ...pathGrants],
     denies,
+  };
+}
+
+/** The folders of kernel interfaces: one object in every mount namespace, unlike host files. */
+const KERNEL_FOLDERS = ["/proc/", "/sys/", "/dev/"];
+const containerDenyLists = new WeakMap<readonly Glob[], readonly Glob[]>();
+
+/**
+ * The protected globs a container's profile denies: those under /proc, /sys and /dev (the kernel's
+ * interfaces, the same objects whatever the mount namespace), in the order of `denies`. The rest name
+ * host files: inside a container, whose paths are its own, `/etc/shadow` or `/root/**` would be the
+ * container's own files (its package scripts write one, Ansible works in the other), and the host's are
+ * not in its view. Its host-side storage is where the host's protected paths are guarded: the
+ * protected-paths rule refuses a container volume that reaches one. Frozen and computed once per list.
+ */
+export function containerDenies(denies: readonly Glob[]): readonly Glob[] {
+  let out = containerDenyLists.get(denies);
+  if (out === undefined) {
+    out = Object.freeze(denies.filter((glob) => KERNEL_FOLDERS.some((folder) => fromBytes(literalPrefix(glob)).startsWith(folder))));
+    containerDenyLists.set(denies, out);
+  }
+  return out;
+}
+
+/** A container's profile: its name, its flags, its host-side storage as comments, the kernel denies. */
+export function containerProfileView(model: Model, container: Workload, version: string, denies: readonly Glob[]): ContainerProfileView {
+  if (container.kind !== "container") throw new Error(`internal: ${container.kind} ${container.name} is not a container`);
+  return {
+    version,
+    source: fileIndex(model, container.span.file).display,
+    tenant: container.tenant,
+    workload: container.name,
+    lxc: lxcName(container),
+    name: serviceProfileName(container),
+    flags: FLAGS.container[container.mode === "complain" ? "complain" : "enforce"],
+    storage: container.resources.map((r) => `${r.kind} ${r.access} ${r.path.text} (${where(model, r.path.span)})`),
+    denies: containerDenies(denies),
+  };
+}
+
+/** A container's LXC config lines: the profile it runs under, and no nesting. */
+export function lxcConfView(model: Model, container: Workload, version: string): LxcConfView {
+  return {
+    version,
+    source: fileIndex(model, container.span.file).display,
+    tenant: container.tenant,
+    workload: container.name,
+    lxc: lxcName(container),
+    profile: serviceProfileName(container),
   };
 }

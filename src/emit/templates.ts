@@ -8,11 +8,12 @@
 import type { HelperDelegate, HelperOptions, RuntimeOptions, TemplateDelegate } from "handlebars";
 import Handlebars from "./handlebars-runtime.js";
 import type { Glob } from "../glob/ast.js";
-import { aaFileRule, aaGlob, aaIncludeName, aaName, aaUnixRule, commentText, type UnixEnd } from "./apparmor-text.js";
+import { aaCapabilityRule, aaFileRule, aaGlob, aaIncludeName, aaName, aaNetworkRule, aaUnixRule, commentText, type UnixEnd } from "./apparmor-text.js";
+import { lxcConfName } from "./lxc-text.js";
 import { TEMPLATE_SPECS } from "./templates.generated.js";
 import { xmlAttr, xmlCommentText, xmlText } from "./xml-text.js";
 
-const FLAGS = new Set(["attach_disconnected", "complain"]);
+const FLAGS = new Set(["attach_disconnected", "mediate_deleted", "complain"]);
 /**
  * Unix permissions by the form of the rule: without a peer condition only bind and listen, which act on
  * the local socket alone (AppArmor refuses them next to a peer condition); with one, only what involves
@@ -45,10 +46,18 @@ function glob(value: unknown, helper: string): Glob {
   return value as Glob;
 }
 
-/** A file rule (`deny` is a boolean, `perms` a string) or a unix rule (`perms` a list); anything else is a bug. */
+/**
+ * A file rule (`deny` is a boolean, `perms` a string), a unix rule (`perms` a list), a capability rule
+ * (`capability`) or a network rule (`family`, `type`); anything else is a bug.
+ */
 function rule(value: unknown): string {
   const rule = value as Partial<FileRuleView> | Partial<UnixRuleView> | null;
   if (typeof rule === "object" && rule !== null) {
+    if ("capability" in rule) return aaCapabilityRule(text((rule as CapabilityRuleView).capability, "aaRule"));
+    if ("family" in rule) {
+      const type = (rule as NetworkRuleView).type;
+      return aaNetworkRule(text((rule as NetworkRuleView).family, "aaRule"), type === null ? null : text(type, "aaRule"));
+    }
     if (Array.isArray(rule.perms)) return unixRule(rule as Partial<UnixRuleView>);
     if (typeof (rule as Partial<FileRuleView>).deny === "boolean") {
       return aaFileRule((rule as FileRuleView).deny, glob(rule.glob, "aaRule"), text(rule.perms, "aaRule"));
@@ -121,7 +130,23 @@ const XML_HELPERS: Helpers = {
   },
 };
 
-export const HELPER_NAMES: readonly string[] = [...Object.keys(APPARMOR_HELPERS), ...Object.keys(XML_HELPERS)];
+/** The LXC config file: `key = value` lines and `#` comments (lxc-text.ts). */
+const LXC_HELPERS: Helpers = {
+  lxcName(value) {
+    oneParameter(arguments.length, "lxcName");
+    return lxcConfName(text(value, "lxcName"));
+  },
+  lxcProfile(value) {
+    oneParameter(arguments.length, "lxcProfile");
+    return aaName(text(value, "lxcProfile"));
+  },
+  lxcComment(value) {
+    oneParameter(arguments.length, "lxcComment");
+    return commentText(text(value, "lxcComment"));
+  },
+};
+
+export const HELPER_NAMES: readonly string[] = [...Object.keys(APPARMOR_HELPERS), ...Object.keys(XML_HELPERS), ...Object.keys(LXC_HELPERS)];
 
 /** The runtime options of a block's body: none (no data, no block parameters), shared. */
 const NO_BLOCK_OPTIONS: RuntimeOptions = Object.freeze({});
@@ -159,6 +184,7 @@ function environment(helpers: Helpers): typeof Handlebars {
 
 const apparmor = environment(APPARMOR_HELPERS);
 const xml = environment(XML_HELPERS);
+const lxc = environment(LXC_HELPERS);
 
 type TemplateName = keyof typeof TEMPLATE_SPECS;
 
@@ -203,14 +229,27 @@ export interface UnixRuleView {
   readonly peer: UnixEnd | null;
 }
 
+/** `capability NAME,`: a name of model/kernel-names.ts. */
+export interface CapabilityRuleView {
+  readonly capability: string;
+}
+
+/** `network FAMILY [TYPE],`: names of model/kernel-names.ts; `type` null for every type. */
+export interface NetworkRuleView {
+  readonly family: string;
+  readonly type: string | null;
+}
+
+export type RuleView = FileRuleView | UnixRuleView | CapabilityRuleView | NetworkRuleView;
+
 /**
  * One grant and the comment above it: where it comes from. Its rules are one list, one line each: a
- * grant has file rules or an abstract socket's unix rule, and a second, nearly always empty, list
- * would cost a block helper call per grant.
+ * grant has file rules, an abstract socket's unix rules, or a capability or network rule, and a second,
+ * nearly always empty, list would cost a block helper call per grant.
  */
 export interface GrantView {
   readonly title: string;
-  readonly rules: readonly (FileRuleView | UnixRuleView)[];
+  readonly rules: readonly RuleView[];
 }
 
 export interface ProfileView {
@@ -228,6 +267,35 @@ export interface ProfileView {
   readonly denies: readonly Glob[];
 }
 
+/**
+ * A container's profile: no attachment and no grants of its own (lxc/container-base allows all file
+ * access inside the container), its host-side storage named in comments, and the protected paths that
+ * are kernel interfaces (profile-views.ts containerDenies).
+ */
+export interface ContainerProfileView {
+  readonly version: string;
+  readonly source: string;
+  readonly tenant: string;
+  readonly workload: string;
+  /** The LXC container's name on the host. */
+  readonly lxc: string;
+  readonly name: string;
+  readonly flags: readonly string[];
+  /** One line per host-side volume or device: what, access, glob and where it is declared. */
+  readonly storage: readonly string[];
+  readonly denies: readonly Glob[];
+}
+
+/** A container's LXC config lines. */
+export interface LxcConfView {
+  readonly version: string;
+  readonly source: string;
+  readonly tenant: string;
+  readonly workload: string;
+  readonly lxc: string;
+  readonly profile: string;
+}
+
 export interface SeclabelView {
   readonly version: string;
   readonly source: string;
@@ -239,3 +307,5 @@ export interface SeclabelView {
 export const renderVmProfile = load<ProfileView>(apparmor, "vm-profile");
 export const renderServiceProfile = load<ProfileView>(apparmor, "service-profile");
 export const renderSeclabel = load<SeclabelView>(xml, "seclabel.xml");
+export const renderContainerProfile = load<ContainerProfileView>(apparmor, "container-profile");
+export const renderLxcConf = load<LxcConfView>(lxc, "lxc.conf");

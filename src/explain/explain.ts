@@ -5,7 +5,7 @@
  * protected denies every profile ends with. Ownership by other tenants is seen as the isolation checks
  * see it (check/grants.ts: host-shared devices belong to nobody, an LVM volume has two names).
  */
-import { isHostShared, overlapGrants } from "../check/grants.js";
+import { isHostShared, overlapGrants, readsOnly } from "../check/grants.js";
 import { otherLvmName } from "../check/lvm.js";
 import { protectedGlobs } from "../check/protected.js";
 import { ABSTRACT_SOCKET_PERMS, fileRules } from "../emit/profile-views.js";
@@ -60,31 +60,38 @@ const HOST_SHARED = new Set(HOST_SHARED_DEVICES.map(toBytes));
 /** Permission letters in the order AppArmor prints them. */
 const PERM_ORDER = "rwaklmx";
 
-function permString(letters: Iterable<string>): string {
-  return [...new Set(letters)].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)).join("");
+/** The permissions of rule strings, each once, in AppArmor's order; an exec mode (`ix`, `Px`) stays whole. */
+function permString(perms: Iterable<string>): string {
+  const tokens = [...perms].flatMap((p) => p.match(EXEC_OR_LETTER) ?? []);
+  return [...new Set(tokens)].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)).join("");
 }
 
-function rank(letter: string): number {
-  const i = PERM_ORDER.indexOf(letter);
+const EXEC_OR_LETTER = /[iPpCcUu]x|./g;
+
+function rank(token: string): number {
+  const i = PERM_ORDER.indexOf(token.charAt(token.length - 1));
   return i < 0 ? PERM_ORDER.length : i;
 }
 
 /**
  * The permissions the resource's profile rules give on what `matches` accepts: file rules for a path,
- * the unix rule for an abstract socket. Undefined when no rule matches.
+ * the unix rule for an abstract socket. A container's volumes and devices are no rules of its profile:
+ * they are its host-side storage, which it reaches through its mounts (`rw` or `r` as granted).
+ * Undefined when nothing matches.
  */
-function rulePerms(resource: Resource, matches: (glob: Resource["path"]["glob"]) => boolean): { allow: string; deny: string } | undefined {
+function rulePerms(workload: Workload, resource: Resource, matches: (glob: Resource["path"]["glob"]) => boolean): { allow: string; deny: string } | undefined {
+  if (workload.kind === "container") return matches(resource.path.glob) ? { allow: resource.access === "rw" ? "rw" : "r", deny: "" } : undefined;
   if (resource.namespace === "abstract") return matches(resource.path.glob) ? { allow: ABSTRACT_SOCKET_PERMS.join(", "), deny: "" } : undefined;
   const rules = fileRules(resource).filter((r) => matches(r.glob));
   if (rules.length === 0) return undefined;
   return {
-    allow: permString(rules.filter((r) => !r.deny).flatMap((r) => [...r.perms])),
-    deny: permString(rules.filter((r) => r.deny).flatMap((r) => [...r.perms])),
+    allow: permString(rules.filter((r) => !r.deny).map((r) => r.perms)),
+    deny: permString(rules.filter((r) => r.deny).map((r) => r.perms)),
   };
 }
 
-function grantMatch(model: Model, tenant: string, resource: Resource, perms: { allow: string; deny: string }, target: ExplainTarget, cite: CiteFn): GrantMatch {
-  const shared = sharedFor(model, tenant, target, cite);
+function grantMatch(model: Model, workload: Workload, resource: Resource, perms: { allow: string; deny: string }, target: ExplainTarget, cite: CiteFn): GrantMatch {
+  const shared = sharedFor(model, workload.tenant, target, cite);
   return {
     kind: resource.kind,
     access: resource.access,
@@ -92,6 +99,8 @@ function grantMatch(model: Model, tenant: string, resource: Resource, perms: { a
     ...perms,
     at: cite(resource.path.span),
     ...(resource.kind === "implied" ? { implied: resource.note ?? "rule" } : {}),
+    ...(resource.kind === "run" ? { run: resource.run ?? "inherit" } : {}),
+    ...(workload.kind === "container" ? { hostSide: true } : {}),
     hostShared: isHostShared(resource),
     ...(shared === undefined ? {} : { shared }),
   };
@@ -100,8 +109,8 @@ function grantMatch(model: Model, tenant: string, resource: Resource, perms: { a
 /** The resource as a GrantMatch when its rules match the path. */
 function matchResource(model: Model, workload: Workload, resource: Resource, target: ExplainTarget, cite: CiteFn): GrantMatch | undefined {
   if (resource.namespace !== target.namespace) return undefined;
-  const perms = rulePerms(resource, (glob) => matchesPath(glob, target.bytes));
-  return perms === undefined ? undefined : grantMatch(model, workload.tenant, resource, perms, target, cite);
+  const perms = rulePerms(workload, resource, (glob) => matchesPath(glob, target.bytes));
+  return perms === undefined ? undefined : grantMatch(model, workload, resource, perms, target, cite);
 }
 
 function sharedFor(model: Model, tenant: string, target: ExplainTarget, cite: CiteFn): SharedCite | undefined {
@@ -125,14 +134,15 @@ function verdictFor(
   const refused = (reason: DenialReason): WorkloadVerdict => (workload.mode === "complain" ? { ...base, verdict: "complain", reason } : denied(reason));
   if (protectedBy.length > 0) return denied({ kind: "protected", by: protectedBy[0]!, overridden: grants });
   const link = target.namespace === "path" ? symlinkTarget(fromBytes(target.bytes)) : undefined;
-  if (link !== undefined && grants.length > 0) return refused({ kind: "symlink", target: link, grants });
+  // A container's storage is mounted by LXC on the host, not opened through a rule of its profile.
+  if (link !== undefined && grants.length > 0 && workload.kind !== "container") return refused({ kind: "symlink", target: link, grants });
   if (grants.length > 0) {
-    const allow = permString(grants.flatMap((g) => (target.namespace === "path" ? [...g.allow] : [])));
+    const allow = permString(grants.flatMap((g) => (target.namespace === "path" ? [g.allow] : [])));
     const deny = new Set(grants.flatMap((g) => [...g.deny]));
     if (target.namespace === "abstract") {
       return { ...base, verdict: "allowed", permissions: grants[0]!.allow, writesDenied: false, grants };
     }
-    const permissions = permString([...allow].filter((p) => !deny.has(p)));
+    const permissions = permString((allow.match(EXEC_OR_LETTER) ?? []).filter((p) => !deny.has(p)));
     // Every deny rule of the grant table comes with an allow it narrows (ro volume: rk, deny w).
     if (permissions === "") throw new Error("internal: grants match but leave no permission");
     return { ...base, verdict: "allowed", permissions, writesDenied: deny.has("w"), grants };
@@ -152,7 +162,8 @@ function ownersOf(model: Model, target: ExplainTarget, cite: CiteFn): Owner[] {
   const owners: Owner[] = [];
   const seen = new Set<Workload>();
   for (const g of overlapGrants(model)) {
-    if (seen.has(g.workload) || g.namespace !== target.namespace) continue;
+    // A read or a run reaches the path without owning it (check/grants.ts readsOnly).
+    if (seen.has(g.workload) || g.namespace !== target.namespace || readsOnly(g.resource)) continue;
     const hit = names.findIndex((n) => matchesPath(g.glob, n));
     if (hit < 0) continue;
     const grant = matchResource(model, g.workload, g.resource, { ...target, bytes: names[hit]! }, cite) ?? aliasMatch(model, g.workload, g.resource, target, cite);
@@ -170,6 +181,6 @@ function ownersOf(model: Model, target: ExplainTarget, cite: CiteFn): Owner[] {
 
 /** A grant that owns the path only under its other LVM name: what its rules give on that name. */
 function aliasMatch(model: Model, workload: Workload, resource: Resource, target: ExplainTarget, cite: CiteFn): GrantMatch {
-  const perms = rulePerms(resource, () => true) ?? { allow: "", deny: "" };
-  return grantMatch(model, workload.tenant, resource, perms, target, cite);
+  const perms = rulePerms(workload, resource, () => true) ?? { allow: "", deny: "" };
+  return grantMatch(model, workload, resource, perms, target, cite);
 }

@@ -3,7 +3,7 @@
  * command-line contract, described by the interfaces below (optional fields are left out, never null):
  *
  *   { path, namespace: "path"|"abstract", hostShared, protected: [{glob, builtin, file?, line?}],
- *     workloads: [{tenant, workload, kind: "vm"|"service", mode, verdict: "allowed"|"complain"|"denied",
+ *     workloads: [{tenant, workload, kind: "vm"|"service"|"container", mode, verdict: "allowed"|"complain"|"denied",
  *                  permissions?, writesDenied?, grants?: [JsonGrant], reason?: JsonReason}],
  *
  * "complain": allowed only because the workload is in complain mode (the access is logged); `reason`
@@ -12,7 +12,7 @@
  *
  * Files are shown as the CLI shows them (relative to the working folder).
  */
-import type { Access, Mode, Namespace, ResourceKind, WorkloadKind } from "../model/types.js";
+import type { Access, Mode, Namespace, ResourceKind, RunMode, WorkloadKind } from "../model/types.js";
 import { EXPLAIN_SCOPE_NOTE, type Cite, type DenialReason, type Explanation, type GrantMatch, type Owner, type ProtectedCite, type WorkloadVerdict } from "./types.js";
 
 export interface JsonCite {
@@ -30,6 +30,10 @@ export interface JsonGrant extends JsonCite {
   deny: string;
   /** For a rule libvirt implies for a vm: what it is for. */
   implied?: string;
+  /** For a run: "inherit" (ix) or "own" (Px). */
+  run?: RunMode;
+  /** A container's host-side storage (reached through its mounts, no rule of its profile). */
+  hostSide?: boolean;
   hostShared: boolean;
   shared?: JsonCite & { glob: string; tenants: string[] };
 }
@@ -90,6 +94,8 @@ export function toJsonExplanation(e: Explanation, display: (file: string) => str
     deny: g.deny,
     ...cite(g.at),
     ...(g.implied === undefined ? {} : { implied: g.implied }),
+    ...(g.run === undefined ? {} : { run: g.run }),
+    ...(g.hostSide === true ? { hostSide: true } : {}),
     hostShared: g.hostShared,
     ...(g.shared === undefined ? {} : { shared: { glob: g.shared.glob, tenants: [...g.shared.tenants], ...cite(g.shared.at) } }),
   });

@@ -16,7 +16,7 @@ export function renderExplanationText(e: Explanation, display: (file: string) =>
   if (e.hostShared) lines.push("  a host-shared device node: any workload may be granted it, and it belongs to no tenant");
   if (e.workloads.length === 0) lines.push("  (the policy has no workloads)");
   // Each workload's name and permissions, once: the columns are as wide as the widest of them.
-  const who = e.workloads.map((v) => `${v.tenant}/${v.workload}${v.kind === "vm" ? " (vm)" : ""}`);
+  const who = e.workloads.map((v) => `${v.tenant}/${v.workload}${v.kind === "service" ? "" : ` (${v.kind})`}`);
   const perms = e.workloads.map((v) => (v.verdict === "allowed" ? permsText(v.permissions, v.writesDenied) : ""));
   // A reduce, not Math.max(...): a fleet's hundred thousand workloads would overflow the argument stack.
   const whoWidth = who.reduce((w, text) => Math.max(w, text.length), 0);
@@ -49,8 +49,10 @@ function protectedText(p: ProtectedCite, at: (c: Cite) => string): string {
 function grantText(g: GrantMatch, domain: string, at: (c: Cite) => string): string {
   let text: string;
   if (g.implied !== undefined) text = `${g.implied}, implied by libvirt for domain ${domain} (${at(g.at)})`;
-  else if (g.kind === "socket") text = `socket at ${at(g.at)}`;
+  else if (g.kind === "socket" || g.kind === "read") text = `${g.kind} at ${at(g.at)}`;
+  else if (g.kind === "run") text = `run ${g.run ?? "inherit"} at ${at(g.at)}`;
   else text = `${g.kind} ${g.access} at ${at(g.at)}`;
+  if (g.hostSide === true) text += "  (host side: the container's storage, reached through its mounts; no rule of its profile)";
   if (g.shared !== undefined) text += `  (shared with ${g.shared.tenants.join(", ")} at ${at(g.shared.at)})`;
   if (g.hostShared) text += "  (host-shared device)";
   return text;

@@ -4,7 +4,7 @@
  * file turn it into text or JSON. Files are source paths as the model holds them (the CLI shows them
  * relative to the working folder).
  */
-import type { Access, Mode, Namespace, ResourceKind, WorkloadKind } from "../model/types.js";
+import type { Access, Mode, Namespace, ResourceKind, RunMode, WorkloadKind } from "../model/types.js";
 
 /** A line of the policy. */
 export interface Cite {
@@ -32,6 +32,13 @@ export interface GrantMatch {
   readonly at: Cite;
   /** For a rule libvirt implies for a vm: what it is for ("libvirt log"). */
   readonly implied?: string;
+  /** For a `run`: inherit (`ix`) or own (`Px`). */
+  readonly run?: RunMode;
+  /**
+   * A container's volume or device: host-side storage the container reaches through its mounts, not a
+   * rule of its profile (which allows all file access inside the container).
+   */
+  readonly hostSide?: boolean;
   /** The path is a host-shared device node, which belongs to no tenant. */
   readonly hostShared: boolean;
   readonly shared?: SharedCite;
@@ -110,4 +117,4 @@ export interface Explanation {
 
 /** What explain looked at and did not: printed with every answer. */
 export const EXPLAIN_SCOPE_NOTE =
-  "only moat's own rules are considered: included abstractions (libvirt-qemu in every vm profile, base in every service profile, and each `abstraction`) may grant more";
+  "only moat's own rules are considered: included abstractions (libvirt-qemu in every vm profile, base in every service profile, lxc/container-base in every container profile, and each `abstraction`) may grant more";

@@ -112,9 +112,9 @@ export function stringTexts(file: PolicyFile, text: string): string[] {
       case "Tenant":
         for (const w of s.workloads) {
           for (const item of w.items) {
-            if (item.kind === "Uuid") add(item.value.span);
+            if (item.kind === "Uuid" || item.kind === "Lxc") add(item.value.span);
             else if (item.kind === "Abstraction") add(item.name.span);
-            else if (item.kind !== "Mode") add(item.path.span);
+            else if (item.kind !== "Mode" && item.kind !== "Capability" && item.kind !== "Network") add(item.path.span);
           }
         }
         break;

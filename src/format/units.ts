@@ -56,23 +56,27 @@ function simpleStatement(s: SimpleStatement, literal: (s: StringLiteral) => stri
 const COLUMN_KEYWORDS: Readonly<Partial<Record<Item["kind"], string>>> = {
   Uuid: "uuid",
   Exec: "exec",
+  Lxc: "lxc",
   Volume: "volume",
   Device: "device",
   Socket: "socket",
+  Read: "read",
+  Run: "run",
 };
 
 function pushWorkload(units: Unit[], w: WorkloadBlock, text: string, literal: (s: StringLiteral) => string): void {
   const brace = openingBrace(text, w.name.span.end);
   units.push({ role: "workloadOpen", depth: 1, text: `${w.workloadKind.value} ${w.name.name} {`, start: w.span.start, end: brace + 1 });
   // The keyword column fits the longest keyword present; the access column sits one space after
-  // the longest string that carries an access keyword. `abstraction` and `mode` take names, not
-  // paths, and are written with a single space, as in SPEC §1.
+  // the longest string that carries an access keyword (a run's inherit or own stands there too).
+  // `abstraction`, `mode`, `capability` and `network` take names, not paths, and are written with
+  // single spaces, as in SPEC §1.
   let keywordWidth = 0;
   let accessColumn = 0;
   for (const item of w.items) {
     const keyword = COLUMN_KEYWORDS[item.kind];
     if (keyword !== undefined) keywordWidth = Math.max(keywordWidth, keyword.length);
-    if ((item.kind === "Volume" || item.kind === "Device") && item.access !== undefined) {
+    if (((item.kind === "Volume" || item.kind === "Device") && item.access !== undefined) || item.kind === "Run") {
       accessColumn = Math.max(accessColumn, width(literal(item.path)));
     }
   }
@@ -89,8 +93,20 @@ function itemLine(item: Item, keywordWidth: number, accessColumn: number, litera
       return column("uuid", literal(item.value));
     case "Exec":
       return column("exec", literal(item.path));
+    case "Lxc":
+      return column("lxc", literal(item.value));
     case "Socket":
       return column("socket", literal(item.path));
+    case "Read":
+      return column("read", literal(item.path));
+    case "Run": {
+      const path = literal(item.path);
+      return `${column("run", path)}${" ".repeat(accessColumn - width(path))} ${item.mode.value}`;
+    }
+    case "Capability":
+      return `capability ${item.names.map((n) => n.name).join(", ")}`;
+    case "Network":
+      return item.type === undefined ? `network ${item.family.name}` : `network ${item.family.name} ${item.type.name}`;
     case "Volume":
     case "Device": {
       const path = literal(item.path);

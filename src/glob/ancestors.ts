@@ -19,14 +19,23 @@ const NOT_SLASH: ByteSet = [
 ];
 
 const cache = new WeakMap<Glob, Nfa>();
+const foldersCache = new WeakMap<Glob, Nfa>();
 
+/** The paths the glob matches and every folder above them. */
 export function withAncestors(glob: Glob): Nfa {
   let nfa = cache.get(glob);
-  if (nfa === undefined) cache.set(glob, (nfa = build(compileGlob(glob))));
+  if (nfa === undefined) cache.set(glob, (nfa = build(compileGlob(glob), true)));
   return nfa;
 }
 
-function build(nfa: Nfa): Nfa {
+/** Only the folders above the paths the glob matches (and those of its matches that are folders). */
+export function withFoldersAbove(glob: Glob): Nfa {
+  let nfa = foldersCache.get(glob);
+  if (nfa === undefined) foldersCache.set(glob, (nfa = build(compileGlob(glob), false)));
+  return nfa;
+}
+
+function build(nfa: Nfa, matches: boolean): Nfa {
   const n = nfa.edges.length;
   // State 2s: entered otherwise (or the start); state 2s+1: entered by '/'.
   const edges: Edge[][] = [];
@@ -41,7 +50,7 @@ function build(nfa: Nfa): Nfa {
         if (slash.length > 0) out.push({ label: slash, to: 2 * e.to + 1 });
       }
       edges.push(out);
-      accepting.push(nfa.accepting[s]! || bit === 1);
+      accepting.push((matches && nfa.accepting[s]!) || bit === 1);
     }
   }
   return { edges, accepting };

@@ -13,10 +13,13 @@ import { type Budget, canonChoices, DEFAULT_BUDGET, type IntersectOptions } from
 import { pickByte } from "./witness.js";
 
 export type InfiniteResult =
-  | { readonly kind: "finite" }
+  /** `count`: how many shared paths, an upper bound (an ambiguous glob may spell one path twice), capped. */
+  | { readonly kind: "finite"; readonly count: number }
   /** `witness`: one shared path that lies on such a cycle's way, as a byte string. */
   | { readonly kind: "infinite"; readonly witness: string }
   | { readonly kind: "budget"; readonly detail: string };
+
+const COUNT_CAP = 1_000_000;
 
 export function sharesInfinitely(a: Glob, b: Glob, budget: Budget = DEFAULT_BUDGET, options: IntersectOptions = {}): InfiniteResult {
   const A = compileGlob(a);
@@ -30,6 +33,8 @@ export function sharesInfinitely(a: Glob, b: Glob, budget: Budget = DEFAULT_BUDG
   const succ: number[][] = [[]];
   /** The byte of each edge in succ, for the witness. */
   const succByte: number[][] = [[]];
+  /** How many bytes each edge in succ stands for: a class or wildcard edge is as many paths. */
+  const succWidth: number[][] = [[]];
   const viaByte: number[] = [-1];
   const parent: number[] = [-1];
   index.set(0, 0);
@@ -50,6 +55,7 @@ export function sharesInfinitely(a: Glob, b: Glob, budget: Budget = DEFAULT_BUDG
             pc.push(next);
             succ.push([]);
             succByte.push([]);
+            succWidth.push([]);
             viaByte.push(pickByte(bytes));
             parent.push(head);
             if (i >= budget.maxStates) {
@@ -58,6 +64,7 @@ export function sharesInfinitely(a: Glob, b: Glob, budget: Budget = DEFAULT_BUDG
           }
           succ[head]!.push(i);
           succByte[head]!.push(pickByte(bytes));
+          succWidth[head]!.push(bytes.reduce((n, [lo, hi]) => n + hi - lo + 1, 0));
         }
       }
     }
@@ -93,7 +100,18 @@ export function sharesInfinitely(a: Glob, b: Glob, budget: Budget = DEFAULT_BUDG
     for (const t of succ[queue[k]!]!) if (live[t] && --indegree[t]! === 0) queue.push(t);
   }
   const liveCount = live.filter(Boolean).length;
-  if (removed === liveCount) return { kind: "finite" };
+  if (removed === liveCount) {
+    // No cycle: count the accepting paths from the start, in reverse topological order.
+    const count = new Array<number>(n).fill(0);
+    for (let k = queue.length - 1; k >= 0; k--) {
+      const s = queue[k]!;
+      let c = A.accepting[pa[s]!] && B.accepting[pb[s]!] && (!kernel || canonAccepts(pc[s]!)) ? 1 : 0;
+      const targets = succ[s]!;
+      for (let e = 0; e < targets.length; e++) if (live[targets[e]!]) c += succWidth[s]![e]! * count[targets[e]!]!;
+      count[s] = Math.min(c, COUNT_CAP);
+    }
+    return { kind: "finite", count: live[0] ? count[0]! : 0 };
+  }
   // A witness: the way to a state left on a cycle, then on to acceptance.
   let onCycle = -1;
   for (let s = 0; s < n && onCycle < 0; s++) if (live[s] && indegree[s]! > 0) onCycle = s;

@@ -7,7 +7,7 @@
  */
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../source.js";
-import type { Access, Identifier, Item, Keyword, Mode, PolicyFile, Statement, StringLiteral, WorkloadBlock, WorkloadKind } from "../syntax/ast.js";
+import type { Access, Identifier, Item, Keyword, Mode, PolicyFile, RunMode, Statement, StringLiteral, WorkloadBlock, WorkloadKind } from "../syntax/ast.js";
 import { badCharacter } from "../syntax/strings.js";
 import { nodeSpan, propertyValue, type JsonNode } from "./json-tree.js";
 
@@ -40,10 +40,21 @@ export function jsonToAst(file: string, textLength: number, root: JsonNode): { f
     if (uuid !== undefined) items.push({ kind: "Uuid", value: literal(uuid), span: span(propertyNode(node, "uuid")!) });
     const exec = propertyValue(node, "exec");
     if (exec !== undefined) items.push({ kind: "Exec", path: literal(exec), span: span(propertyNode(node, "exec")!) });
+    const lxc = propertyValue(node, "lxc");
+    if (lxc !== undefined) items.push({ kind: "Lxc", value: literal(lxc), span: span(propertyNode(node, "lxc")!) });
     const mode = propertyValue(node, "mode");
     if (mode !== undefined) items.push({ kind: "Mode", value: keyword<Mode>(mode), span: span(propertyNode(node, "mode")!) });
     for (const abstraction of elements(propertyValue(node, "abstractions"))) {
       items.push({ kind: "Abstraction", name: literal(abstraction), span: span(abstraction) });
+    }
+    const capabilities = propertyValue(node, "capabilities");
+    if (capabilities !== undefined && elements(capabilities).length > 0) {
+      items.push({ kind: "Capability", names: elements(capabilities).map(identifier), span: span(propertyNode(node, "capabilities")!) });
+    }
+    for (const rule of elements(propertyValue(node, "network"))) {
+      const type = propertyValue(rule, "type");
+      const family = identifier(propertyValue(rule, "family")!);
+      items.push(type === undefined ? { kind: "Network", family, span: span(rule) } : { kind: "Network", family, type: identifier(type), span: span(rule) });
     }
     for (const resource of elements(propertyValue(node, "resources"))) items.push(resourceItem(resource));
     return {
@@ -56,9 +67,11 @@ export function jsonToAst(file: string, textLength: number, root: JsonNode): { f
   };
 
   const resourceItem = (node: JsonNode): Item => {
-    const kind = propertyValue(node, "kind")!.value as "volume" | "device" | "socket";
+    const kind = propertyValue(node, "kind")!.value as "volume" | "device" | "socket" | "read" | "run";
     const path = literal(propertyValue(node, "path")!);
     if (kind === "socket") return { kind: "Socket", path, span: span(node) };
+    if (kind === "read") return { kind: "Read", path, span: span(node) };
+    if (kind === "run") return { kind: "Run", path, mode: keyword<RunMode>(propertyValue(node, "mode")!), span: span(node) };
     const accessNode = propertyValue(node, "access");
     const access = accessNode === undefined ? undefined : keyword<Access>(accessNode);
     const itemKind = kind === "volume" ? "Volume" : "Device";

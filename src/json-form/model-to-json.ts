@@ -8,18 +8,27 @@
 import type { Model, Resource, Shared, Tenant, Workload } from "../model/types.js";
 
 export interface JsonResource {
-  kind: "volume" | "device" | "socket";
+  kind: "volume" | "device" | "socket" | "read" | "run";
   path: string;
   access?: "ro" | "rw";
+  mode?: "inherit" | "own";
+}
+
+export interface JsonNetwork {
+  family: string;
+  type?: string;
 }
 
 export interface JsonWorkload {
-  kind: "vm" | "service";
+  kind: "vm" | "service" | "container";
   name: string;
   uuid?: string;
   exec?: string;
+  lxc?: string;
   mode: "enforce" | "complain";
   abstractions?: string[];
+  capabilities?: string[];
+  network?: JsonNetwork[];
   resources: JsonResource[];
 }
 
@@ -64,8 +73,11 @@ function workloadToJson(workload: Workload): JsonWorkload {
   const json = { kind: workload.kind, name: workload.name } as JsonWorkload;
   if (workload.uuid !== undefined) json.uuid = workload.uuid;
   if (workload.exec !== undefined) json.exec = workload.exec.text;
+  if (workload.lxc !== undefined) json.lxc = workload.lxc.name;
   json.mode = workload.mode;
   if (workload.abstractions.length > 0) json.abstractions = workload.abstractions.map((a) => a.name);
+  if (workload.capabilities !== undefined) json.capabilities = workload.capabilities.map((c) => c.name);
+  if (workload.networks !== undefined) json.network = workload.networks.map((n) => (n.type === undefined ? { family: n.family } : { family: n.family, type: n.type }));
   json.resources = workload.resources.flatMap(resourceToJson);
   return json;
 }
@@ -76,6 +88,10 @@ function resourceToJson(resource: Resource): JsonResource[] {
       return [];
     case "socket":
       return [{ kind: "socket", path: resource.path.text }];
+    case "read":
+      return [{ kind: "read", path: resource.path.text }];
+    case "run":
+      return [{ kind: "run", path: resource.path.text, mode: resource.run ?? "inherit" }];
     case "volume":
     case "device":
       return [{ kind: resource.kind, path: resource.path.text, access: resource.access }];

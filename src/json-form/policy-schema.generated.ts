@@ -69,14 +69,15 @@ export const POLICY_SCHEMA = {
       "additionalProperties": false
     },
     "workload": {
-      "description": "A VM (a libvirt domain) or a service (a host process of the control plane).",
+      "description": "A VM (a libvirt domain), a service (a host process of the control plane) or a container (an LXC container, as OpenStack-Ansible runs each service).",
       "type": "object",
       "properties": {
         "kind": {
-          "description": "vm: a libvirt domain, confined by a libvirt-<uuid> profile; service: a host process, confined by moat.<tenant>.<name>.",
+          "description": "vm: a libvirt domain, confined by a libvirt-<uuid> profile; service: a host process, confined by moat.<tenant>.<name>; container: an LXC container, confined by moat.<tenant>.<name> through lxc/<tenant>.<name>.conf.",
           "enum": [
             "vm",
-            "service"
+            "service",
+            "container"
           ]
         },
         "name": {
@@ -91,6 +92,10 @@ export const POLICY_SCHEMA = {
           "description": "service only: the absolute path of the executable the profile attaches to (glob source form).",
           "type": "string"
         },
+        "lxc": {
+          "description": "container only: the LXC container's name on the host ([A-Za-z0-9][A-Za-z0-9._-]*, at most 64 characters); the workload's name when absent.",
+          "type": "string"
+        },
         "mode": {
           "description": "The profile's mode; enforce when absent.",
           "enum": [
@@ -99,15 +104,30 @@ export const POLICY_SCHEMA = {
           ]
         },
         "abstractions": {
-          "description": "AppArmor abstractions to include (`include <abstractions/NAME>`); NAME matches [A-Za-z0-9][A-Za-z0-9._-]*, optionally /-separated.",
+          "description": "vm and service: AppArmor abstractions to include (`include <abstractions/NAME>`); NAME matches [A-Za-z0-9][A-Za-z0-9._-]*, optionally /-separated.",
           "type": "array",
           "items": {
             "description": "An abstraction name, such as nameservice.",
             "type": "string"
           }
         },
+        "capabilities": {
+          "description": "service only: Linux capabilities the service may use, one `capability NAME,` rule each; names lower case without CAP_ (net_admin, sys_ptrace).",
+          "type": "array",
+          "items": {
+            "description": "A capability name, such as net_admin.",
+            "type": "string"
+          }
+        },
+        "network": {
+          "description": "service only: the sockets the service may open, one `network FAMILY [TYPE],` rule each.",
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/network"
+          }
+        },
         "resources": {
-          "description": "What the workload owns, in order: volumes, devices and sockets.",
+          "description": "What the workload is granted, in order: volumes, devices and sockets it owns, host files it reads (vm, service) and programs it runs (service); a container's volumes and devices are its host-side storage.",
           "type": "array",
           "items": {
             "$ref": "#/definitions/resource"
@@ -120,8 +140,26 @@ export const POLICY_SCHEMA = {
       ],
       "additionalProperties": false
     },
+    "network": {
+      "description": "A network rule: a socket address family and, optionally, a socket type.",
+      "type": "object",
+      "properties": {
+        "family": {
+          "description": "An address family as AppArmor names it: inet, inet6, unix, netlink, packet, …",
+          "type": "string"
+        },
+        "type": {
+          "description": "A socket type: stream, dgram, seqpacket, raw, rdm or packet; any type when absent.",
+          "type": "string"
+        }
+      },
+      "required": [
+        "family"
+      ],
+      "additionalProperties": false
+    },
     "resource": {
-      "description": "A volume or device (with an access), or a socket; `kind` selects which.",
+      "description": "A volume or device (with an access), a socket, a read or a run; `kind` selects which.",
       "type": "object",
       "discriminator": {
         "propertyName": "kind"
@@ -132,6 +170,12 @@ export const POLICY_SCHEMA = {
         },
         {
           "$ref": "#/definitions/socketResource"
+        },
+        {
+          "$ref": "#/definitions/readResource"
+        },
+        {
+          "$ref": "#/definitions/runResource"
         }
       ]
     },
@@ -180,6 +224,52 @@ export const POLICY_SCHEMA = {
       "required": [
         "kind",
         "path"
+      ],
+      "additionalProperties": false
+    },
+    "readResource": {
+      "description": "vm and service: host files no tenant owns, read with exactly `r` (libraries, configuration, firmware).",
+      "type": "object",
+      "properties": {
+        "kind": {
+          "description": "read",
+          "const": "read"
+        },
+        "path": {
+          "description": "An absolute path or glob (glob source form).",
+          "$ref": "#/definitions/glob"
+        }
+      },
+      "required": [
+        "kind",
+        "path"
+      ],
+      "additionalProperties": false
+    },
+    "runResource": {
+      "description": "service only: a program the service starts. There is no unconfined mode: a child that leaves confinement escapes every isolation moat proves.",
+      "type": "object",
+      "properties": {
+        "kind": {
+          "description": "run",
+          "const": "run"
+        },
+        "path": {
+          "description": "The program's absolute path or glob (glob source form).",
+          "$ref": "#/definitions/glob"
+        },
+        "mode": {
+          "description": "inherit: `ix`, the child runs under the service's own profile; own: `Px`, under the profile of the service of the same tenant whose exec is exactly this path.",
+          "enum": [
+            "inherit",
+            "own"
+          ]
+        }
+      },
+      "required": [
+        "kind",
+        "path",
+        "mode"
       ],
       "additionalProperties": false
     },

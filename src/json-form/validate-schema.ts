@@ -8,9 +8,10 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { escapePointerToken, nodeAtPointer, nodeSpan, propertyValue, type JsonNode } from "./json-tree.js";
 import { POLICY_SCHEMA } from "./policy-schema.generated.js";
+import { RUN_UNCONFINED_HINT } from "../syntax/parse-errors.js";
 
 const NAME_PATTERN = POLICY_SCHEMA.definitions.name.pattern;
-const RESOURCE_KINDS = ["volume", "device", "socket"];
+const RESOURCE_KINDS = ["volume", "device", "socket", "read", "run"];
 
 let cached: ValidateFunction | undefined;
 
@@ -50,6 +51,8 @@ function violation(file: string, root: JsonNode, error: ErrorObject): Diagnostic
     }
     case "enum":
       detail = `must be one of ${listValues((error.params as { allowedValues: unknown[] }).allowedValues)}`;
+      // The mode AppArmor calls Ux: operators look for it, and should learn why it is not there.
+      if (error.data === "unconfined" && pointer.endsWith("/mode") && pointer.includes("/resources/")) detail += `: ${RUN_UNCONFINED_HINT}`;
       break;
     case "const":
       detail = `must be ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}`;

@@ -9,9 +9,10 @@ import type { PolicyFile, Statement } from "../syntax/ast.js";
 import { LetScope } from "./lets.js";
 import { includeTarget, type LoadedFiles } from "./load-files.js";
 import { checkedPath } from "./paths.js";
-import type { Model, Named, PathValue, Shared, Tenant, Workload } from "./types.js";
+import { lxcName, type Model, type Named, type PathValue, type Shared, type Tenant, type Workload } from "./types.js";
 import { resolveWorkload } from "./workload.js";
 import { appendAll } from "../append-all.js";
+import { globKey } from "../glob/text.js";
 
 interface TenantDraft {
   readonly spans: Span[];
@@ -125,6 +126,8 @@ export function resolveModel(loaded: LoadedFiles): { model: Model; diagnostics: 
       workloads: [...draft.workloads.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     }));
   appendAll(diagnostics, checkUniqueAcrossTenants(sortedTenants));
+  appendAll(diagnostics, checkLxcNames(sortedTenants));
+  appendAll(diagnostics, checkRunTargets(sortedTenants));
 
   const model: { -readonly [K in keyof Model]: Model[K] } = {
     protect,
@@ -138,16 +141,16 @@ export function resolveModel(loaded: LoadedFiles): { model: Model; diagnostics: 
 }
 
 /**
- * Every vm by source position (file path, then offset), so that a clash is reported at the later
- * declaration, the newcomer. The files are ranked once and vms sorted by rank and offset: comparing the
- * paths of two vms at every step of the sort was most of the uniqueness check.
+ * Every workload of one kind by source position (file path, then offset), so that a clash is reported at
+ * the later declaration, the newcomer. The files are ranked once and workloads sorted by rank and offset:
+ * comparing the paths of two vms at every step of the sort was most of the uniqueness check.
  */
-function inSourceOrder(tenants: readonly Tenant[]): Workload[] {
+function inSourceOrder(tenants: readonly Tenant[], kind: Workload["kind"] = "vm"): Workload[] {
   const vms: Workload[] = [];
   const rank = new Map<string, number>();
   for (const tenant of tenants) {
     for (const w of tenant.workloads) {
-      if (w.kind !== "vm") continue;
+      if (w.kind !== kind) continue;
       vms.push(w);
       rank.set(w.span.file, 0);
     }
@@ -184,6 +187,53 @@ function checkUniqueAcrossTenants(tenants: readonly Tenant[]): Diagnostic[] {
       );
     } else {
       byUuid.set(vm.uuid, vm);
+    }
+  }
+  return diagnostics;
+}
+
+/** LXC container names are unique on a host: two containers (of any tenants) may not share one. */
+function checkLxcNames(tenants: readonly Tenant[]): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const byName = new Map<string, Workload>();
+  for (const container of inSourceOrder(tenants, "container")) {
+    const name = lxcName(container);
+    const first = byName.get(name);
+    if (first === undefined) {
+      byName.set(name, container);
+      continue;
+    }
+    const other = `${first.tenant}/${first.name}`;
+    diagnostics.push(
+      diagnostic("MOAT227", container.lxc?.span ?? container.span, { name: JSON.stringify(name), other }, {
+        related: [{ span: first.lxc?.span ?? first.span, message: `container ${other} is LXC container ${name}` }],
+        hint: "give each container the name LXC knows it by on the host (lxc-ls lists them); one LXC container has one profile",
+      }),
+    );
+  }
+  return diagnostics;
+}
+
+/**
+ * `run PATH own` gives `PATH Px,`: the kernel runs the program under the profile attached to PATH, which
+ * must be a service of the same tenant whose `exec` is exactly PATH (the same glob), so that the child
+ * stays inside its tenant and the transition cannot fail or land in another tenant's profile.
+ */
+function checkRunTargets(tenants: readonly Tenant[]): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const tenant of tenants) {
+    let execs: Set<string> | undefined;
+    for (const workload of tenant.workloads) {
+      for (const resource of workload.resources) {
+        if (resource.kind !== "run" || resource.run !== "own") continue;
+        execs ??= new Set(tenant.workloads.flatMap((w) => (w.kind === "service" && w.exec !== undefined ? [globKey(w.exec.glob)] : [])));
+        if (execs.has(globKey(resource.path.glob))) continue;
+        diagnostics.push(
+          diagnostic("MOAT226", resource.path.span, { path: JSON.stringify(resource.path.text), tenant: tenant.name }, {
+            hint: `declare the program as a service of tenant ${tenant.name} (service NAME { exec ${JSON.stringify(resource.path.text)} … }), or run it with inherit`,
+          }),
+        );
+      }
     }
   }
   return diagnostics;

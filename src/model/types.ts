@@ -4,9 +4,9 @@
  */
 import type { Glob } from "../glob/ast.js";
 import type { Source, Span } from "../source.js";
-import type { Access, Mode, WorkloadKind } from "../syntax/ast.js";
+import type { Access, Mode, RunMode, WorkloadKind } from "../syntax/ast.js";
 
-export type { Access, Mode, WorkloadKind };
+export type { Access, Mode, RunMode, WorkloadKind };
 
 /** A path or abstract socket name as written (after `${}` substitution) and as parsed. */
 export interface PathValue {
@@ -16,7 +16,13 @@ export interface PathValue {
   readonly span: Span;
 }
 
-export type ResourceKind = "volume" | "device" | "socket" | "implied";
+/**
+ * What a resource is to its workload. volume, device and socket are owned (the workload's tenant holds
+ * them); implied rules are a vm's own; `read` (host files read with exactly `r`) and `run` (a child
+ * program, `ix` or `Px`) own nothing: they never clash with each other, only with what another tenant
+ * owns (check/grants.ts readsOnly).
+ */
+export type ResourceKind = "volume" | "device" | "socket" | "implied" | "read" | "run";
 
 /**
  * Filesystem paths and abstract unix socket names are separate namespaces: `/x` and `@x` never overlap.
@@ -33,6 +39,15 @@ export interface Resource {
   readonly perms?: string;
   /** For kind "implied": what the rule is for, shown in comments and messages ("libvirt log"). */
   readonly note?: string;
+  /** For kind "run": inherit (`ix`) or own (`Px`). */
+  readonly run?: RunMode;
+}
+
+/** A `network FAMILY [TYPE]` rule of a service: names from the tables of model/kernel-names.ts. */
+export interface NetworkRule {
+  readonly family: string;
+  readonly type?: string;
+  readonly span: Span;
 }
 
 export interface Named {
@@ -54,6 +69,17 @@ export interface Workload {
   readonly abstractions: readonly Named[];
   /** Declared resources in source order, then a vm's implied ones. */
   readonly resources: readonly Resource[];
+  /** A container's `lxc "NAME"`, when written; the LXC name is the workload's name otherwise (lxcName). */
+  readonly lxc?: Named;
+  /** A service's `capability` names, each once, in written order; absent when it has none. */
+  readonly capabilities?: readonly Named[];
+  /** A service's `network` rules, each once, in written order; absent when it has none. */
+  readonly networks?: readonly NetworkRule[];
+}
+
+/** The LXC container name of a container workload: its `lxc` item, or the workload's name. */
+export function lxcName(workload: Workload): string {
+  return workload.lxc?.name ?? workload.name;
 }
 
 export interface Tenant {

@@ -1,22 +1,62 @@
 /**
- * Resolves one `vm` or `service` block: which items each kind takes, which may be given once, the
- * uuid's form, and every path. Cross-workload checks (duplicate names and uuids) are in resolve.ts.
+ * Resolves one `vm`, `service` or `container` block: which items each kind takes, which may be given
+ * once, the uuid's and the LXC name's form, capability and network names, and every path. Cross-workload
+ * checks (duplicate names, uuids and LXC names, `run … own` targets) are in resolve.ts.
  */
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../source.js";
-import type { Item, WorkloadBlock } from "../syntax/ast.js";
+import type { Identifier, Item, WorkloadBlock, WorkloadKind } from "../syntax/ast.js";
 import type { LetScope } from "./lets.js";
 import { checkedAbstractSocket, checkedPath, quote } from "./paths.js";
 import { impliedVmResources } from "./implied.js";
-import type { Mode, Named, PathValue, Resource, Workload } from "./types.js";
+import {
+  CAPABILITIES,
+  CAPABILITY_NAMES,
+  didYouMean,
+  NETWORK_FAMILIES,
+  NETWORK_FAMILY_NAMES,
+  NETWORK_TYPE_NAMES,
+  NETWORK_TYPES,
+  type KernelName,
+} from "./kernel-names.js";
+import type { Mode, Named, NetworkRule, PathValue, Resource, Workload } from "./types.js";
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const UPPER_HEX = /[A-F]/;
 const ABSTRACTION = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+/**
+ * An LXC container name as moat accepts it: what `lxc-create` accepts for the names OpenStack-Ansible
+ * gives, narrowed to characters that need no quoting in the LXC config file (no '#', '=', blank or line
+ * break) nor in a comment, at most 64 characters (a host name's limit, which LXC uses as the default
+ * utsname).
+ */
+const LXC_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const LXC_NAME_MAX = 64;
 
 /** Items that name one property of the workload rather than a grant. */
-const SINGLE: Readonly<Partial<Record<Item["kind"], string>>> = { Uuid: "uuid", Exec: "exec", Mode: "mode" };
-const ONLY_IN: Readonly<Partial<Record<Item["kind"], "vm" | "service">>> = { Uuid: "vm", Exec: "service" };
+const SINGLE: Readonly<Partial<Record<Item["kind"], string>>> = { Uuid: "uuid", Exec: "exec", Mode: "mode", Lxc: "lxc" };
+const ALL: readonly WorkloadKind[] = ["vm", "service", "container"];
+/** The kinds of workload each item is allowed in. */
+const ALLOWED_IN: Readonly<Record<Item["kind"], readonly WorkloadKind[]>> = {
+  Uuid: ["vm"],
+  Exec: ["service"],
+  Lxc: ["container"],
+  Volume: ALL,
+  Device: ALL,
+  Mode: ALL,
+  Socket: ["vm", "service"],
+  Abstraction: ["vm", "service"],
+  Read: ["vm", "service"],
+  Run: ["service"],
+  Capability: ["service"],
+  Network: ["service"],
+};
+/** Why an item a kind does not take has no place there, where that is worth saying. */
+const WHY_NOT: Readonly<Partial<Record<WorkloadKind, string>>> = {
+  container:
+    "inside a container, lxc/container-base already allows all file access, capabilities and network (paths there are the container's own); a container declares its LXC name and its host-side storage (volume, device)",
+  vm: "a vm's profile includes abstractions/libvirt-qemu, which grants QEMU the programs, capabilities and sockets it needs; run, capability and network are for services",
+};
 
 export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetScope, diagnostics: Diagnostic[]): Workload {
   const kind = block.workloadKind.value;
@@ -28,13 +68,17 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
   let exec: PathValue | undefined;
   let mode: Mode = "enforce";
 
+  const capabilities: Named[] = [];
+  const networks: NetworkRule[] = [];
+  let lxc: Named | undefined;
+
   let grants = 0; // counted on the items written, so that a grant refused for its own error does not also draw MOAT220
   for (const item of block.items) {
-    if (item.kind === "Volume" || item.kind === "Device" || item.kind === "Socket") grants++;
+    if (GRANTS.has(item.kind)) grants++;
     const single = SINGLE[item.kind];
-    const only = ONLY_IN[item.kind];
-    if (only !== undefined && only !== kind) {
-      diagnostics.push(diagnostic("MOAT210", item.span, { item: single ?? item.kind.toLowerCase(), kind }));
+    if (!ALLOWED_IN[item.kind].includes(kind)) {
+      const why = item.kind === "Uuid" || item.kind === "Exec" ? undefined : WHY_NOT[kind];
+      diagnostics.push(diagnostic("MOAT210", item.span, { item: single ?? item.kind.toLowerCase(), kind }, why === undefined ? {} : { hint: why }));
       continue;
     }
     if (single !== undefined) {
@@ -88,6 +132,40 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
         if (path !== undefined) resources.push({ kind: "socket", access: "rw", namespace: abstract ? "abstract" : "path", path });
         break;
       }
+      case "Read": {
+        const text = lets.resolve(item.path);
+        const path = text === undefined ? undefined : checkedPath(text, item.path.span, diagnostics);
+        if (path !== undefined) resources.push({ kind: "read", access: "ro", namespace: "path", path });
+        break;
+      }
+      case "Run": {
+        const text = lets.resolve(item.path);
+        const path = text === undefined ? undefined : checkedPath(text, item.path.span, diagnostics);
+        if (path !== undefined) resources.push({ kind: "run", access: "ro", namespace: "path", path, run: item.mode.value });
+        break;
+      }
+      case "Lxc": {
+        const text = lets.resolve(item.value);
+        if (text === undefined) break;
+        const problem = lxcNameProblem(text);
+        if (problem !== undefined) diagnostics.push(diagnostic("MOAT223", item.value.span, { name: quote(text), reason: problem }));
+        else lxc = { name: text, span: item.value.span };
+        break;
+      }
+      case "Capability":
+        for (const name of item.names) {
+          if (!known(name, CAPABILITY_NAMES, CAPABILITIES, "MOAT224", {}, diagnostics)) continue;
+          if (!capabilities.some((c) => c.name === name.name)) capabilities.push({ name: name.name, span: name.span });
+        }
+        break;
+      case "Network": {
+        const family = known(item.family, NETWORK_FAMILY_NAMES, NETWORK_FAMILIES, "MOAT225", { what: "family" }, diagnostics);
+        const type = item.type === undefined || known(item.type, NETWORK_TYPE_NAMES, NETWORK_TYPES, "MOAT225", { what: "type" }, diagnostics);
+        if (!family || !type) break;
+        const rule: NetworkRule = item.type === undefined ? { family: item.family.name, span: item.span } : { family: item.family.name, type: item.type.name, span: item.span };
+        if (!networks.some((n) => n.family === rule.family && n.type === rule.type)) networks.push(rule);
+        break;
+      }
     }
   }
 
@@ -110,5 +188,37 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
   if (uuid !== undefined) workload.uuid = uuid;
   if (exec !== undefined) workload.exec = exec;
   if (seen.Mode !== undefined) workload.modeSpan = seen.Mode;
+  if (lxc !== undefined) workload.lxc = lxc;
+  if (capabilities.length > 0) workload.capabilities = capabilities.slice();
+  if (networks.length > 0) workload.networks = networks.slice();
   return workload;
+}
+
+/** The items that grant something: a workload with none of them draws MOAT220. */
+const GRANTS: ReadonlySet<Item["kind"]> = new Set<Item["kind"]>(["Volume", "Device", "Socket", "Read", "Run", "Capability", "Network"]);
+
+/** Why `text` cannot name an LXC container, or undefined when it can. */
+export function lxcNameProblem(text: string): string | undefined {
+  if (text.length > LXC_NAME_MAX) return `it is ${text.length} characters long; at most ${LXC_NAME_MAX} are allowed`;
+  if (!LXC_NAME.test(text)) return "a name starts with a letter or digit and holds only letters, digits, '.', '_' and '-'";
+  return undefined;
+}
+
+/** Whether `name` is in the table; reports it (with the nearest known name) when it is not. */
+function known(
+  name: Identifier,
+  names: ReadonlySet<string>,
+  table: readonly KernelName[],
+  code: "MOAT224" | "MOAT225",
+  params: Readonly<Record<string, string>>,
+  diagnostics: Diagnostic[],
+): boolean {
+  if (names.has(name.name)) return true;
+  const near = didYouMean(name.name, table);
+  const hint =
+    code === "MOAT224"
+      ? "capabilities are written as AppArmor writes them, lower case without CAP_ (net_admin, sys_ptrace); docs/language.md lists Linux's 41"
+      : "families are AppArmor's (inet, inet6, unix, netlink, packet, …) and types stream, dgram, seqpacket, raw, rdm or packet; docs/language.md lists them";
+  diagnostics.push(diagnostic(code, name.span, { ...params, name: name.name, suggestion: near === undefined ? "" : `; did you mean ${near}?` }, { hint }));
+  return false;
 }

@@ -27,7 +27,9 @@ export interface StringLiteral {
 
 export type Access = "ro" | "rw";
 export type Mode = "enforce" | "complain";
-export type WorkloadKind = "vm" | "service";
+export type WorkloadKind = "vm" | "service" | "container";
+/** How a service runs a child program: in its own profile (`ix`) or in the service profile attached to it (`Px`). */
+export type RunMode = "inherit" | "own";
 
 export interface Keyword<T extends string> {
   readonly kind: "Keyword";
@@ -42,7 +44,12 @@ export type Item =
   | { readonly kind: "Device"; readonly path: StringLiteral; readonly access?: Keyword<Access>; readonly span: Span }
   | { readonly kind: "Socket"; readonly path: StringLiteral; readonly span: Span }
   | { readonly kind: "Abstraction"; readonly name: StringLiteral; readonly span: Span }
-  | { readonly kind: "Mode"; readonly value: Keyword<Mode>; readonly span: Span };
+  | { readonly kind: "Mode"; readonly value: Keyword<Mode>; readonly span: Span }
+  | { readonly kind: "Lxc"; readonly value: StringLiteral; readonly span: Span }
+  | { readonly kind: "Read"; readonly path: StringLiteral; readonly span: Span }
+  | { readonly kind: "Run"; readonly path: StringLiteral; readonly mode: Keyword<RunMode>; readonly span: Span }
+  | { readonly kind: "Capability"; readonly names: readonly Identifier[]; readonly span: Span }
+  | { readonly kind: "Network"; readonly family: Identifier; readonly type?: Identifier; readonly span: Span };
 
 export interface WorkloadBlock {
   readonly kind: "Workload";

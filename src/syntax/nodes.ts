@@ -11,7 +11,7 @@
  * fleet: about 10% less main-thread and all-thread CPU.
  */
 import type { Span } from "../source.js";
-import type { Access, Comment, Identifier, Item, Keyword, Mode, StringLiteral, StringPart, WorkloadBlock, WorkloadKind } from "./ast.js";
+import type { Access, Comment, Identifier, Item, Keyword, Mode, RunMode, StringLiteral, StringPart, WorkloadBlock, WorkloadKind } from "./ast.js";
 
 export class SourceSpan implements Span {
   declare readonly file: string;
@@ -90,8 +90,8 @@ export class CommentNode implements Comment {
   }
 }
 
-/** An item with a string: exec, socket, and volume or device without an access. */
-export class PathItem<K extends "Exec" | "Socket" | "Volume" | "Device"> {
+/** An item with a string: exec, socket, read, and volume or device without an access. */
+export class PathItem<K extends "Exec" | "Socket" | "Volume" | "Device" | "Read"> {
   declare readonly kind: K;
   declare readonly path: StringLiteral;
   declare readonly span: Span;
@@ -145,6 +145,58 @@ export class AbstractionItem {
   constructor(name: StringLiteral, span: Span) {
     this.kind = "Abstraction";
     this.name = name;
+    this.span = span;
+  }
+}
+
+/** A container's `lxc "NAME"`. */
+export class LxcItem {
+  declare readonly kind: "Lxc";
+  declare readonly value: StringLiteral;
+  declare readonly span: Span;
+  constructor(value: StringLiteral, span: Span) {
+    this.kind = "Lxc";
+    this.value = value;
+    this.span = span;
+  }
+}
+
+/** `run "PATH" inherit|own`. */
+export class RunItem {
+  declare readonly kind: "Run";
+  declare readonly path: StringLiteral;
+  declare readonly mode: Keyword<RunMode>;
+  declare readonly span: Span;
+  constructor(path: StringLiteral, mode: Keyword<RunMode>, span: Span) {
+    this.kind = "Run";
+    this.path = path;
+    this.mode = mode;
+    this.span = span;
+  }
+}
+
+/** `capability NAME, …`. */
+export class CapabilityItem {
+  declare readonly kind: "Capability";
+  declare readonly names: readonly Identifier[];
+  declare readonly span: Span;
+  constructor(names: readonly Identifier[], span: Span) {
+    this.kind = "Capability";
+    this.names = names;
+    this.span = span;
+  }
+}
+
+/** `network FAMILY [TYPE]`; without a type the property is absent, as in an object literal. */
+export class NetworkItem {
+  declare readonly kind: "Network";
+  declare readonly family: Identifier;
+  declare readonly type?: Identifier;
+  declare readonly span: Span;
+  constructor(family: Identifier, type: Identifier | undefined, span: Span) {
+    this.kind = "Network";
+    this.family = family;
+    if (type !== undefined) this.type = type;
     this.span = span;
   }
 }

@@ -20,7 +20,14 @@ export interface ParseProblem {
 }
 
 const STATEMENT_STARTS: readonly TokenType[] = [t.Policy, t.Let, t.Include, t.Protect, t.Tenant, t.Shared];
-const ITEM_STARTS = new Set<TokenType>([t.Uuid, t.Exec, t.Volume, t.Device, t.Socket, t.Abstraction, t.Mode]);
+const ITEM_STARTS = new Set<TokenType>([
+  t.Uuid, t.Exec, t.Volume, t.Device, t.Socket, t.Abstraction, t.Mode, t.Lxc, t.Read, t.Run, t.Capability, t.Network,
+]);
+const WORKLOAD_STARTS = new Set<TokenType>([t.Vm, t.Service, t.Container]);
+
+/** Why `run "PATH" unconfined` is refused, for the hint: operators coming from AppArmor look for it. */
+export const RUN_UNCONFINED_HINT =
+  "run … unconfined does not exist: a child that leaves confinement (Ux) escapes every isolation moat proves, and with it every grant of the policy; write inherit (ix: the child runs under this profile) or own (Px: under the profile of a service of this tenant whose exec is that path)";
 
 /** Records the last problem chevrotain reports; its messages are not shown to anyone. */
 export class ProblemRecorder implements IParserErrorMessageProvider {
@@ -67,10 +74,14 @@ export function renderParseProblem(problem: ParseProblem, source: Source, tokens
   const open = expected.includes(t.RCurly) ? innermostOpenBlock(source.path, tokens, index) : undefined;
   if (open !== undefined && (ruleName === "tenantBlock" || ruleName === "workloadBlock")) {
     const inTenant = ruleName === "tenantBlock";
-    const wanted = atEnd ? "'}'" : inTenant ? "vm, service or '}'" : "an item (uuid, exec, volume, device, socket, abstraction or mode) or '}'";
+    const wanted = atEnd
+      ? "'}'"
+      : inTenant
+        ? "vm, service, container or '}'"
+        : "an item (uuid, exec, lxc, volume, device, socket, read, run, capability, network, abstraction or mode) or '}'";
     let hint: string | undefined;
-    if (inTenant && ITEM_STARTS.has(type)) hint = `${kw} belongs inside a vm or service block`;
-    else if (STATEMENT_STARTS.includes(type) || (!inTenant && (type === t.Vm || type === t.Service))) {
+    if (inTenant && ITEM_STARTS.has(type)) hint = `${kw} belongs inside a vm, service or container block`;
+    else if (STATEMENT_STARTS.includes(type) || (!inTenant && WORKLOAD_STARTS.has(type))) {
       hint = `is a '}' missing to close ${open.label}?`;
     }
     const related: RelatedInformation[] = [{ span: open.span, message: `${open.label} opens here` }];
@@ -79,14 +90,14 @@ export function renderParseProblem(problem: ParseProblem, source: Source, tokens
 
   if (ruleName === "file") {
     let hint: string | undefined;
-    if (ITEM_STARTS.has(type)) hint = `${kw} belongs inside a vm or service block`;
-    else if (type === t.Vm || type === t.Service) hint = `a ${kw} belongs inside a tenant block: tenant NAME { ${kw} NAME { … } }`;
+    if (ITEM_STARTS.has(type)) hint = `${kw} belongs inside a vm, service or container block`;
+    else if (WORKLOAD_STARTS.has(type)) hint = `a ${kw} belongs inside a tenant block: tenant NAME { ${kw} NAME { … } }`;
     else if (type === t.RCurly) hint = "there is no open block to close here";
     const detail = `expected a statement (policy, let, include, protect, tenant or shared), found ${found}`;
     return diagnostic("MOAT102", span, { detail }, withHint({}, hint));
   }
 
-  let detail = `expected ${describeExpected(expected, previous)}${previous === undefined ? "" : ` after ${describePrevious(previous, tokens, index)}`}, found ${found}`;
+  let detail = `expected ${describeExpected(expected, previous, ruleName)}${previous === undefined ? "" : ` after ${describePrevious(previous, tokens, index)}`}, found ${found}`;
   let hint: string | undefined;
   if (expected.includes(t.Identifier) && kw !== undefined) {
     detail += `: '${kw}' is a keyword and cannot be a name`;
@@ -95,6 +106,8 @@ export function renderParseProblem(problem: ParseProblem, source: Source, tokens
     hint = `strings are written in double quotes, e.g. "${actual.image}"`;
   } else if (ruleName === "sharedStatement" && expected.includes(t.Ro) && type === t.Rw) {
     hint = "shared resources are read-only; a writable resource belongs to exactly one tenant";
+  } else if (expected.includes(t.Inherit) && type === t.Identifier && actual.image === "unconfined") {
+    hint = RUN_UNCONFINED_HINT;
   }
   return diagnostic("MOAT102", span, { detail }, withHint({}, hint));
 }
@@ -145,10 +158,11 @@ function describeActual(token: IToken, quote: boolean): string {
   return `'${printable(token.image)}'`;
 }
 
-function describeExpected(expected: readonly TokenType[], previous: IToken | undefined): string {
+function describeExpected(expected: readonly TokenType[], previous: IToken | undefined, ruleName: string): string {
   const words = expected.map((type) => {
     if (type === t.StringLiteral) return "a string";
-    if (type === t.Identifier) return nameKind(previous?.tokenType);
+    // Inside an item, a name after a ',' continues a capability list (tenant lists are statements).
+    if (type === t.Identifier) return ruleName === "item" && previous?.tokenType === t.Comma ? "a capability name" : nameKind(previous?.tokenType);
     return type.LABEL ?? type.name;
   });
   if (words.length <= 1) return words[0] ?? "something else";
@@ -162,6 +176,9 @@ function nameKind(previous: TokenType | undefined): string {
     case t.Tenant: case t.With: case t.Comma: return "a tenant name";
     case t.Vm: return "a vm name";
     case t.Service: return "a service name";
+    case t.Container: return "a container name";
+    case t.Capability: return "a capability name";
+    case t.Network: return "a network family";
     default: return "a name";
   }
 }

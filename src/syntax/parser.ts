@@ -10,9 +10,9 @@
  */
 import type { IOrAlt, IParserErrorMessageProvider, IToken } from "chevrotain";
 import { EmbeddedActionsParser } from "./chevrotain.js";
-import type { Access, Item, Mode, Statement, WorkloadBlock, WorkloadKind } from "./ast.js";
+import type { Access, Identifier, Item, Mode, RunMode, Statement, WorkloadBlock, WorkloadKind } from "./ast.js";
 import { NO_FILE } from "./build-ast.js";
-import { AbstractionItem, AccessItem, ModeItem, PathItem, UuidItem, WorkloadNode } from "./nodes.js";
+import { AbstractionItem, AccessItem, CapabilityItem, LxcItem, ModeItem, NetworkItem, PathItem, RunItem, UuidItem, WorkloadNode } from "./nodes.js";
 import * as t from "./tokens.js";
 
 /** What actions return while chevrotain records the grammar: their results are never looked at. */
@@ -42,6 +42,7 @@ export class MoatParser extends EmbeddedActionsParser {
   private deviceAccess?: () => IToken;
   private volumeAccessAlts?: IOrAlt<IToken>[];
   private deviceAccessAlts?: IOrAlt<IToken>[];
+  private runModeAlts?: IOrAlt<IToken>[];
 
   file = this.RULE("file", (): Statement[] => {
     const statements: Statement[] = [];
@@ -103,7 +104,13 @@ export class MoatParser extends EmbeddedActionsParser {
   });
 
   workloadBlock = this.RULE("workloadBlock", (): WorkloadBlock => {
-    const kw = this.OR((this.workloadKindAlts ??= [{ ALT: () => this.CONSUME(t.Vm) }, { ALT: () => this.CONSUME(t.Service) }]));
+    const kw = this.OR(
+      (this.workloadKindAlts ??= [
+        { ALT: () => this.CONSUME(t.Vm) },
+        { ALT: () => this.CONSUME(t.Service) },
+        { ALT: () => this.CONSUME(t.Container) },
+      ]),
+    );
     const name = this.CONSUME(t.Identifier);
     this.CONSUME(t.LCurly);
     const items: Item[] = [];
@@ -154,6 +161,42 @@ export class MoatParser extends EmbeddedActionsParser {
             return new ModeItem(value, this.context.between(kw, value));
           },
         },
+        { ALT: () => this.stringItem("Lxc", this.CONSUME(t.Lxc), this.CONSUME7(t.StringLiteral)) },
+        { ALT: () => this.stringItem("Read", this.CONSUME(t.Read), this.CONSUME8(t.StringLiteral)) },
+        {
+          ALT: () => {
+            const kw = this.CONSUME(t.Run);
+            const path = this.CONSUME9(t.StringLiteral);
+            const token = this.OR5((this.runModeAlts ??= [{ ALT: () => this.CONSUME(t.Inherit) }, { ALT: () => this.CONSUME(t.Own) }]));
+            if (this.RECORDING_PHASE) return RECORDING as Item;
+            const x = this.context;
+            const mode = x.keyword<RunMode>(token);
+            return new RunItem(x.str(path), mode, x.between(kw, mode));
+          },
+        },
+        {
+          ALT: () => {
+            const kw = this.CONSUME(t.Capability);
+            const names: IToken[] = [];
+            this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => names.push(this.CONSUME1(t.Identifier)) });
+            if (this.RECORDING_PHASE) return RECORDING as Item;
+            const x = this.context;
+            const idents = names.map((tok) => x.ident(tok));
+            return new CapabilityItem(idents, x.between(kw, idents[idents.length - 1]!));
+          },
+        },
+        {
+          ALT: () => {
+            const kw = this.CONSUME(t.Network);
+            const family = this.CONSUME2(t.Identifier);
+            const type = this.OPTION3(() => this.CONSUME3(t.Identifier));
+            if (this.RECORDING_PHASE) return RECORDING as Item;
+            const x = this.context;
+            const familyNode = x.ident(family);
+            const typeNode: Identifier | undefined = type === undefined ? undefined : x.ident(type);
+            return new NetworkItem(familyNode, typeNode, x.between(kw, typeNode ?? familyNode));
+          },
+        },
       ]),
     ),
   );
@@ -177,13 +220,15 @@ export class MoatParser extends EmbeddedActionsParser {
     };
   });
 
-  private stringItem(kind: "Uuid" | "Exec" | "Socket" | "Abstraction", kw: IToken, tok: IToken): Item {
+  private stringItem(kind: "Uuid" | "Exec" | "Socket" | "Abstraction" | "Lxc" | "Read", kw: IToken, tok: IToken): Item {
     const x = this.context;
     const value = x.str(tok);
     const span = x.between(kw, value);
     switch (kind) {
       case "Uuid":
         return new UuidItem(value, span);
+      case "Lxc":
+        return new LxcItem(value, span);
       case "Abstraction":
         return new AbstractionItem(value, span);
       default:

@@ -103,11 +103,19 @@ export const With = keyword("with");
 export const Tenant = keyword("tenant");
 export const Vm = keyword("vm");
 export const Service = keyword("service");
+export const Container = keyword("container");
 export const Uuid = keyword("uuid");
 export const Exec = keyword("exec");
 export const Volume = keyword("volume");
 export const Device = keyword("device");
 export const Socket = keyword("socket");
+export const Lxc = keyword("lxc");
+export const Read = keyword("read");
+export const Run = keyword("run");
+export const Inherit = keyword("inherit");
+export const Own = keyword("own");
+export const Capability = keyword("capability");
+export const Network = keyword("network");
 export const Abstraction = keyword("abstraction");
 export const Mode = keyword("mode");
 export const Enforce = keyword("enforce");
@@ -117,8 +125,9 @@ export const Rw = keyword("rw");
 
 /** In SPEC order; a keyword cannot be used as a name. */
 export const keywordTokens: readonly TokenType[] = [
-  Policy, Let, Include, Protect, Shared, With, Tenant, Vm, Service, Uuid, Exec,
-  Volume, Device, Socket, Abstraction, Mode, Enforce, Complain, Ro, Rw,
+  Policy, Let, Include, Protect, Shared, With, Tenant, Vm, Service, Container, Uuid, Exec,
+  Volume, Device, Socket, Lxc, Read, Run, Inherit, Own, Capability, Network, Abstraction, Mode, Enforce,
+  Complain, Ro, Rw,
 ];
 
 export const LCurly = createToken({ name: "LCurly", label: "'{'", pattern: /\{/ });

@@ -49,9 +49,9 @@ describe("spellings the parser reads alike are one resource", () => {
 describe("every check is decided on the paths the kernel can present", () => {
   table(
     [
-      ["/var/?*{,/,/?**} is /var/**", twoTenants('volume "/var/?*{,/,/?**}"', 'volume "/srv/b"'), ["MOAT305"]],
+      ["/var/?*{,/,/?**} is /var/**", twoTenants('volume "/var/?*{,/,/?**}"', 'volume "/srv/b"'), ["MOAT304 /var/backups/shadow.bak", "MOAT305", "MOAT310 /var/spool/cron"]],
       ["/srv/{?*,?*/**} is /srv/**", twoTenants('volume "/srv/{?*,?*/**}" ro', 'volume "/opt/globex/b"'), ["MOAT305"]],
-      ["/run/?{,*}{,/**} is /run/**", twoTenants('volume "/run/?{,*}{,/**}" ro', 'volume "/opt/globex/b"'), ["MOAT305"]],
+      ["/run/?{,*}{,/**} is /run/**", twoTenants('volume "/run/?{,*}{,/**}" ro', 'volume "/opt/globex/b"'), ["MOAT305", "MOAT310 /run/systemd/x"]],
       ["[.][.] spells '..'", twoTenants('volume "/srv/acme/[.][.]/globex/secret"', 'volume "/srv/globex/secret"'), ["MOAT214"]],
       ["[.] spells '.'", twoTenants('volume "/srv/acme/[.]/x"', 'volume "/srv/b"'), ["MOAT214"]],
       ["[.a] may spell '.'", twoTenants('volume "/srv/[.a]/x"', 'volume "/srv/b"'), ["MOAT214"]],
@@ -90,7 +90,8 @@ describe("attachments are resources", () => {
       ["a glob attachment meets a literal one", twoTenants('exec "/usr/bin/backup-*"', 'exec "/usr/bin/backup-agent"'), ["MOAT309"]],
       ["one tenant's two services attach to one binary", oneTenant('exec "/usr/bin/agent"', 'exec "/usr/bin/{agent,other}"'), ["MOAT309"]],
       ["distinct binaries", twoTenants('exec "/usr/bin/agent-a"', 'exec "/usr/bin/agent-b"'), []],
-      ["an over-broad attachment", twoTenants('exec "/{usr,var}/**"', 'volume "/srv/b"'), ["MOAT305"]],
+      // It also reaches /var/backups/shadow.bak: an exec there would be a protected path.
+      ["an over-broad attachment", twoTenants('exec "/{usr,var}/**"', 'volume "/srv/b"'), ["MOAT304", "MOAT305"]],
       ["an attachment to a whole level", twoTenants('exec "/opt/*/**"', 'volume "/srv/b"'), ["MOAT305"]],
       ["the workload may write its own binary", twoTenants('exec "/opt/acme/bin/agent"\n    volume "/opt/acme/bin/{,**}" rw', 'volume "/srv/b"'), []],
       ["another workload of the same tenant: a warning", oneTenant('exec "/opt/acme/bin/agent"', 'volume "/opt/acme/bin/{,**}" rw'), ["MOAT312"]],
@@ -139,7 +140,7 @@ describe("host-critical paths", () => {
   );
   it("says why, and what to do", () => {
     const d = compileTexts({ "/p/host.iso": twoTenants('volume "/etc/cron.d/acme" rw', 'volume "/srv/b"') }).diagnostics[0]!;
-    expect(d.message).toBe('volume "/etc/cron.d/acme" reaches /etc/cron*{,/**} (cron jobs run as root), e.g. "/etc/cron.d/acme"; no workload may own it');
+    expect(d.message).toBe('volume "/etc/cron.d/acme" reaches /etc/cron.d{,/**} (cron jobs run as root), e.g. "/etc/cron.d/acme"; no workload may own it');
     expect(d.hint).toMatch(/outside/);
   });
   it("the protected set gains the backup copies of the password files", () => {
@@ -155,11 +156,11 @@ describe("over-broad: whole levels, device families, abstract sockets", () => {
       ["/opt/**", twoTenants('volume "/opt/**" ro', 'volume "/srv/b"'), ["MOAT305"]],
       ["/mnt/**", twoTenants('volume "/mnt/**" ro', 'volume "/srv/b"'), ["MOAT305"]],
       ["/media/**", twoTenants('volume "/media/**" ro', 'volume "/srv/b"'), ["MOAT305"]],
-      ["/var/lib/**", twoTenants('volume "/var/lib/**" ro', 'volume "/srv/b"'), ["MOAT305"]],
-      ["/var/*/**", twoTenants('volume "/var/*/**" ro', 'volume "/opt/globex/b"'), ["MOAT305"]],
+      ["/var/lib/**", twoTenants('volume "/var/lib/**" ro', 'volume "/srv/b"'), ["MOAT304", "MOAT305", "MOAT310"]],
+      ["/var/*/**", twoTenants('volume "/var/*/**" ro', 'volume "/opt/globex/b"'), ["MOAT304", "MOAT305", "MOAT310"]],
       ["/srv/*/** reaches every tenant's folder", twoTenants('volume "/srv/*/**" ro', 'volume "/opt/globex/b"'), ["MOAT305"]],
-      ["/home/?*/**", twoTenants('volume "/home/?*/**" ro', 'volume "/opt/globex/b"'), ["MOAT305"]],
-      ["/var/lib/*/**", twoTenants('volume "/var/lib/*/**" ro', 'volume "/opt/globex/b"'), ["MOAT305"]],
+      ["/home/?*/**", twoTenants('volume "/home/?*/**" ro', 'volume "/opt/globex/b"'), ["MOAT304", "MOAT305", "MOAT310"]],
+      ["/var/lib/*/**", twoTenants('volume "/var/lib/*/**" ro', 'volume "/opt/globex/b"'), ["MOAT304", "MOAT305", "MOAT310"]],
       ["/var/lib/libvirt/images/acme/** is narrow", twoTenants('volume "/var/lib/libvirt/images/acme/**" rw', 'volume "/srv/b"'), []],
       ["/dev/sd*", twoTenants('device "/dev/sd*" rw', 'volume "/srv/b"'), ["MOAT305"]],
       ["/dev/s{d,}*", twoTenants('device "/dev/s{d,}*" rw', 'volume "/srv/b"'), ["MOAT305"]],
@@ -190,9 +191,128 @@ describe("over-broad: whole levels, device families, abstract sockets", () => {
   );
   it("says why and what to write instead", () => {
     const d = compileTexts({ "/p/host.iso": twoTenants('device "/dev/vfio/[0-9]*" rw', 'volume "/srv/b"') }).diagnostics[0]!;
-    expect(d.message).toMatch(/^device "\/dev\/vfio\/\[0-9\]\*" is over-broad: a wildcard in it reaches any number of nodes of \/dev\/vfio\/\*/);
+    expect(d.message).toMatch(/^device "\/dev\/vfio\/\[0-9\]\*" is over-broad: a wildcard in it reaches any number of \/dev\/vfio\/\* nodes/);
     expect(d.message).toMatch(/every IOMMU group/);
     expect(d.hint).toMatch(/one by one/);
+  });
+});
+
+
+describe("a write on a folder above what is not the workload's own (renaming moves it)", () => {
+  table(
+    [
+      ["/etc/ above /etc/shadow", twoTenants('volume "/etc/" rw', 'volume "/srv/b"'), ["MOAT320"]],
+      ["/root/", twoTenants('volume "/root/" rw', 'volume "/srv/b"'), ["MOAT320"]],
+      ["/etc/sudoers.d/", twoTenants('volume "/etc/sudoers.d/" rw', 'volume "/srv/b"'), ["MOAT310", "MOAT320"]],
+      ["/boot/", twoTenants('volume "/boot/" rw', 'volume "/srv/b"'), ["MOAT320"]],
+      ["the root folder", twoTenants('volume "/" rw', 'volume "/srv/b"'), ["MOAT320"]],
+      ["another tenant's folder", twoTenants('volume "/srv/globex/" rw', 'volume "/srv/globex/db.img"'), ["MOAT320"]],
+      ["every folder under /srv", twoTenants('volume "/srv/**/" rw', 'volume "/srv/globex/db.img"'), ["MOAT305", "MOAT320"]],
+      ["a device grant on a folder", twoTenants('device "/srv/" rw', 'volume "/srv/globex/db.img"'), ["MOAT320"]],
+      ["a folder above another tenant's folder grant", twoTenants('volume "/srv/data/" rw', 'volume "/srv/data/globex/{,**}"'), ["MOAT320"]],
+      ["read-only folders rename nothing", twoTenants('volume "/srv/globex/" ro', 'volume "/srv/globex/db.img" ro'), []],
+      ["its own tenant's folder", oneTenant('volume "/srv/acme/" rw', 'volume "/srv/acme/db.img"'), []],
+      ["a sibling folder", twoTenants('volume "/srv/acme/{,**}" rw', 'volume "/srv/globex/db.img"'), []],
+    ],
+    errorCodes,
+  );
+  it("names the path below and where it is granted", () => {
+    const d = compileTexts({ "/p/host.iso": twoTenants('volume "/srv/globex/" rw', 'volume "/srv/globex/db.img"') }).diagnostics.find((x) => x.code === "MOAT320")!;
+    expect(d.witness).toBe("/srv/globex/");
+    expect(d.message).toMatch(/a folder above \/srv\/globex\/db\.img \(volume of globex\/two\)/);
+    expect(d.related.map((r) => r.message)).toEqual(["volume of globex/two: /srv/globex/db.img"]);
+  });
+});
+
+describe("what runs as root and the host's secrets, beyond the first list", () => {
+  table(
+    [
+      ["/usr/lib64 (the loader on merged-/usr hosts)", twoTenants('volume "/usr/lib64/{,**}" rw', 'volume "/srv/b"'), ["MOAT310"]],
+      ["/usr/local/bin", twoTenants('volume "/usr/local/bin/tool" ro', 'volume "/srv/b"'), ["MOAT310"]],
+      ["root's crontab", twoTenants('volume "/var/spool/cron/crontabs/root" rw', 'volume "/srv/b"'), ["MOAT310"]],
+      ["anacrontab", twoTenants('volume "/etc/anacrontab" ro', 'volume "/srv/b"'), ["MOAT310"]],
+      ["a run-time unit", twoTenants('volume "/run/systemd/system/x.service" rw', 'volume "/srv/b"'), ["MOAT310"]],
+      ["a maintainer script", twoTenants('volume "/var/lib/dpkg/info/x.postinst" rw', 'volume "/srv/b"'), ["MOAT310"]],
+      ["a udev rule", twoTenants('volume "/etc/udev/rules.d/99-x.rules" ro', 'volume "/srv/b"'), ["MOAT310"]],
+      ["PAM", twoTenants('volume "/etc/pam.d/sshd" ro', 'volume "/srv/b"'), ["MOAT310"]],
+      ["any write under /etc", twoTenants('volume "/etc/nova/nova.conf" rw', 'volume "/srv/b"'), ["MOAT310"]],
+      ["any write under /usr", twoTenants('volume "/usr/share/acme/data" rw', 'volume "/srv/b"'), ["MOAT310"]],
+      ["reading service configuration is not owning root's", twoTenants('volume "/etc/nova/nova.conf" ro', 'volume "/srv/b"'), []],
+      ["a name that only starts like cron", twoTenants('volume "/etc/cronos-agent/acme.conf" ro', 'volume "/srv/b"'), []],
+      ["a name that only starts like lib", twoTenants('volume "/libvirt-images/acme/{,**}" rw', 'volume "/srv/b"'), []],
+      ["Debian's daily copy of the hashes", twoTenants('volume "/var/backups/shadow.bak" ro', 'volume "/srv/b"'), ["MOAT304"]],
+      ["shadow-utils' working copy", twoTenants('volume "/etc/gshadow+" ro', 'volume "/srv/b"'), ["MOAT304"]],
+      ["old hashes", twoTenants('volume "/etc/security/opasswd" ro', 'volume "/srv/b"'), ["MOAT304", "MOAT310"]],
+      ["a host key", twoTenants('volume "/etc/ssh/ssh_host_ed25519_key" ro', 'volume "/srv/b"'), ["MOAT304"]],
+    ],
+    errorCodes,
+  );
+});
+
+describe("over-broad: names the grant does not fix", () => {
+  table(
+    [
+      ["@/**", twoTenants('socket "@/**"', 'volume "/srv/b"'), ["MOAT305"]],
+      ["@[a-zA-Z0-9_.-]**", twoTenants('socket "@[a-zA-Z0-9_.-]**"', 'volume "/srv/b"'), ["MOAT305"]],
+      ["every X display", twoTenants('socket "@/tmp/.X11-unix/X*"', 'volume "/srv/b"'), ["MOAT305"]],
+      ["containerd's shims", twoTenants('socket "@/containerd-shim/**"', 'volume "/srv/b"'), ["MOAT305"]],
+      ["one X display", twoTenants('socket "@/tmp/.X11-unix/X5"', 'volume "/srv/b"'), []],
+      ["/dev/vfio/1*", twoTenants('device "/dev/vfio/1*" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["/dev/dm-1*", twoTenants('device "/dev/dm-1*" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["/dev/bus/usb/0**", twoTenants('device "/dev/bus/usb/0**" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["/dev/disk/b**", twoTenants('device "/dev/disk/b**" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["/dev/nvme0*", twoTenants('device "/dev/nvme0*" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["/dev/sdb* reaches /dev/sdba too", twoTenants('device "/dev/sdb*" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["/dev/{sda,sdb}*", twoTenants('device "/dev/{sda,sdb}*" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["/dev/ng*", twoTenants('device "/dev/ng*" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["/dev/md*", twoTenants('device "/dev/md*" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["/dev/zd*", twoTenants('device "/dev/zd*" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["/dev/bsg/**", twoTenants('device "/dev/bsg/**" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["/dev/vfio/devices/*", twoTenants('device "/dev/vfio/devices/*" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["/dev/hugepages/**", twoTenants('volume "/dev/hugepages/**" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["/dev/shm/*", twoTenants('volume "/dev/shm/*" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["/home/[a-z0-9]*/**", twoTenants('volume "/home/[a-z0-9]*/**" rw', 'volume "/opt/globex/b"'), ["MOAT304", "MOAT305", "MOAT310"]],
+      ["/var/lib/[a-km-z]*/**", twoTenants('volume "/var/lib/[a-km-z]*/**" rw', 'volume "/opt/globex/b"'), ["MOAT304", "MOAT305", "MOAT310"]],
+      ["/srv/[a-zA-Z0-9_.-]*{,/**}", twoTenants('volume "/srv/[a-zA-Z0-9_.-]*{,/**}" rw', 'volume "/opt/globex/b"'), ["MOAT305"]],
+      ["/opt/{a,b,c,d}*/**", twoTenants('volume "/opt/{a,b,c,d}*/**" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["every VM's saved memory and UEFI variables", twoTenants('volume "/var/lib/libvirt/qemu/{save,nvram}/{,**}" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["every image of libvirt's default pool", twoTenants('volume "/var/lib/libvirt/images/*.qcow2" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["one VM's UEFI variables", twoTenants('volume "/var/lib/libvirt/qemu/nvram/web01_VARS.fd" rw', 'volume "/srv/b"'), []],
+      ["named folders of its own", twoTenants('volume "/srv/{acme,acme-archive}/**" rw', 'volume "/opt/globex/b"'), []],
+      ["a naming scheme of its own", twoTenants('volume "/opt/acme-*/**" rw', 'volume "/srv/b"'), []],
+      ["a short folder name of its own", twoTenants('volume "/srv/a/**" rw', 'volume "/opt/globex/b"'), []],
+    ],
+    errorCodes,
+  );
+});
+
+
+describe("the second review's classes", () => {
+  table(
+    [
+      ["every VM's huge-page memory", twoTenants('volume "/dev/hugepages/libvirt/qemu/*/**" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["every VM's domain folder", twoTenants('volume "/var/lib/libvirt/qemu/domain-*/**" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["libvirt's run-time state", twoTenants('volume "/run/libvirt/qemu/*" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["26 disks by a class", twoTenants('device "/dev/sd[a-z]" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["100 dm nodes by braces", twoTenants('device "/dev/dm-[0-9]{,[0-9]}" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["999 IOMMU groups", twoTenants('device "/dev/vfio/{1,2,3,4,5,6,7,8,9}{,[0-9]}{,[0-9]}" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["a few disks of a VM", twoTenants('device "/dev/sd{b,c,d}" rw', 'volume "/srv/b"'), []],
+      ["GPUs", twoTenants('device "/dev/nvidia*" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["terminals", twoTenants('device "/dev/tty*" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["keyboards", twoTenants('device "/dev/input/*" rw', 'volume "/srv/b"'), ["MOAT305"]],
+      ["Docker's socket", twoTenants('socket "/run/docker.sock"', 'volume "/srv/b"'), ["MOAT310"]],
+      ["the system bus", twoTenants('socket "/run/dbus/system_bus_socket"', 'volume "/srv/b"'), ["MOAT310"]],
+      ["compiled AppArmor profiles", twoTenants('volume "/var/cache/apparmor/{,**}" rw', 'volume "/srv/b"'), ["MOAT310"]],
+      ["cloud-init's boot scripts", twoTenants('volume "/var/lib/cloud/scripts/per-boot/x" rw', 'volume "/srv/b"'), ["MOAT310"]],
+      ["a user's start-up file", twoTenants('volume "/home/admin/.bashrc" rw', 'volume "/srv/b"'), ["MOAT310"]],
+      ["a user's SSH key", twoTenants('read "/home/admin/.ssh/id_ed25519"', 'volume "/srv/b"'), ["MOAT304"]],
+      ["TLS private keys", twoTenants('read "/etc/ssl/private/x.key"', 'volume "/srv/b"'), ["MOAT304"]],
+      ["Ceph's admin key", twoTenants('read "/etc/ceph/ceph.client.admin.keyring"', 'volume "/srv/b"'), ["MOAT304"]],
+    ],
+    errorCodes,
+  );
+  it("MOAT320 sees an LVM volume under its other name", () => {
+    expect(errorCodes(twoTenants('volume "/dev/vg0/{,acme-x}" rw', 'volume "/dev/mapper/vg0-globex--db" rw'))).toContain("MOAT320");
   });
 });
 

@@ -173,9 +173,18 @@ describe("compareOutputs: foreign entries (MOAT406)", () => {
     ]);
   });
 
+  it("a lock file that no running compile holds is reported: a dead pid, this process's own, garbage, a forged profile", () => {
+    const out = folder();
+    for (const content of [`${DEAD_PID}\n`, `${process.pid}\n`, "", "profile evil /** { /** rwlkmix, }\n"]) {
+      fs.writeFileSync(path.join(out, ".moat.lock"), content);
+      expect(foreignOf(compareOutputs(out, v1, nodeOutputFs, show)), JSON.stringify(content)).toEqual([[".moat.lock", "file"]]);
+    }
+  });
+
   it("the lock file of a running compile is allowed; a lock-named folder or link is not", () => {
     const out = folder();
-    const lock = acquireLock(out, { fs: nodeOutputFs, pid: process.pid, isProcessAlive: () => true });
+    // A compile in another process (this test's parent stands for it: alive, and not this process).
+    const lock = acquireLock(out, { fs: nodeOutputFs, pid: process.ppid, isProcessAlive: () => true });
     expect(lock.acquired).toBe(true);
     expect(fs.existsSync(path.join(out, ".moat.lock"))).toBe(true);
     expect(compareOutputs(out, v1, nodeOutputFs, show)).toEqual([]);

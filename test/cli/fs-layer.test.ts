@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -116,5 +117,33 @@ describe("whether a file holds an output's content", () => {
     expect(nodeOutputFs.holds(path.join(dir, "target"), "content")).toBe(true);
     expect(nodeOutputFs.holds(path.join(dir, "link"), "content")).toBe(false);
     expect(nodeOutputFs.holds(path.join(dir, "folder"), "")).toBe(false);
+  });
+});
+
+describe("readFileIfExists: moat's own files, read only as regular files", () => {
+  // The output folder is in git: a pull request may put a link to /dev/zero or a FIFO where moat reads
+  // its manifest, lock or journal. Reading either would never end.
+  it("refuses a link (never followed), a FIFO and a folder at once; reads a file; nothing there is undefined", () => {
+    const dir = tempDir();
+    fs.symlinkSync("/dev/zero", path.join(dir, "zero"));
+    fs.writeFileSync(path.join(dir, "target"), "x");
+    fs.symlinkSync("target", path.join(dir, "link"));
+    fs.mkdirSync(path.join(dir, "folder"));
+    const fifo = path.join(dir, "fifo");
+    const made = spawnSync("mkfifo", [fifo]).status === 0;
+    const codeOf = (name: string): string | undefined => {
+      try {
+        nodeOutputFs.readFileIfExists(path.join(dir, name));
+        return undefined;
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code;
+      }
+    };
+    expect(codeOf("zero")).toBe("ELOOP");
+    expect(codeOf("link")).toBe("ELOOP");
+    expect(codeOf("folder")).toBe("EFTYPE");
+    if (made) expect(codeOf("fifo")).toBe("EFTYPE");
+    expect(nodeOutputFs.readFileIfExists(path.join(dir, "target"))?.toString()).toBe("x");
+    expect(nodeOutputFs.readFileIfExists(path.join(dir, "none"))).toBeUndefined();
   });
 });

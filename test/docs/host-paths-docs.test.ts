@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { HOST_CRITICAL_PATHS, OVER_BROAD, PROTECTED_PATHS } from "../../src/model/builtin.js";
+import { HOST_CRITICAL_PATHS, HOST_READ_ONLY_TREES, OVER_BROAD, OVER_BROAD_ABSTRACT, PROTECTED_PATHS } from "../../src/model/builtin.js";
 import { repositoryRoot } from "../support/repository.js";
 
 const text = readFileSync(join(repositoryRoot(), "docs", "language.md"), "utf8");
@@ -23,8 +23,8 @@ function rows(title: string): string[][] {
     .map((l) =>
       l
         .slice(1, -1)
-        .split(" | ")
-        .map((c, i) => (i === 0 ? c.trim().replace(/^`|`$/g, "") : c.trim())),
+        .split(/ (?<!\\)\| /)
+        .map((c, i) => (i === 0 ? c.trim().replace(/^`|`$/g, "") : c.trim().replace(/\\\|/g, "|"))),
     );
 }
 
@@ -35,7 +35,11 @@ describe("docs/language.md, Host paths moat guards", () => {
   it("lists the host-critical paths with their reasons", () => {
     expect(rows("Host-critical paths")).toEqual(HOST_CRITICAL_PATHS.map((e) => [e.glob, e.reason]));
   });
+  it("lists the read-only host trees with their reasons", () => {
+    expect(rows("Read-only host trees")).toEqual(HOST_READ_ONLY_TREES.map((e) => [e.glob, e.reason]));
+  });
   it("lists the over-broad entries with their tests and reasons", () => {
     expect(rows("Over-broad grants")).toEqual(OVER_BROAD.map((e) => [e.glob, e.test, e.reason]));
+    expect(rows("Abstract socket names")).toEqual(OVER_BROAD_ABSTRACT.map((e) => [e.glob, e.test, e.reason]));
   });
 });

@@ -11,7 +11,7 @@ import { describeWithValidators, checkProfiles, domainWithSeclabel, validateDoma
 import { snapshot, tempDir } from "../cli/helpers.js";
 
 const repo = path.resolve(import.meta.dirname, "../..");
-const HOSTS = ["compute-01", "control-01"];
+const HOSTS = ["compute-01", "control-01", "openstack-ansible"];
 
 function committed(host: string): Record<string, string> {
   return snapshot(path.join(repo, "examples", host, "generated"));
@@ -43,10 +43,12 @@ for (const host of HOSTS) {
   });
 }
 
-it("compute-01's only diagnostics are the documented MOAT307 warnings on its LVM volumes and MOAT311 on its complain-mode agent", async () => {
+it("compute-01's only diagnostics are the documented MOAT307 summary of its four LVM grants and MOAT311 on its complain-mode agent", async () => {
   const { code, err } = await compileInto(repo, ["validate", "examples/compute-01"]);
   expect(code).toBe(0);
-  expect(err.match(/(error|warning) MOAT\d+/g)?.sort()).toEqual([...Array(4).fill("warning MOAT307"), "warning MOAT311"]);
+  expect(err.match(/(error|warning) MOAT\d+/g)?.sort()).toEqual(["warning MOAT307", "warning MOAT311"]);
+  // One line for every grant that names an LVM link, at the first of them, however many there are.
+  expect(err).toMatch(/tenants\/acme\.iso:\d+:12: warning MOAT307: 4 grants name links on the host, the first "\/dev\/vg0\/acme-db01-\{data,wal\}" \(to \/dev\/dm-N\)/);
   expect(err).toMatch(/warning MOAT311: service acme\/backup-agent is in complain mode: its isolation is logged, not enforced/);
 });
 
@@ -56,7 +58,34 @@ it("control-01 compiles without a single diagnostic", async () => {
   expect(err).not.toMatch(/MOAT\d/);
 });
 
-describeWithValidators("the committed example outputs and the real validators", ["apparmor_parser", "libvirt-qemu-abstraction", "xmllint", "virt-xml-validate", "libvirt-schemas"], () => {
+it("openstack-ansible's only diagnostic is the documented MOAT307 warning on its containers' LVs", async () => {
+  const { code, err } = await compileInto(repo, ["validate", "examples/openstack-ansible"]);
+  expect(code).toBe(0);
+  expect(err.match(/(error|warning) MOAT\d+/g)).toEqual(["warning MOAT307"]);
+  expect(err).toMatch(/6 grants name links on the host, the first "\/dev\/lxc\/infra1_galera_container-3ea2d8f4"/);
+});
+
+it("openstack-ansible: every container has its profile and its LXC config lines, and nothing else", () => {
+  const files = committed("openstack-ansible");
+  const confs = Object.keys(files).filter((p) => p.startsWith("lxc/")).sort();
+  expect(confs).toEqual([
+    "lxc/galera.galera.conf",
+    "lxc/glance.glance.conf",
+    "lxc/keystone.keystone.conf",
+    "lxc/neutron.neutron-server.conf",
+    "lxc/nova.nova-api.conf",
+    "lxc/rabbitmq.rabbitmq.conf",
+  ]);
+  for (const conf of confs) {
+    const profile = /^lxc\/([^.]+)\.(.+)\.conf$/.exec(conf)!;
+    const name = `moat.${profile[1]}.${profile[2]}`;
+    const lines = files[conf]!.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+    expect(lines).toEqual([`lxc.apparmor.profile = ${name}`, "lxc.apparmor.allow_nesting = 0"]);
+    expect(files[`apparmor.d/${name}`]).toContain(`profile ${name} flags=(attach_disconnected, mediate_deleted) {\n  include <abstractions/lxc/container-base>\n`);
+  }
+});
+
+describeWithValidators("the committed example outputs and the real validators", ["apparmor_parser", "libvirt-qemu-abstraction", "lxc-abstractions", "xmllint", "virt-xml-validate", "libvirt-schemas"], () => {
   for (const host of HOSTS) {
     it(`${host}: every profile passes apparmor_parser --warn=all --Werror`, () => {
       const profiles = Object.entries(committed(host)).filter(([p]) => p.startsWith("apparmor.d/"));

@@ -19,14 +19,19 @@ const STRING_PIECES = [
 const stringLiteral = fc.array(fc.constantFrom(...STRING_PIECES), { maxLength: 6 }).map((p) => `"${p.join("")}"`);
 const access = fc.option(fc.constantFrom("ro", "rw"), { nil: undefined });
 
+const kernelName = fc.constantFrom("net_admin", "chown", "inet", "unix", "stream", "raw", ...NAMES);
+
 const item: fc.Arbitrary<Tokens> = fc.oneof(
-  fc.tuple(fc.constantFrom("uuid", "exec", "socket", "abstraction"), stringLiteral).map(([k, s]) => [k, s]),
+  fc.tuple(fc.constantFrom("uuid", "exec", "socket", "abstraction", "lxc", "read"), stringLiteral).map(([k, s]) => [k, s]),
   fc.tuple(fc.constantFrom("volume", "device"), stringLiteral, access).map(([k, s, a]) => (a === undefined ? [k, s] : [k, s, a])),
   fc.constantFrom("enforce", "complain").map((m) => ["mode", m]),
+  fc.tuple(stringLiteral, fc.constantFrom("inherit", "own")).map(([s, m]) => ["run", s, m]),
+  fc.array(kernelName, { minLength: 1, maxLength: 3 }).map((ns) => ["capability", ...ns.flatMap((n, i) => (i === 0 ? [n] : [",", n]))]),
+  fc.tuple(kernelName, fc.option(kernelName, { nil: undefined })).map(([f, t]) => (t === undefined ? ["network", f] : ["network", f, t])),
 );
 
 const workload: fc.Arbitrary<Tokens> = fc
-  .tuple(fc.constantFrom("vm", "service"), name, fc.array(item, { maxLength: 5 }))
+  .tuple(fc.constantFrom("vm", "service", "container"), name, fc.array(item, { maxLength: 5 }))
   .map(([k, n, items]) => [k, n, "{", ...items.flat(), "}"]);
 
 const statement: fc.Arbitrary<Tokens> = fc.oneof(
@@ -75,15 +80,28 @@ function compilableTenant(tenant: string): fc.Arbitrary<Tokens> {
       fc.constantFrom<Tokens>(["socket", `"@${tenant}-${w}-${i}"`], ["socket", `"/run/${tenant}/${w}-${i}.sock"`]),
       fc.constantFrom<Tokens>(["abstraction", '"nameservice"'], ["mode", "complain"], ["mode", "enforce"]),
     );
+  // What only a service may hold: reads of its own configuration, a helper it runs, capabilities, network.
+  const serviceExtras = (w: string): fc.Arbitrary<Tokens> =>
+    fc.subarray<Tokens>([
+      ["read", `"/etc/${tenant}/${w}/{,**}"`],
+      ["run", `"/usr/lib/${tenant}/${w}-helper"`, "inherit"],
+      ["capability", "net_admin", ",", "chown"],
+      ["network", "inet", "stream"],
+      ["network", "netlink"],
+    ]).map((xs) => xs.flat());
   const workloadAt = (index: number): fc.Arbitrary<Tokens> =>
-    fc.tuple(fc.boolean(), uuid, fc.array(fc.nat(), { minLength: 1, maxLength: 4 })).chain(([isVm, id, picks]) => {
+    fc.tuple(fc.constantFrom("vm", "service", "container"), uuid, fc.array(fc.nat(), { minLength: 1, maxLength: 4 })).chain(([kind, id, picks]) => {
       const w = `${tenant}-w${index}`;
-      const head = isVm ? ["uuid", id] : ["exec", `"/usr/bin/${w}"`];
-      return fc.tuple(...picks.map((_, i) => resource(w, i))).map((rs) => {
-        // An item may be given once per workload (MOAT212): keep the first mode and abstraction.
+      const head = kind === "vm" ? ["uuid", id] : kind === "service" ? ["exec", `"/usr/bin/${w}"`] : ["lxc", `"host1-${w}-container"`];
+      const extras = kind === "service" ? serviceExtras(w) : fc.constant<Tokens>([]);
+      return fc.tuple(extras, ...picks.map((_, i) => resource(w, i))).map(([more, ...rs]) => {
+        // An item may be given once per workload (MOAT212): keep the first mode and abstraction. A
+        // container takes only volumes, devices and a mode.
         const seen = new Set<string>();
-        const items = rs.filter((r) => (r[0] === "mode" || r[0] === "abstraction" ? !seen.has(r[0]) && seen.add(r[0]) !== undefined : true));
-        return [isVm ? "vm" : "service", w, "{", ...head, ...items.flat(), "}"];
+        const items = rs
+          .filter((r) => kind !== "container" || r[0] === "volume" || r[0] === "device" || r[0] === "mode")
+          .filter((r) => (r[0] === "mode" || r[0] === "abstraction" ? !seen.has(r[0]) && seen.add(r[0]) !== undefined : true));
+        return [kind, w, "{", ...head, ...items.flat(), ...more, "}"];
       });
     });
   return fc.integer({ min: 1, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => workloadAt(i)))).map((ws) => ["tenant", tenant, "{", ...ws.flat(), "}"]);

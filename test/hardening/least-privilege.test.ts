@@ -24,8 +24,13 @@ import { REPO } from "./support/build.js";
 import { isoText, policySpec } from "./support/hostile-policy.js";
 import { readRules, samples, type ReadRule } from "./support/profile-reader.js";
 
+/** The mount rules of LXC's lxc-container-default-cgns, the only rules of a container's profile besides its denies. */
+const CONTAINER_MOUNTS = ["deny fstype=devpts", "fstype=cgroup -> /sys/fs/cgroup/**", "fstype=cgroup2 -> /sys/fs/cgroup/**", "fstype=overlay"];
+
 /** SPEC §3: the permissions each kind and access is granted. */
-function declaredPerms(kind: string, access: string, namespace: string): string[] {
+function declaredPerms(kind: string, access: string, namespace: string, run?: string): string[] {
+  if (kind === "read") return ["r"];
+  if (kind === "run") return [run === "own" ? "Px" : "ix"];
   // docs/security.md, "Unix sockets": peers of a socket at the name are unbound; unbound sockets reach the name.
   if (namespace === "abstract") return ["bind, listen addr=NAME", "accept, send, receive addr=NAME peer=none", "connect, send, receive addr=none peer=NAME"];
   if (kind === "socket") return ["rw"];
@@ -34,6 +39,9 @@ function declaredPerms(kind: string, access: string, namespace: string): string[
 }
 
 const profilePath = (w: Workload): string => (w.kind === "vm" ? `apparmor.d/libvirt-${w.uuid}` : `apparmor.d/moat.${w.tenant}.${w.name}`);
+
+/** The comment a read or a run sits under: they own nothing, and never clash with each other. */
+const readsOnly = (rule: ReadRule): boolean => rule.type === "file" && /^# (read|run) /.test(rule.comment);
 
 function lineOf(result: CompileResult, file: string, offset: number): string {
   const source = result.sources.find((s) => s.path === file)!;
@@ -51,14 +59,31 @@ function audit(result: CompileResult): void {
       const content = outputs.get(profilePath(w));
       expect(content, profilePath(w)).toBeDefined();
       const rules = readRules(content!);
-      const allow = rules.filter((r) => !r.deny);
+      // A container's profile: LXC's mount rules and its denies, no allow rule of moat's for its storage.
+      if (w.kind === "container") {
+        expect(rules.filter((r) => r.type === "mount").map((r) => (r.deny ? `deny ${r.glob}` : r.glob)), profilePath(w)).toEqual(CONTAINER_MOUNTS);
+        expect(rules.filter((r) => r.type !== "mount" && !r.deny), profilePath(w)).toEqual([]);
+        for (const x of rules.filter((r) => r.deny && r.type === "file")) expect(x.perms).toBe("rwlkmx");
+        const includes = content!.split("\n").filter((l) => /^\s+include </.test(l)).map((l) => l.trim());
+        expect(includes).toEqual(["include <abstractions/lxc/container-base>"]);
+        continue;
+      }
+      // Capability and network rules: one per declared name, under a comment naming its line.
+      const kernelRules = rules.filter((r) => r.type === "capability" || r.type === "network");
+      const declaredKernel = [
+        ...(w.capabilities ?? []).map((c) => `capability ${c.name} # capability (${lineOf(result, c.span.file, c.span.start)})`),
+        ...(w.networks ?? []).map((n) => `network ${n.family}${n.type === undefined ? "" : ` ${n.type}`} # network (${lineOf(result, n.span.file, n.span.start)})`),
+      ];
+      const comment = (x: ReadRule): string => x.comment.replace(/\(([^()]*\/)?([^()/]+:\d+)\)$/, "($2)");
+      expect(kernelRules.map((x) => `${x.type} ${x.glob} ${comment(x)}`).sort(), profilePath(w)).toEqual(declaredKernel.sort());
+      const allow = rules.filter((r) => !r.deny && (r.type === "file" || r.type === "unix"));
       // Every declared resource: its rules, under a comment naming its line, nothing else there.
       const declared = w.resources.filter((r) => r.kind !== "implied");
       const traced = new Set<ReadRule>();
       for (const r of declared) {
         const where = lineOf(result, r.path.span.file, r.path.span.start);
         const mine = rules.filter((x) => (x.comment.endsWith(`(${where})`) || x.comment.endsWith(`/${where})`)) && x.comment.startsWith(`# ${r.kind === "socket" ? "socket" : r.kind}`));
-        expect(mine.map((x) => (x.deny ? `deny ${x.perms}` : x.perms)), `${profilePath(w)}: ${r.path.text}`).toEqual(declaredPerms(r.kind, r.access, r.namespace));
+        expect(mine.map((x) => (x.deny ? `deny ${x.perms}` : x.perms)), `${profilePath(w)}: ${r.path.text}`).toEqual(declaredPerms(r.kind, r.access, r.namespace, r.run));
         for (const x of mine) traced.add(x);
       }
       // The rest of the allow rules: libvirt's implied rules for this domain, and only for a vm.
@@ -88,6 +113,8 @@ function audit(result: CompileResult): void {
         if (p.tenant === tenant) continue;
         for (const mine of p.rules) {
           if (mine.type !== rule.type || !oracleMatches(mine.glob, sample)) continue;
+          // Reads (and runs) of host files nobody owns never clash with each other.
+          if (readsOnly(mine) && readsOnly(rule)) continue;
           const shared = model.shared.some(
             (s) => oracleMatches(s.path.text.replace(/\\([^*?[\]{},\\])/g, "$1"), sample) && [tenant, p.tenant].every((t) => s.tenants.some((n) => n.name === t)),
           );
@@ -113,7 +140,7 @@ function projectFiles(dir: string): Record<string, string> {
 }
 
 describe("every allow rule traces to its workload's declaration; no tenant reaches another's", () => {
-  for (const example of ["examples/compute-01", "examples/control-01"]) {
+  for (const example of ["examples/compute-01", "examples/control-01", "examples/openstack-ansible"]) {
     it(example, () => audit(compileTexts(projectFiles(example), [`/${example}/main.iso`])));
   }
 

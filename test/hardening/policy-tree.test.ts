@@ -215,7 +215,7 @@ describe("diagnostics show lines only of files that read as policy", () => {
     const dir = project({ "main.iso": 'policy p\ntenant acme {\n  vm web01 {\n    volume "/srv/x" rx\n  }\n}\n' });
     const r = await run(path.join(dir, "tree"), ["validate"]);
     expect(r.code).toBe(1);
-    expect(r.err).toContain("main.iso:4:21: error MOAT102: expected an item (uuid, exec, volume, device, socket, abstraction or mode) or '}' to close vm web01, found 'rx'\n4 |     volume \"/srv/x\" rx\n  |                     ^~\n  main.iso:3:3: note: vm web01 opens here\n  3 |   vm web01 {");
+    expect(r.err).toContain("main.iso:4:21: error MOAT102: expected an item (uuid, exec, lxc, volume, device, socket, read, run, capability, network, abstraction or mode) or '}' to close vm web01, found 'rx'\n4 |     volume \"/srv/x\" rx\n  |                     ^~\n  main.iso:3:3: note: vm web01 opens here\n  3 |   vm web01 {");
   });
 
   it("a file of the tree that is not policy (an environment, a token, a credentials file) is located, never shown", async () => {

@@ -75,6 +75,8 @@ export function normalizedModel(model: Model): unknown {
  * a different file in the other form). For the manifest, the inputs (other names and hashes) and the
  * outputs' hashes (over texts that differ in those comments) go too; the outputs' texts are compared.
  */
+import { withoutSourceLocations } from "../support/source-locations.js";
+
 export function comparableOutputs(outputs: readonly OutputFile[]): Record<string, string> {
   const result: Record<string, string> = {};
   for (const output of outputs) {
@@ -83,6 +85,10 @@ export function comparableOutputs(outputs: readonly OutputFile[]): Record<string
       delete manifest["inputs"];
       manifest["outputs"] = (manifest["outputs"] as { path: string }[]).map((o) => o.path);
       result[output.path] = JSON.stringify(manifest, null, 2);
+      continue;
+    }
+    if (output.path === "moat-grants.json") {
+      result[output.path] = withoutSourceLocations(output.content);
       continue;
     }
     const [first = "", ...rest] = output.content.split("\n");

@@ -1,6 +1,7 @@
 /**
  * fast-check generator of valid, isolated .iso policies for round-trip properties: up to three tenants
- * with vms (valid uuids in either case) and services, volumes, devices and sockets under per-tenant
+ * with vms (valid uuids in either case), services (with reads, runs, capabilities and network rules)
+ * and containers (with an LXC name or not), volumes, devices and sockets under per-tenant
  * paths, glob operators and escaped glob characters, lets used in strings, tenants split over several
  * blocks, items in any order, protect and shared statements. Warnings may occur (empty workloads,
  * writable overlaps within a tenant, symlinked LVM paths); errors must not.
@@ -15,13 +16,14 @@ interface PathSpec {
 }
 
 interface ItemSpec {
-  readonly keyword: "uuid" | "exec" | "mode" | "abstraction" | "volume" | "device" | "socket";
+  readonly keyword: "uuid" | "exec" | "mode" | "abstraction" | "volume" | "device" | "socket" | "lxc" | "read" | "run" | "capability" | "network";
+  /** For capability and network: the names as written after the keyword. */
   readonly value: string | PathSpec;
-  readonly access?: "ro" | "rw";
+  readonly access?: "ro" | "rw" | "inherit" | "own";
 }
 
 interface WorkloadSpec {
-  readonly kind: "vm" | "service";
+  readonly kind: "vm" | "service" | "container";
   readonly name: string;
   readonly items: readonly ItemSpec[];
 }
@@ -72,24 +74,41 @@ function resources(tenant: string, workload: string, shared: boolean): fc.Arbitr
   return fc.array(fc.oneof(...options), { maxLength: 4 });
 }
 
+/** What only a service may hold, each under the tenant's or the workload's own names. */
+const SERVICE_EXTRAS: readonly ((tenant: string, workload: string) => ItemSpec)[] = [
+  (tenant, workload) => ({ keyword: "read", value: { rest: `/etc/${tenant}/${workload}/{,**}` } }),
+  (_tenant, workload) => ({ keyword: "read", value: { rest: `/usr/share/${workload}/**` } }),
+  (tenant, workload) => ({ keyword: "run", value: { rest: `/usr/lib/${tenant}/${workload}-helper` }, access: "inherit" }),
+  () => ({ keyword: "capability", value: "net_admin, chown" }),
+  () => ({ keyword: "capability", value: "sys_ptrace" }),
+  () => ({ keyword: "network", value: "inet stream" }),
+  () => ({ keyword: "network", value: "netlink" }),
+];
+
 const volume = (value: PathSpec, access?: "ro" | "rw"): ItemSpec => (access === undefined ? { keyword: "volume", value } : { keyword: "volume", value, access });
 const device = (value: PathSpec, access?: "ro" | "rw"): ItemSpec => (access === undefined ? { keyword: "device", value } : { keyword: "device", value, access });
 
 function workload(tenant: string, index: number, shared: boolean): fc.Arbitrary<WorkloadSpec> {
   return fc
     .record({
-      kind: fc.constantFrom<"vm" | "service">("vm", "service"),
+      kind: fc.constantFrom<"vm" | "service" | "container">("vm", "service", "container"),
       uuid,
       mode: fc.constantFrom("enforce", "complain", undefined),
       abstractions: fc.subarray(ABSTRACTIONS, { maxLength: 2 }),
       withExec: fc.boolean(),
+      withLxc: fc.boolean(),
+      extras: fc.subarray([...SERVICE_EXTRAS]),
     })
-    .chain(({ kind, uuid, mode, abstractions, withExec }) => {
-      const name = `${tenant.slice(0, 6)}-${kind === "vm" ? "vm" : "svc"}${index}`;
+    .chain(({ kind, uuid, mode, abstractions, withExec, withLxc, extras }) => {
+      const name = `${tenant.slice(0, 6)}-${kind === "vm" ? "vm" : kind === "service" ? "svc" : "ct"}${index}`;
       return resources(tenant, name, shared).chain((grants) => {
-        const items: ItemSpec[] = [...grants, ...abstractions.map((a): ItemSpec => ({ keyword: "abstraction", value: a }))];
+        // A container holds volumes and devices only (its host-side storage), and its LXC name.
+        const owned = kind === "container" ? grants.filter((g) => g.keyword === "volume" || g.keyword === "device") : grants;
+        const items: ItemSpec[] = [...owned, ...(kind === "container" ? [] : abstractions.map((a): ItemSpec => ({ keyword: "abstraction", value: a })))];
         if (kind === "vm") items.push({ keyword: "uuid", value: uuid });
-        else if (withExec) items.push({ keyword: "exec", value: { rest: `/usr/bin/${name}` } });
+        else if (kind === "container" && withLxc) items.push({ keyword: "lxc", value: `host1_${name}-container.1` });
+        else if (kind === "service" && withExec) items.push({ keyword: "exec", value: { rest: `/usr/bin/${name}` } });
+        if (kind === "service") items.push(...extras.map((e) => e(tenant, name)));
         if (mode !== undefined) items.push({ keyword: "mode", value: mode });
         // Any order of items: the model keeps resources in declared order whatever comes between them.
         return fc.shuffledSubarray(items, { minLength: items.length, maxLength: items.length }).map((shuffled) => ({ kind, name, items: shuffled }));
@@ -129,7 +148,7 @@ function isoString(spec: PathSpec | string): string {
 
 function renderItem(item: ItemSpec): string {
   const access = item.access === undefined ? "" : ` ${item.access}`;
-  if (item.keyword === "mode") return `mode ${item.value as string}`;
+  if (item.keyword === "mode" || item.keyword === "capability" || item.keyword === "network") return `${item.keyword} ${item.value as string}`;
   return `${item.keyword} ${isoString(item.value)}${access}`;
 }
 

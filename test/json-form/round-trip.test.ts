@@ -66,7 +66,7 @@ describe("the JSON form of a model compiles to the same outputs", () => {
     expect(findings(json.diagnostics)).toEqual(findings(iso.diagnostics));
   });
 
-  for (const example of ["compute-01", "control-01"]) {
+  for (const example of ["compute-01", "control-01", "openstack-ansible"]) {
     it(`for examples/${example}`, () => {
       const readFile = (path: string): { text: string } | { error: string } => {
         try {

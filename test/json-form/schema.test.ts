@@ -41,8 +41,11 @@ describe("grammar/policy.schema.json", () => {
       "#",
       "#/definitions/tenant",
       "#/definitions/workload",
+      "#/definitions/network",
       "#/definitions/fileResource",
       "#/definitions/socketResource",
+      "#/definitions/readResource",
+      "#/definitions/runResource",
       "#/definitions/shared",
     ]);
     for (const [where, object] of objects) {

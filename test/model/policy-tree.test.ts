@@ -127,7 +127,7 @@ describe("a file that does not read as policy is never shown (library)", () => {
 
   it("a policy with a syntax error keeps its frame, and its message quotes the offending token", () => {
     const text = render({ "/p/main.iso": 'tenant acme {\n  vm web01 {\n    volume "/srv/x" rx\n  }\n}\n' }, ["/p/main.iso"]);
-    expect(text).toContain("/p/main.iso:3:21: error MOAT102: expected an item (uuid, exec, volume, device, socket, abstraction or mode) or '}' to close vm web01, found 'rx'");
+    expect(text).toContain("/p/main.iso:3:21: error MOAT102: expected an item (uuid, exec, lxc, volume, device, socket, read, run, capability, network, abstraction or mode) or '}' to close vm web01, found 'rx'");
     expect(text).toContain('3 |     volume "/srv/x" rx\n  |                     ^~');
     expect(text).toContain("2 |   vm web01 {");
     // One line, and an error right after the first token: still policy.

@@ -6,10 +6,11 @@
  * A missing tool skips the tests that need it with a visible warning, except when
  * MOAT_REQUIRE_VALIDATORS=1 (CI), where it fails them: CI must not pass by checking nothing.
  * `.ci/setup-validators.sh` installs the tools and unpacks Debian's abstractions/libvirt-qemu (from
- * libvirt-daemon-system) into .cache/validators/, where this harness finds it.
+ * libvirt-daemon-system) and LXC 5.0's abstractions/lxc (from liblxc-common) into .cache/validators/,
+ * where this harness finds them.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,6 +26,7 @@ export type Tool =
   | "xmllint"
   | "virt-xml-validate"
   | "libvirt-qemu-abstraction"
+  | "lxc-abstractions"
   | "libvirt-schemas"
   | "virt-aa-helper";
 
@@ -48,6 +50,26 @@ function libvirtIncludeDirs(): string[] | undefined {
   // A host with libvirt installed has both in the default include folder already.
   if (existsSync("/etc/apparmor.d/abstractions/libvirt-qemu") && existsSync("/etc/apparmor.d/local/abstractions/libvirt-qemu")) {
     return [];
+  }
+  return undefined;
+}
+
+/**
+ * The -I folder that makes `include <abstractions/lxc/container-base>` resolve (LXC 5.0's, as Debian 12
+ * ships it), or undefined; [] on a host with LXC installed.
+ */
+function lxcIncludeDirs(): string[] | undefined {
+  const cached = join(CACHE, "lxc", "etc", "apparmor.d");
+  if (existsSync(join(cached, "abstractions", "lxc", "container-base"))) return [cached];
+  if (existsSync("/etc/apparmor.d/abstractions/lxc/container-base")) return [];
+  return undefined;
+}
+
+/** LXC's own lxc-container-default-cgns profile, as Debian 12's LXC 5.0 ships it, or undefined. */
+export function lxcDefaultCgnsProfile(): string | undefined {
+  for (const root of [join(CACHE, "lxc", "etc", "apparmor.d"), "/etc/apparmor.d"]) {
+    const file = join(root, "lxc", "lxc-default-cgns");
+    if (existsSync(file)) return readFileSync(file, "utf8");
   }
   return undefined;
 }
@@ -76,6 +98,8 @@ export function missingReason(tool: Tool): string | undefined {
       return existsSync(join(LIBVIRT_SCHEMAS, "domaincommon.rng")) ? undefined : `${LIBVIRT_SCHEMAS} is missing (apt-get install libvirt-clients)`;
     case "libvirt-qemu-abstraction":
       return libvirtIncludeDirs() === undefined ? "abstractions/libvirt-qemu is missing (run .ci/setup-validators.sh)" : undefined;
+    case "lxc-abstractions":
+      return lxcIncludeDirs() === undefined ? "abstractions/lxc/container-base is missing (run .ci/setup-validators.sh)" : undefined;
     case "virt-aa-helper":
       return virtAaHelperPaths() === undefined ? "virt-aa-helper is missing (run .ci/setup-validators.sh)" : undefined;
   }
@@ -139,7 +163,7 @@ function withTempDir<T>(body: (dir: string) => T): T {
 }
 
 function parserArgs(): string[] {
-  const includes = libvirtIncludeDirs() ?? [];
+  const includes = [...(libvirtIncludeDirs() ?? []), ...(lxcIncludeDirs() ?? [])];
   return ["-Q", "-K", "--config-file=/dev/null", "-M", ABI, ...includes.flatMap((d) => ["-I", d])];
 }
 

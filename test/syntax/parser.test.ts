@@ -116,9 +116,16 @@ describe("parser", () => {
         case "Device":
           return [item.kind, at(item.span), at(item.path.span), item.access === undefined ? "-" : `${item.access.value}@${at(item.access.span)}`];
         case "Uuid":
+        case "Lxc":
           return [item.kind, at(item.span), at(item.value.span)];
         case "Abstraction":
           return [item.kind, at(item.span), at(item.name.span)];
+        case "Run":
+          return [item.kind, at(item.span), at(item.path.span), `${item.mode.value}@${at(item.mode.span)}`];
+        case "Capability":
+          return [item.kind, at(item.span), ...item.names.map((n) => at(n.span))];
+        case "Network":
+          return [item.kind, at(item.span), at(item.family.span), item.type === undefined ? "-" : at(item.type.span)];
         default:
           return [item.kind, at(item.span), at(item.path.span)];
       }

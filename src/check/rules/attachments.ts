@@ -6,6 +6,10 @@
  *   same tenant gets a warning (MOAT312). The workload's own grants may (it may update itself).
  * - no two profiles may attach to one file: the kernel cannot pick between two equally specific
  *   attachments and runs the program unconfined (MOAT309), whichever tenants they belong to.
+ * A program a service starts with `run … inherit` (`ix`) runs with that service's grants, so it is
+ * guarded as the service's `exec` is: another tenant's write grant reaching it is MOAT308, another
+ * workload of the tenant MOAT312. A `run … own` target is another service's `exec` exactly (model/
+ * resolve.ts), guarded as that exec already; it is not a second attachment.
  * Decided on the paths the kernel can present, with the one comparison helper (check/decide.ts).
  */
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
@@ -15,10 +19,10 @@ import { fromBytes } from "../../glob/bytes.js";
 import { candidateIndexPairs } from "../../glob/index.js";
 import { DEFAULT_BUDGET, intersectNfas } from "../../glob/intersect.js";
 import { literalPrefix } from "../../glob/text.js";
-import type { Model, PathValue, Resource, Workload } from "../../model/types.js";
+import type { Model, PathValue, Workload } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
 import { Comparisons, tooComplex } from "../decide.js";
-import { isHostShared } from "../grants.js";
+import { grantsWrite } from "../grants.js";
 import { compareSpans } from "../overlaps.js";
 import { forEachResource } from "../resources.js";
 import type { IsolationRule } from "../rule.js";
@@ -26,28 +30,28 @@ import type { IsolationRule } from "../rule.js";
 interface Attached {
   readonly workload: Workload;
   readonly exec: PathValue;
-}
-
-/** Whether a resource lets its workload write (or append to) what it matches. */
-function writes(resource: Resource): boolean {
-  if (resource.namespace !== "path" || isHostShared(resource)) return false;
-  return resource.kind === "implied" ? /[wa]/.test(resource.perms ?? "") : resource.access === "rw";
+  /** exec: the binary the workload's profile attaches to; run: a program it starts with `ix`. */
+  readonly how: "exec" | "run";
 }
 
 export const attachments: IsolationRule = {
   name: "attachments",
   check(model: Model): Diagnostic[] {
     const attached: Attached[] = [];
+    const started: Attached[] = [];
     for (const tenant of model.tenants) {
       for (const workload of tenant.workloads) {
-        if (workload.exec !== undefined && !tooComplex(workload.exec.glob)) attached.push({ workload, exec: workload.exec });
+        if (workload.exec !== undefined && !tooComplex(workload.exec.glob)) attached.push({ workload, exec: workload.exec, how: "exec" });
+        for (const resource of workload.resources) {
+          if (resource.kind === "run" && resource.run !== "own" && !tooComplex(resource.path.glob)) started.push({ workload, exec: resource.path, how: "run" });
+        }
       }
     }
     const diagnostics: Diagnostic[] = [];
-    if (attached.length === 0) return diagnostics;
+    if (attached.length === 0 && started.length === 0) return diagnostics;
     const compare = new Comparisons(diagnostics);
     sameBinary(attached, compare, diagnostics);
-    writableBinary(model, attached, compare, diagnostics);
+    writableBinary(model, [...attached, ...started], compare, diagnostics);
     return diagnostics;
   },
 };
@@ -84,7 +88,7 @@ function sameBinary(attached: readonly Attached[], compare: Comparisons, diagnos
 function writableBinary(model: Model, attached: readonly Attached[], compare: Comparisons, diagnostics: Diagnostic[]): void {
   const targets = attached.map((a) => ({ ...a, prefix: literalPrefix(a.exec.glob) }));
   forEachResource(model, (resource, workload) => {
-    if (!writes(resource) || tooComplex(resource.path.glob)) return;
+    if (!grantsWrite(resource) || tooComplex(resource.path.glob)) return;
     const prefix = literalPrefix(resource.path.glob);
     for (const target of targets) {
       if (target.workload === workload) continue;
@@ -98,6 +102,7 @@ function writableBinary(model: Model, attached: readonly Attached[], compare: Co
       if (result.kind !== "overlap") continue;
       const shown = fromBytes(result.witness);
       const cross = target.workload.tenant !== workload.tenant;
+      const owner = `${target.workload.tenant}/${target.workload.name}`;
       diagnostics.push(
         diagnostic(
           cross ? "MOAT308" : "MOAT312",
@@ -108,10 +113,11 @@ function writableBinary(model: Model, attached: readonly Attached[], compare: Co
             tenant: workload.tenant,
             workload: workload.name,
             witness: quote(shown),
-            owner: `${target.workload.tenant}/${target.workload.name}`,
+            owner,
+            binary: target.how === "exec" ? `the binary ${owner} is attached to` : `a program ${owner} runs under its own profile (run … inherit)`,
           },
           {
-            related: [{ span: target.exec.span, message: `exec of ${target.workload.tenant}/${target.workload.name}: ${target.exec.text}` }],
+            related: [{ span: target.exec.span, message: `${target.how === "exec" ? "exec" : "run"} of ${owner}: ${target.exec.text}` }],
             witness: shown,
             hint: "keep write grants away from other workloads' binaries and the folders that hold them",
           },

@@ -4,6 +4,10 @@
  * both grants are read-only. When a shared statement reaches the witness but misses one of those
  * conditions, the error says which (MOAT302) so the operator fixes the right thing.
  *
+ * A `read` or `run` (check/grants.ts readsOnly) owns nothing: two of them never clash, whatever their
+ * tenants, but one that reaches what another tenant owns clashes as a read-only grant would: always
+ * with a writer, and with a reader unless a shared statement allows the pair.
+ *
  * Grants with one glob are checked as a group (see overlaps.ts): each grant is reported at most once
  * per group it clashes with, against the first grant of another tenant it may not share with, so a
  * base image granted by a thousand tenants without a shared statement gives a thousand errors, not
@@ -16,7 +20,7 @@ import { matchesPath } from "../../glob/match.js";
 import type { Glob } from "../../glob/ast.js";
 import type { Model, Shared } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
-import { describeResource, type Grant } from "../grants.js";
+import { describeResource, readsOnly, type Grant } from "../grants.js";
 import { findOverlaps, firstOtherThan, firstTwoDistinct, oneOwner, reportedPairs, type GrantGroup, type GroupFinding, type OverlapFinding } from "../overlaps.js";
 import type { IsolationRule } from "../rule.js";
 import type { Span } from "../../source.js";
@@ -119,11 +123,14 @@ function partnerFinder(covering: readonly Shared[]): (grant: Grant, others: read
     const tenant = tenantOf(grant);
     const writer = firstOtherThan(side.firstWriters, tenantOf, tenant);
     if (grant.resource.access === "rw") return earliest(writer, firstOtherThan(side.firstTenants, tenantOf, tenant));
-    let unlisted = side.unlistedPartner.get(tenant);
+    // A read meets only owned grants: another read is never its partner.
+    const reads = readsOnly(grant.resource);
+    const cache = reads ? side.unlistedOwnedPartner : side.unlistedPartner;
+    let unlisted = cache.get(tenant);
     if (unlisted === undefined) {
       const allowed = new Set([tenant, ...covering.filter((s) => listed(s).has(tenant)).flatMap((s) => [...listed(s)])]);
-      unlisted = side.byTenant.find((g) => !allowed.has(tenantOf(g))) ?? null;
-      side.unlistedPartner.set(tenant, unlisted);
+      unlisted = (reads ? side.ownedByTenant : side.byTenant).find((g) => !allowed.has(tenantOf(g))) ?? null;
+      cache.set(tenant, unlisted);
     }
     return earliest(writer, unlisted ?? undefined);
   };
@@ -134,17 +141,24 @@ interface SideSummary {
   readonly firstWriters: readonly Grant[];
   /** The first grant of each tenant, in model order. */
   readonly byTenant: readonly Grant[];
+  /** The first owned grant (not a read or run) of each tenant, in model order. */
+  readonly ownedByTenant: readonly Grant[];
   readonly unlistedPartner: Map<string, Grant | null>;
+  readonly unlistedOwnedPartner: Map<string, Grant | null>;
 }
 
 function summarize(grants: readonly Grant[]): SideSummary {
-  const seen = new Set<string>();
-  const byTenant = grants.filter((g) => !seen.has(tenantOf(g)) && seen.add(tenantOf(g)));
+  const firstOfEach = (list: readonly Grant[]): Grant[] => {
+    const seen = new Set<string>();
+    return list.filter((g) => !seen.has(tenantOf(g)) && seen.add(tenantOf(g)));
+  };
   return {
     firstTenants: firstTwoDistinct(grants, tenantOf),
     firstWriters: firstTwoDistinct(grants.filter((g) => g.resource.access === "rw"), tenantOf),
-    byTenant,
+    byTenant: firstOfEach(grants),
+    ownedByTenant: firstOfEach(grants.filter((g) => !readsOnly(g.resource))),
     unlistedPartner: new Map(),
+    unlistedOwnedPartner: new Map(),
   };
 }
 
@@ -191,6 +205,12 @@ function nearestShared(shared: readonly Shared[], a: Grant, b: Grant, witness: s
 }
 
 function hint(a: Grant, b: Grant): string {
+  if (readsOnly(a.resource) || readsOnly(b.resource)) {
+    const reader = readsOnly(a.resource) ? a : b;
+    const owner = reader === a ? b : a;
+    const share = owner.resource.access === "ro" ? `; if both tenants may read it, declare it: shared "…" ro with ${a.workload.tenant}, ${b.workload.tenant}` : "";
+    return `a ${reader.resource.kind} may reach only host files no tenant owns: narrow ${reader.resource.path.text} so that it misses what ${owner.workload.tenant} owns${share}`;
+  }
   if (a.resource.access === "ro" && b.resource.access === "ro") {
     return `if both tenants may read it, declare it: shared "…" ro with ${a.workload.tenant}, ${b.workload.tenant}`;
   }

@@ -28,6 +28,22 @@ export const globComplexity: IsolationRule = {
         );
       }
     });
+    // An `exec` is compared by other rules too (attachments, over-broad, protected): a glob too complex
+    // for them is reported here, not skipped there unseen.
+    for (const tenant of model.tenants) {
+      for (const workload of tenant.workloads) {
+        const exec = workload.exec;
+        if (exec === undefined) continue;
+        const states = globStates(exec.glob);
+        if (states <= MAX_GLOB_STATES) continue;
+        diagnostics.push(
+          diagnostic("MOAT306", exec.span, {
+            path: quote(exec.text),
+            detail: `its automaton needs ${states} states, more than the budget of ${MAX_GLOB_STATES}; simplify the alternations`,
+          }),
+        );
+      }
+    }
     for (const finding of findOverlaps(model)) {
       if (finding.kind !== "budget") continue;
       const [first, second] = inSourceOrder(finding.a.members[0]!, finding.b.members[0]!);

@@ -1,19 +1,21 @@
 /**
  * SPEC §2 rule 2: two workloads of one tenant that reach the same path, where either may write it, get
  * a warning: within a tenant that is allowed, but it is how one VM corrupts another's disk. Each grant
- * is reported at most once per group it clashes with (see overlaps.ts).
+ * is reported at most once per group it clashes with (see overlaps.ts). A `read` or `run` owns nothing
+ * and takes no part: reading what a sibling writes cannot corrupt it.
  */
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Model } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
-import type { Grant } from "../grants.js";
+import { readsOnly, type Grant } from "../grants.js";
 import { findOverlaps, firstOtherThan, firstTwoDistinct, oneOwner, reportedPairs, workloadOf } from "../overlaps.js";
 import type { IsolationRule } from "../rule.js";
 
-/** Per tenant, the first grants of two different workloads: all, and writers only. */
+/** Per tenant, the first owned grants of two different workloads: all, and writers only. */
 function summarize(grants: readonly Grant[]): Map<string, { all: Grant[]; writers: Grant[] }> {
   const byTenant = new Map<string, Grant[]>();
   for (const g of grants) {
+    if (readsOnly(g.resource)) continue;
     const list = byTenant.get(g.workload.tenant);
     if (list === undefined) byTenant.set(g.workload.tenant, [g]);
     else list.push(g);
@@ -41,6 +43,7 @@ export const intraTenantOverlap: IsolationRule = {
       if (finding.kind !== "overlap" || oneOwner(finding, workloadOf) || (!hasWriter(finding.a.members) && !hasWriter(finding.b.members))) continue;
       const summaries = new WeakMap<readonly Grant[], ReturnType<typeof summarize>>();
       const pairs = reportedPairs(finding, (grant, others) => {
+        if (readsOnly(grant.resource)) return undefined;
         let side = summaries.get(others);
         if (side === undefined) summaries.set(others, (side = summarize(others)));
         const mine = side.get(grant.workload.tenant);

@@ -1,13 +1,15 @@
 /**
  * AppArmor mediates the path a symlink resolves to, not the link. LVM names (`/dev/VG/LV`,
  * `/dev/mapper/VG-LV`) and `/dev/disk/by-*` names are links to `/dev/dm-N` or `/dev/sdX`, whose name is
- * known only on the host at run time, so a rule on the link alone lets nothing through. This warns
- * where that happens, so that an operator is not surprised by a VM that cannot open its disk.
+ * known only on the host at run time, so a rule on the link alone lets nothing through. `moat install`
+ * resolves them on the host and grants the node; this rule says, once per compile, how many grants it
+ * will resolve there, at the first of them. A fleet of ten thousand LVM-backed VMs gets one line, not
+ * ten thousand; `moat explain` still tells per path.
  */
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { fromBytes } from "../../glob/bytes.js";
 import { literalPrefix } from "../../glob/text.js";
-import type { Model } from "../../model/types.js";
+import type { Model, Resource } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
 import { symlinkTarget } from "../host-links.js";
 import { forEachResource } from "../resources.js";
@@ -16,7 +18,8 @@ import type { IsolationRule } from "../rule.js";
 export const symlinkedDevice: IsolationRule = {
   name: "symlinked-device",
   check(model: Model): Diagnostic[] {
-    const diagnostics: Diagnostic[] = [];
+    let count = 0;
+    let first: { resource: Resource; target: string } | undefined;
     forEachResource(model, (resource) => {
       if (resource.namespace !== "path" || resource.kind === "implied" || resource.kind === "socket") return;
       // Every link symlinkTarget knows is under /dev/, and a path text that starts with /dev/ has a
@@ -27,13 +30,22 @@ export const symlinkedDevice: IsolationRule = {
       const prefix = fromBytes(prefixBytes);
       const target = symlinkTarget(prefix.endsWith("/") ? prefix + "x" : resource.path.text);
       if (target === undefined) return;
-      diagnostics.push(
-        diagnostic("MOAT307", resource.path.span, { path: quote(resource.path.text), target }, {
-          // dm-N numbers are handed out at activation, so no build-time profile can name the node.
-          hint: "the resolved node must also be granted on the host, where it is known; where the disk has a node name that is not a link, grant that instead",
-        }),
-      );
+      count++;
+      // The first in model order (tenants, then workloads, by name): a policy and its JSON form lay
+      // their lines out differently and must get the same finding.
+      if (first === undefined) first = { resource, target };
     });
-    return diagnostics;
+    if (first === undefined) return [];
+    const path = quote(first.resource.path.text);
+    const what =
+      count === 1
+        ? `${path} names a link on the host (to ${first.target})`
+        : `${count} grants name links on the host, the first ${path} (to ${first.target})`;
+    return [
+      diagnostic("MOAT307", first.resource.path.span, { what, count }, {
+        // dm-N numbers are handed out at activation, so no build-time profile can name the node.
+        hint: "moat install resolves each link on the host and grants the node it leads to; moat explain --path P tells which grants name a link",
+      }),
+    ];
   },
 };

@@ -43,13 +43,28 @@ export interface OutputFs {
   removeTree(path: string): void;
 }
 
+/** Far above any output moat writes (a fleet's manifest is a few MB). */
+const MAX_READ_BYTES = 256 * 1024 * 1024;
+
 export const nodeOutputFs: OutputFs = {
   readFileIfExists(path) {
+    // The output folder is in git, so a pull request may put a link to /dev/zero, a FIFO or a huge
+    // file where moat reads its manifest, lock or journal: never through a link, never blocking, only a
+    // regular file of bounded size.
+    let fd: number;
     try {
-      return fs.readFileSync(path);
+      fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
     } catch (e) {
       if (errorCode(e) === "ENOENT") return undefined;
       throw e;
+    }
+    try {
+      const stat = fs.fstatSync(fd);
+      if (!stat.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: "EFTYPE" });
+      if (stat.size > MAX_READ_BYTES) throw Object.assign(new Error(`${path} is ${stat.size} bytes long, more than moat ever writes`), { code: "EFBIG" });
+      return fs.readFileSync(fd);
+    } finally {
+      fs.closeSync(fd);
     }
   },
   holds(path, content) {
@@ -176,7 +191,9 @@ const REASONS: Readonly<Record<string, string>> = {
   EIO: "input/output error",
   EMFILE: "too many open files",
   ENAMETOOLONG: "name too long",
-  ELOOP: "too many symbolic links",
+  ELOOP: "a symbolic link where moat reads a file of its own (it never follows one there), or a link loop",
+  EFTYPE: "not a regular file (a folder, device, pipe or socket) where moat reads a file of its own",
+  EFBIG: "a file far larger than any moat writes",
 };
 
 /** A short human reason for a file system error, without the stack or the absolute path node puts in messages. */

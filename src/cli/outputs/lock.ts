@@ -106,6 +106,15 @@ function readPid(fs: OutputFs, lock: string): number | undefined {
   return content !== undefined && /^[1-9][0-9]{0,9}$/.test(content) ? Number(content) : undefined;
 }
 
+/** The pid a lock file names, or undefined when it names none (or cannot be read as one). */
+export function lockHolder(fs: OutputFs, lock: string): number | undefined {
+  try {
+    return readPid(fs, lock);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Signal 0 tests for existence: ESRCH means gone; EPERM means it runs under another user. */
 export function isProcessAlive(pid: number): boolean {
   try {

@@ -53,8 +53,17 @@ export class RollbackFailedError extends Error {
   }
 }
 
+export interface TransactionHooks {
+  /**
+   * Runs once every change is in place, before the commit point: if it throws, every change is rolled
+   * back as for a failed rename (moat install loads the new profiles here, so a load that fails leaves
+   * the previous files).
+   */
+  readonly beforeCommit?: () => void;
+}
+
 /** Returns false when the update is complete but its working folder could not be tidied away. */
-export function applyChanges(outDir: string, changes: readonly PlannedChange[], fs: OutputFs, id: string): boolean {
+export function applyChanges(outDir: string, changes: readonly PlannedChange[], fs: OutputFs, id: string, hooks: TransactionHooks = {}): boolean {
   const work = `${outDir}/${WORK_PREFIX}${id}`;
   fs.mkdir(work);
   let journal: Journal | undefined;
@@ -86,6 +95,7 @@ export function applyChanges(outDir: string, changes: readonly PlannedChange[], 
       }
       fs.rename(`${work}/new/${i}`, target);
     });
+    hooks.beforeCommit?.();
     fs.writeNewFile(`${work}/COMMITTED`, "", { durable: true });
   } catch (e) {
     try {

@@ -5,9 +5,15 @@
  */
 export interface ReadRule {
   readonly deny: boolean;
-  /** "file" for a path rule, "unix" for an abstract socket rule. */
-  readonly type: "file" | "unix";
-  /** aare text (a byte string, one char per byte); for a unix rule the abstract name after `@`. */
+  /**
+   * "file" for a path rule, "unix" for an abstract socket rule; "capability" and "network" for those
+   * rules of a service, "mount" for a container's mount rules (glob: the rule's text after `mount`).
+   */
+  readonly type: "file" | "unix" | "capability" | "network" | "mount";
+  /**
+   * aare text (a byte string, one char per byte); for a unix rule the abstract name after `@`; for a
+   * capability its name, for a network rule `FAMILY[ TYPE]`.
+   */
   readonly glob: string;
   /**
    * File permissions; for a unix rule, its permissions and ends with the name written NAME:
@@ -55,9 +61,19 @@ export function readRules(profile: string): ReadRule[] {
       comment = line;
       continue;
     }
-    const file = /^(deny )?"((?:[^"\\]|\\[0-7]{3})*)" ([a-z]+),$/.exec(line);
+    const file = /^(deny )?"((?:[^"\\]|\\[0-7]{3})*)" ([a-z]+|ix|Px),$/.exec(line);
     if (file !== null) {
       rules.push({ deny: file[1] !== undefined, type: "file", glob: decodeQuoted(file[2]!), perms: file[3]!, comment });
+      continue;
+    }
+    const kernel = /^(capability|network) ([a-z0-9_]+(?: [a-z]+)?),$/.exec(line);
+    if (kernel !== null) {
+      rules.push({ deny: false, type: kernel[1] as "capability" | "network", glob: kernel[2]!, perms: "", comment });
+      continue;
+    }
+    const mount = /^(deny )?mount (fstype=[a-z0-9]+(?: -> \/sys\/fs\/cgroup\/\*\*)?),$/.exec(line);
+    if (mount !== null) {
+      rules.push({ deny: mount[1] !== undefined, type: "mount", glob: mount[2]!, perms: "", comment });
       continue;
     }
     const unix = UNIX_RULE.exec(line);
