@@ -5,11 +5,11 @@
  * point, a process that dies or is SIGKILLed mid-update) are proven in test/cli/write-faults.test.ts and
  * test/cli/killed-process.test.ts; this file adds the unwritable output folders of the real file system.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { builtRoot } from "./support/build.js";
 import { runNode, STACK_FRAME } from "./support/child.js";
@@ -17,8 +17,21 @@ import { runCli } from "./support/cli-child.js";
 
 const VALID = 'tenant acme {\n  vm web01 {\n    uuid "6f1c2a3e-0b7d-4a52-9a39-0b1f5c6d7e8f"\n    volume "/var/lib/libvirt/images/acme/web01.qcow2" rw\n  }\n}\n';
 
+const made: string[] = [];
+
+afterAll(() => {
+  for (const dir of made.splice(0)) {
+    // A test may leave a folder read-only (chmod 555) or immutable: give it back before removing it.
+    spawnSync("chattr", ["-R", "-i", dir], { stdio: "ignore" });
+    spawnSync("chmod", ["-R", "u+rwx", dir], { stdio: "ignore" });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 function tempDir(): string {
-  return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "moat-hardening-")));
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "moat-hardening-")));
+  made.push(dir);
+  return dir;
 }
 
 async function run(cwd: string, argv: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -5,6 +5,7 @@
  * module is transpiled on its own (no type check: tsc covers that), once per test process.
  */
 import * as fs from "node:fs";
+import { afterAll } from "vitest";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +14,12 @@ import ts from "typescript";
 export const REPO = fileURLToPath(new URL("../../..", import.meta.url));
 
 let built: string | undefined;
+
+// A test worker may never emit "exit": the copy is removed when the test file that made it ends.
+afterAll(() => {
+  if (built !== undefined) fs.rmSync(built, { recursive: true, force: true });
+  built = undefined;
+});
 
 function tsFiles(dir: string): string[] {
   return fs.readdirSync(path.join(REPO, dir), { withFileTypes: true }).flatMap((e) => {
