@@ -18,7 +18,7 @@ const CHECKS: Check[] = [
 
 describe("the kernel suite's harness", () => {
   it("plans files, exec copies and one group per profile and exec path", () => {
-    const plan = planText({ profiles: [], checks: CHECKS }).trim().split("\n");
+    const plan = planText({ checks: CHECKS }).trim().split("\n");
     expect(plan).toEqual([
       `F\t${hex("/srv/a")}`,
       `C\t${hex("/dev/x")}\t1\t3`,
@@ -32,6 +32,45 @@ describe("the kernel suite's harness", () => {
       `K\t3\tlock\t${hex("/srv/a")}`,
       "E",
     ]);
+  });
+
+  it("numbers a later stage's checks after the earlier stages', and hands mount and socket operands to the probe", () => {
+    const later: Check[] = [
+      { id: "m", op: "mount", path: "/mnt/pts", mount: { source: "devpts", fstype: "devpts" }, profile: "p2", expect: "deny" },
+      { id: "s", op: "socket", socket: { family: "inet", type: "raw" }, profile: "p2", expect: "allow" },
+      { id: "g", op: "read", path: "/dev/dm-0", profile: "p2", expect: "allow" },
+    ];
+    const plan = planText({ checks: later, files: [{ path: "/dev/dm-0", kind: "given" }] }, 4).trim().split("\n");
+    expect(plan).toEqual([
+      `D\t${hex("/mnt/pts")}`,
+      `G\tp2\t${hex("/bin/moat-probe")}`,
+      `K\t4\tmount\t${hex("/mnt/pts\ndevpts\ndevpts")}`,
+      `K\t5\tsocket\t${hex("inet\nraw")}`,
+      `K\t6\tread\t${hex("/dev/dm-0")}`,
+      "E",
+    ]);
+    // Groups are numbered from 0 again in each stage: labels are told apart by the stage.
+    const console = [
+      "MOAT-GUEST 6.1.0-50-amd64 Y",
+      "MOAT-STAGE 0",
+      `MOAT-GROUP 0 ${hex("p1 (enforce)")}`,
+      "MOAT-RESULT 0 deny open",
+      "MOAT-STAGE 1",
+      "MOAT-SETUP-EXIT 3",
+      `MOAT-GROUP 0 ${hex("p2 (enforce)")}`,
+      "MOAT-RESULT 1 allow label",
+      "MOAT-DONE 4.0",
+    ].join("\n");
+    const parsed = parseConsole(
+      { profiles: [], checks: [{ id: "r", op: "read", path: "/a", profile: "p1", expect: "deny" }], then: [{ checks: [{ id: "l", op: "label", profile: "p2", expect: "p2 (enforce)" }] }] },
+      console,
+    );
+    expect(parsed.results.map((r) => [r.id, r.observed])).toEqual([
+      ["r", "deny"],
+      ["l", "p2 (enforce)"],
+    ]);
+    expect(parsed.setup.exit).toBe(3);
+    expect(parsed.problems).toEqual(["the setup lines of stage 1 exited with 3"]);
   });
 
   it("reads results, labels and records from the console, firmware noise and all", () => {

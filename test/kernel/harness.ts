@@ -80,14 +80,18 @@ const APPEND = [
 // What a caller gives and gets
 
 /** What a check does, in a process confined by its profile (see guest/probe.c). */
-export type Op = "read" | "write" | "lock" | "label";
+export type Op = "read" | "write" | "lock" | "label" | "mount" | "socket";
 
 export interface Check {
   /** Any text; unique within a run. */
   readonly id: string;
   readonly op: Op;
-  /** The file tried (read, write, lock). */
+  /** The file tried (read, write, lock), or the mount point (mount). */
   readonly path?: string;
+  /** mount: what is mounted on `path` (`mount(source, path, fstype, flags ?? 0, NULL)`). */
+  readonly mount?: { readonly source: string; readonly fstype: string; readonly flags?: number };
+  /** socket: the socket created (`socket(AF_<family>, SOCK_<type>, …)`; names as in a `network` rule). */
+  readonly socket?: { readonly family: string; readonly type: string };
   /**
    * The profile the process is put in: `exec PROFILE` is written to /proc/self/attr/exec before the
    * execve. Without it, the process gets what the kernel attaches to `exec` (a profile's attachment).
@@ -96,8 +100,9 @@ export interface Check {
   /** The path the process is started from: a copy of the probe is put there. Default /bin/moat-probe. */
   readonly exec?: string;
   /**
-   * read, write, lock: "allow" or "deny" (EACCES). label: the label, as /proc/PID/attr/current
-   * shows it (`moat.acme.agent (enforce)`).
+   * read, write, lock, mount: "allow" or "deny" (EACCES). socket: "allow" or "deny" (EACCES for a
+   * missing `network` rule, EPERM for a missing capability). Anything else is "error:ERRNO". label:
+   * the label, as /proc/PID/attr/current shows it (`moat.acme.agent (enforce)`).
    */
   readonly expect: string;
 }
@@ -105,8 +110,11 @@ export interface Check {
 /** A file the guest must hold before the checks run. Paths a check names are created as files by default. */
 export interface GuestFile {
   readonly path: string;
-  /** file: a regular file; dir: a folder; chardev: a character device node (default 1:3, like /dev/null). */
-  readonly kind: "file" | "dir" | "chardev";
+  /**
+   * file: a regular file; dir: a folder; chardev: a character device node (default 1:3, like /dev/null);
+   * given: made by the setup lines (a device-mapper node, a link): the plan creates nothing there.
+   */
+  readonly kind: "file" | "dir" | "chardev" | "given";
   readonly major?: number;
   readonly minor?: number;
 }
@@ -117,20 +125,38 @@ export interface GuestProfile {
   readonly content: string;
 }
 
-export interface GuestSpec {
-  readonly profiles: readonly GuestProfile[];
+/**
+ * One step of a run: setup lines, then the files, then the checks. A run is its first stage (the
+ * spec's own `setup`, `files`, `checks`) followed by `then`: to see the kernel's answer before and after
+ * something changes (a profile replaced by `moat install` in the guest, say).
+ */
+export interface GuestStage {
   readonly checks: readonly Check[];
   readonly files?: readonly GuestFile[];
   /**
-   * Shell lines run (by busybox sh, as root, unconfined) after the profiles are loaded and before the
-   * checks: to make a device-mapper device, mount something, start a daemon. Their output and exit
-   * status are in the result's `setup`.
+   * Shell lines run (by busybox sh, as root, unconfined) before the stage's checks: to make a
+   * device-mapper device, mount something, start a daemon, install profiles. Their output and exit
+   * status are in the result's `setup` (every stage's, in order).
    */
   readonly setup?: readonly string[];
-  /** Files of this machine to copy into the guest (a binary, a kernel module); see `withLibraries`. */
-  readonly hostFiles?: readonly { readonly guest: string; readonly host: string; readonly mode?: number }[];
+}
+
+export interface GuestSpec extends GuestStage {
+  readonly profiles: readonly GuestProfile[];
+  /** Stages run after the first, in order; check ids are unique across all of them. */
+  readonly then?: readonly GuestStage[];
+  /** Files of this machine to copy into the guest (a binary, a kernel module); see `withLibraries`, `kernelModules`, `moatInGuest`. */
+  readonly hostFiles?: readonly HostFile[];
   /** Milliseconds before the guest is given up on; default 300,000 (a boot takes ~30 s without KVM). */
   readonly timeoutMs?: number;
+}
+
+/** A file of this machine copied into the guest; `tree`: a folder, copied with all it holds. */
+export interface HostFile {
+  readonly guest: string;
+  readonly host: string;
+  readonly mode?: number;
+  readonly tree?: boolean;
 }
 
 export interface CheckResult {
@@ -160,7 +186,7 @@ export interface GuestResult {
   readonly parser: { readonly exit: number; readonly output: readonly string[] };
   /** Setup failures (a file that could not be created) and group failures (a profile that could not be entered). */
   readonly problems: readonly string[];
-  /** The setup lines' exit status (-1 when there were none) and output. */
+  /** The setup lines' exit status (-1 when there were none; the first non-zero of the stages) and output. */
   readonly setup: { readonly exit: number; readonly output: readonly string[] };
   /** Lines of the kernel that say audit records were lost (must be empty for the records to be complete). */
   readonly auditLoss: readonly string[];
@@ -206,6 +232,14 @@ function libvirtAbstraction(): { abstraction: string } | undefined {
   return undefined;
 }
 
+/** LXC's abstractions/lxc folder (container-base, for container profiles): unpacked by .ci/setup-validators.sh, or the host's. */
+function lxcAbstractions(): string | undefined {
+  for (const dir of [join(VALIDATORS, "lxc", "etc", "apparmor.d", "abstractions", "lxc"), "/etc/apparmor.d/abstractions/lxc"]) {
+    if (existsSync(join(dir, "container-base"))) return dir;
+  }
+  return undefined;
+}
+
 let missingMemo: string[] | undefined;
 
 /** Why a kernel cannot be booted here; empty when it can (the kernel itself is fetched if needed). */
@@ -217,6 +251,7 @@ export function kernelMissing(): string[] {
   if (onPath("gcc") === undefined) missing.push("gcc is not installed (apt-get install gcc libc6-dev), needed for the guest's probe");
   if (onPath("ldd") === undefined) missing.push("ldd is not installed (libc-bin)");
   if (libvirtAbstraction() === undefined) missing.push("abstractions/libvirt-qemu is missing (run .ci/setup-validators.sh)");
+  if (lxcAbstractions() === undefined) missing.push("abstractions/lxc/container-base is missing (run .ci/setup-validators.sh)");
   if (missing.length === 0) {
     try {
       fetchKernel();
@@ -274,6 +309,16 @@ export interface KernelFiles {
   readonly vmlinuz: string;
   readonly busybox: string;
   readonly package: string;
+  /** The modules of guest/modules.txt, by file name (`dm-mod.ko`). */
+  readonly modules: ReadonlyMap<string, string>;
+}
+
+/** guest/modules.txt: the kernel modules kept beside the image, as paths under lib/modules/VERSION/. */
+function moduleList(): string[] {
+  return readFileSync(join(GUEST, "modules.txt"), "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
 }
 
 /** Debian's kernel and busybox-static, from the cache, or fetched with apt-get download and unpacked once. */
@@ -281,8 +326,9 @@ export function fetchKernel(): KernelFiles {
   const vmlinuz = join(CACHE, "vmlinuz");
   const busybox = join(CACHE, "busybox");
   const pkgFile = join(CACHE, "kernel-package");
-  if (existsSync(vmlinuz) && existsSync(busybox)) {
-    return { vmlinuz, busybox, package: existsSync(pkgFile) ? readFileSync(pkgFile, "utf8").trim() : "linux-image" };
+  const modules = new Map(moduleList().map((m) => [posix.basename(m), join(CACHE, "modules", posix.basename(m))] as const));
+  if (existsSync(vmlinuz) && existsSync(busybox) && [...modules.values()].every((m) => existsSync(m))) {
+    return { vmlinuz, busybox, package: existsSync(pkgFile) ? readFileSync(pkgFile, "utf8").trim() : "linux-image", modules };
   }
   if (onPath("apt-get") === undefined || onPath("dpkg-deb") === undefined) throw new Error("apt-get and dpkg-deb are needed to fetch Debian's kernel");
   mkdirSync(CACHE, { recursive: true });
@@ -296,11 +342,18 @@ export function fetchKernel(): KernelFiles {
     for (const deb of readdirSync(work).filter((f) => f.endsWith(".deb"))) run("dpkg-deb", ["-x", join(work, deb), root]);
     const kernel = readdirSync(join(root, "boot")).find((f) => f.startsWith("vmlinuz-"));
     if (kernel === undefined) throw new Error(`${image} holds no /boot/vmlinuz-*`);
+    const version = readdirSync(join(root, "lib", "modules"))[0];
+    mkdirSync(join(CACHE, "modules"), { recursive: true });
+    for (const m of moduleList()) {
+      const from = join(root, "lib", "modules", version ?? "", m);
+      if (!existsSync(from)) throw new Error(`${image} holds no ${m}`);
+      publish(from, modules.get(posix.basename(m))!);
+    }
     writeFileSync(join(work, "kernel-package"), `${image}\n`);
     publish(join(work, "kernel-package"), pkgFile);
     publish(join(root, "bin", "busybox"), busybox);
     publish(join(root, "boot", kernel), vmlinuz);
-    return { vmlinuz, busybox, package: image };
+    return { vmlinuz, busybox, package: image, modules };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -447,13 +500,42 @@ class Archive {
  * A program of this machine and the libraries ldd lists for it, as `hostFiles` entries: the program at
  * `guest`, each library at its own path. For a tool a setup line needs (dmsetup, losetup, …).
  */
-export function withLibraries(host: string, guest: string = host): { guest: string; host: string; mode: number }[] {
-  const out = [{ guest, host, mode: 0o755 }];
+export function withLibraries(host: string, guest: string = host): HostFile[] {
+  const out: HostFile[] = [{ guest, host, mode: 0o755 }];
   for (const line of run("ldd", [host]).split("\n")) {
     const m = /=>\s+(\/\S+)/.exec(line) ?? /^\s+(\/\S+)/.exec(line);
     if (m !== null) out.push({ guest: m[1]!, host: m[1]!, mode: 0o755 });
   }
   return out;
+}
+
+/** The kernel modules of guest/modules.txt, as `hostFiles` entries under /moat/modules/ (load with `insmod`). */
+export function kernelModules(): HostFile[] {
+  return [...fetchKernel().modules].map(([name, host]) => ({ guest: `/moat/modules/${name}`, host, mode: 0o644 }));
+}
+
+/**
+ * moat itself in the guest, as `hostFiles` entries: this machine's node (and its libraries) at
+ * /usr/bin/node, and the built package at /moat/app (package.json, bin/, dist/src/, and the packages
+ * `npm ls --omit=dev` lists), so that a setup line can run `node /moat/app/bin/moat.js install …`.
+ * Needs `npm run build` first (the suite's global setup does not build).
+ */
+export function moatInGuest(): HostFile[] {
+  const dist = join(REPO, "dist", "src");
+  if (!existsSync(join(dist, "cli", "main.js"))) throw new Error("dist/src is missing: run npm run build");
+  const files: HostFile[] = [
+    ...withLibraries(process.execPath, "/usr/bin/node"),
+    { guest: "/moat/app/package.json", host: join(REPO, "package.json") },
+    { guest: "/moat/app/bin", host: join(REPO, "bin"), tree: true },
+    { guest: "/moat/app/dist/src", host: dist, tree: true },
+  ];
+  const listed = run("npm", ["ls", "--omit=dev", "--parseable", "--all"], { cwd: REPO }).split("\n").filter((l) => l.trim() !== "");
+  for (const dir of listed.slice(1)) {
+    const rel = dir.slice(REPO.length).replace(/^\/+/, "");
+    if (!rel.startsWith("node_modules/")) continue;
+    files.push({ guest: `/moat/app/${rel}`, host: dir, tree: true });
+  }
+  return files;
 }
 
 /** apparmor_parser and its libraries, as (path in the guest, host path). */
@@ -479,28 +561,61 @@ function groupsOf(checks: readonly Check[]): { profile: string; exec: string; ch
 
 const KERNEL_MADE = /^\/(proc|sys)\//;
 
-/** The plan for guest/probe.c: files to create, exec copies, then the groups of checks. */
-export function planText(spec: GuestSpec): string {
+/** A stage's checks with their indices in the whole run (the ids the probe reports results under). */
+function stagesOf(spec: GuestSpec): { stage: GuestStage; offset: number }[] {
+  const out: { stage: GuestStage; offset: number }[] = [];
+  let offset = 0;
+  for (const stage of [spec, ...(spec.then ?? [])]) {
+    out.push({ stage, offset });
+    offset += stage.checks.length;
+  }
+  return out;
+}
+
+/** Every check of the run, the first stage's first. */
+function allChecks(spec: GuestSpec): Check[] {
+  return [spec, ...(spec.then ?? [])].flatMap((s) => [...s.checks]);
+}
+
+/** The operand a check hands the probe in place of a path: mount and socket carry several. */
+function operand(check: Check): string {
+  if (check.op === "mount") {
+    if (check.mount === undefined || check.path === undefined) throw new Error(`mount check ${check.id} needs path and mount`);
+    return `${check.path}\n${check.mount.source}\n${check.mount.fstype}${check.mount.flags === undefined ? "" : `\n${check.mount.flags}`}`;
+  }
+  if (check.op === "socket") {
+    if (check.socket === undefined) throw new Error(`socket check ${check.id} needs socket`);
+    return `${check.socket.family}\n${check.socket.type}`;
+  }
+  return check.path ?? "/";
+}
+
+/**
+ * The plan for guest/probe.c of one stage: files to create, exec copies, then the groups of checks,
+ * each check numbered by its index in the whole run (`offset` is the stage's first).
+ */
+export function planText(spec: GuestStage, offset = 0): string {
   const lines: string[] = [];
   const placed = new Set<string>();
   const place = (f: GuestFile): void => {
     if (placed.has(f.path)) return;
     placed.add(f.path);
+    if (f.kind === "given") return;
     if (f.kind === "dir") lines.push(`D\t${hex(f.path)}`);
     else if (f.kind === "chardev") lines.push(`C\t${hex(f.path)}\t${f.major ?? 1}\t${f.minor ?? 3}`);
     else lines.push(`F\t${hex(f.path)}`);
   };
   for (const f of spec.files ?? []) place(f);
   for (const c of spec.checks) {
-    if (c.path === undefined || c.op === "label" || KERNEL_MADE.test(c.path)) continue;
-    place({ path: c.path, kind: c.path.startsWith("/dev/") ? "chardev" : "file" });
+    if (c.path === undefined || c.op === "label" || c.op === "socket" || KERNEL_MADE.test(c.path)) continue;
+    place({ path: c.path, kind: c.op === "mount" ? "dir" : c.path.startsWith("/dev/") ? "chardev" : "file" });
   }
   const execs = new Set(spec.checks.map((c) => c.exec).filter((e): e is string => e !== undefined && e !== "/bin/moat-probe"));
   for (const e of [...execs].sort()) lines.push(`X\t${hex(e)}`);
   for (const g of groupsOf(spec.checks)) {
     if (/[\s]/.test(g.profile) || g.profile === "") throw new Error(`profile name ${JSON.stringify(g.profile)} cannot be written to attr/exec as one token`);
     lines.push(`G\t${g.profile}\t${hex(g.exec)}`);
-    for (const { check, index } of g.checks) lines.push(`K\t${index}\t${check.op}\t${hex(check.path ?? "/")}`);
+    for (const { check, index } of g.checks) lines.push(`K\t${offset + index}\t${check.op}\t${hex(operand(check))}`);
     lines.push("E");
   }
   return `${lines.join("\n")}\n`;
@@ -519,6 +634,7 @@ function baseArchive(kernel: KernelFiles, probe: string | undefined): Archive {
   for (const part of ["tunables", "abstractions", "abi"]) a.tree(join("/etc/apparmor.d", part), `/etc/apparmor.d/${part}`);
   a.file("/etc/apparmor.d/abstractions/libvirt-qemu", readFileSync(libvirtAbstraction()!.abstraction));
   a.file("/etc/apparmor.d/local/abstractions/libvirt-qemu", Buffer.alloc(0));
+  a.tree(lxcAbstractions()!, "/etc/apparmor.d/abstractions/lxc");
   return a;
 }
 
@@ -531,9 +647,20 @@ function initramfs(spec: GuestSpec, kernel: KernelFiles, probe: string, cache: s
     a.file(`/moat/profiles/${p.name}`, Buffer.from(p.content, "utf8"));
   }
   if (cache !== undefined) a.tree(cache, "/moat/cache", CACHE_MTIME);
-  for (const f of spec.hostFiles ?? []) a.file(f.guest, readFileSync(f.host), f.mode ?? (statSync(f.host).mode & 0o777));
-  if (spec.setup !== undefined && spec.setup.length > 0) a.file("/moat/setup.sh", Buffer.from(`${spec.setup.join("\n")}\n`));
-  a.file("/moat/plan", Buffer.from(planText(spec)));
+  for (const f of spec.hostFiles ?? []) {
+    if (f.tree === true) a.tree(f.host, f.guest);
+    else a.file(f.guest, readFileSync(f.host), f.mode ?? (statSync(f.host).mode & 0o777));
+  }
+  const ids = new Set<string>();
+  for (const c of allChecks(spec)) {
+    if (ids.has(c.id)) throw new Error(`check id ${c.id} is used twice`);
+    ids.add(c.id);
+  }
+  // guest/init.sh runs /moat/stage-0, /moat/stage-1, … in order: setup.sh, then the plan.
+  stagesOf(spec).forEach(({ stage, offset }, n) => {
+    if (stage.setup !== undefined && stage.setup.length > 0) a.file(`/moat/stage-${n}/setup.sh`, Buffer.from(`${stage.setup.join("\n")}\n`));
+    a.file(`/moat/stage-${n}/plan`, Buffer.from(planText(stage, offset)));
+  });
   return a.build();
 }
 
@@ -594,7 +721,7 @@ function compileCache(profiles: readonly GuestProfile[], features: string, work:
     return join(sources, p.name);
   });
   const abstraction = libvirtAbstraction()!.abstraction;
-  const includes = [join(abstraction, "..", ".."), join(work, "local")];
+  const includes = [join(abstraction, "..", ".."), join(lxcAbstractions()!, "..", ".."), join(work, "local")];
   mkdirSync(join(work, "local", "local", "abstractions"), { recursive: true });
   writeFileSync(join(work, "local", "local", "abstractions", "libvirt-qemu"), "");
   spawnSync(
@@ -617,7 +744,6 @@ function unhex(h: string): string {
 export function parseConsole(spec: GuestSpec, console: string): Omit<GuestResult, "accel" | "prepareMs" | "bootMs" | "totalMs" | "console"> {
   const lines = console.split("\n");
   const observed = new Map<number, { observed: string; detail: string }>();
-  const labels = new Map<number, string>();
   const problems: string[] = [];
   const audit: string[] = [];
   const auditLoss: string[] = [];
@@ -628,9 +754,11 @@ export function parseConsole(spec: GuestSpec, console: string): Omit<GuestResult
   let setupExit = -1;
   let kernel = "";
   let inAudit = false;
-  let group = -1;
-  const groupOfCheck = new Map<number, number>();
-  groupsOf(spec.checks).forEach((g, n) => g.checks.forEach(({ index }) => groupOfCheck.set(index, n)));
+  let stageNow = 0;
+  // The probe numbers groups from 0 in each stage: a group is known by `stage:n`.
+  const groupOfCheck = new Map<number, string>();
+  stagesOf(spec).forEach(({ stage, offset }, s) => groupsOf(stage.checks).forEach((g, n) => g.checks.forEach(({ index }) => groupOfCheck.set(offset + index, `${s}:${n}`))));
+  const labels = new Map<string, string>();
   for (const raw of lines) {
     // The guest's first line follows the firmware's last words (and terminal escapes) on the same line.
     const line = raw.includes("MOAT-GUEST") ? raw.slice(raw.indexOf("MOAT-GUEST")) : raw;
@@ -663,10 +791,15 @@ export function parseConsole(spec: GuestSpec, console: string): Omit<GuestResult
       case "SETUP":
         setupOutput.push(rest);
         break;
-      case "SETUP-EXIT":
-        setupExit = Number(rest);
-        if (setupExit !== 0) problems.push(`the setup lines exited with ${setupExit}`);
+      case "STAGE":
+        stageNow = Number(rest);
         break;
+      case "SETUP-EXIT": {
+        const exit = Number(rest);
+        if (setupExit <= 0) setupExit = exit;
+        if (exit !== 0) problems.push(`the setup lines of stage ${stageNow} exited with ${exit}`);
+        break;
+      }
       case "SETUP-FAIL": {
         const [h, e] = rest.split(" ");
         problems.push(`could not create ${unhex(h ?? "")}: ${e}`);
@@ -674,8 +807,7 @@ export function parseConsole(spec: GuestSpec, console: string): Omit<GuestResult
       }
       case "GROUP": {
         const [n, label] = rest.split(" ");
-        group = Number(n);
-        labels.set(group, unhex(label ?? "-"));
+        labels.set(`${stageNow}:${Number(n)}`, unhex(label ?? "-"));
         break;
       }
       case "GROUP-FAIL":
@@ -694,7 +826,7 @@ export function parseConsole(spec: GuestSpec, console: string): Omit<GuestResult
         break;
     }
   }
-  const results = spec.checks.map((check, index): CheckResult => {
+  const results = allChecks(spec).map((check, index): CheckResult => {
     const got = observed.get(index);
     const label = labels.get(groupOfCheck.get(index)!);
     const base = { id: check.id, op: check.op, path: check.path, profile: check.profile ?? check.exec, expected: check.expect };

@@ -80,6 +80,12 @@ export interface TestPath {
   readonly ops?: readonly Op[];
   /** Every workload (`tenant/workload`) one of whose grants matches it: a golden image or /dev/vhost-net has several. */
   owners?: string[];
+  /**
+   * Tried only by the workloads it was derived from: a `read` or `run` path is a host file nobody owns
+   * (docs/language.md), which other workloads may reach through their abstractions (python, ssl), so
+   * moat predicts nothing about it for them.
+   */
+  readonly ownersOnly?: boolean;
 }
 
 export interface WorkloadPlan {
@@ -117,6 +123,9 @@ export interface PolicyPlan {
 /** The permissions a declared resource gives (docs/language.md), and whether writes are explicitly denied. */
 export function grantPerms(r: Resource): { perms: string; denyWrite: boolean } {
   if (r.kind === "implied") return { perms: r.perms ?? "", denyWrite: false };
+  // `read` is `r` (no lock); `run` is `ix` or `Px`, which let the kernel execute the file, not open it.
+  if (r.kind === "read") return { perms: "r", denyWrite: false };
+  if (r.kind === "run") return { perms: "", denyWrite: false };
   if (r.kind === "socket") return { perms: "rw", denyWrite: false };
   if (r.kind === "device") return { perms: r.access === "ro" ? "r" : "rw", denyWrite: false };
   return r.access === "ro" ? { perms: "rk", denyWrite: true } : { perms: "rwk", denyWrite: false };
@@ -180,7 +189,7 @@ export function policyPlan(result: CompileResult, options: PlanOptions): PolicyP
       for (const r of w.resources) {
         if (r.namespace !== "path") continue; // abstract sockets: not mediated by Debian's kernel (docs/security.md)
         const at = testPathFor(r.path.text);
-        if (at !== undefined) addPath({ ...at, owner: `${w.tenant}/${w.name}`, glob: r.path.text, what: r.kind === "implied" ? (r.note ?? "implied") : `${r.kind} ${r.access}` });
+        if (at !== undefined) addPath({ ...at, owner: `${w.tenant}/${w.name}`, glob: r.path.text, what: r.kind === "implied" ? (r.note ?? "implied") : `${r.kind} ${r.access}`, ownersOnly: r.kind === "read" || r.kind === "run" });
       }
       // Other kinds (containers) have profiles of their own shape: their paths are tried by the others only.
       if (w.kind !== "vm" && w.kind !== "service") continue;
@@ -214,7 +223,11 @@ export function policyPlan(result: CompileResult, options: PlanOptions): PolicyP
     }
     for (const t of paths) {
       const own = (t.owners ?? []).includes(plan.key);
-      const ops = (own ? (["read", "write", "lock"] as const) : (["read", "write"] as const)).filter((op) => t.ops === undefined || t.ops.includes(op));
+      if (t.ownersOnly === true && !own) continue;
+      const ops = (own ? (["read", "write", "lock"] as const) : (["read", "write"] as const))
+        .filter((op) => t.ops === undefined || t.ops.includes(op))
+        // The process runs from its exec path: opening that for writing is ETXTBSY before AppArmor looks.
+        .filter((op) => !(op === "write" && t.path === plan.exec));
       const e = expectation(w, t.path, protectedGlobs);
       for (const op of ops) {
         const letter = op === "read" ? "r" : op === "write" ? "w" : "k";

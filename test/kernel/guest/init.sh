@@ -1,8 +1,8 @@
 #!/bin/busybox sh
 # /init of the kernel suite's guest (test/kernel/harness.ts packs it into the initramfs). Runs as PID 1:
 # mounts the kernel's file systems, loads the profiles under /moat/profiles with apparmor_parser,
-# runs /moat/setup.sh if the harness wrote one, carries out /moat/plan with moat-probe, prints the
-# kernel's AppArmor audit records and powers off. Every line meant for the harness starts with MOAT-.
+# runs each stage (/moat/stage-N: setup.sh if the harness wrote one, then its plan, carried out by
+# moat-probe), prints the kernel's AppArmor audit records and powers off. Every line meant for the harness starts with MOAT-.
 /bin/busybox mkdir -p /proc /sys /dev /tmp /run
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -39,14 +39,19 @@ fi
 sed 's/^/MOAT-LOADED /' /sys/kernel/security/apparmor/profiles
 echo "MOAT-PROFILES-DONE $(cut -d" " -f1 /proc/uptime)"
 
-if [ -f /moat/setup.sh ]; then
-  sh /moat/setup.sh >/tmp/setup.out 2>&1
-  echo "MOAT-SETUP-EXIT $?"
-  sed 's/^/MOAT-SETUP /' /tmp/setup.out
-fi
-
-/bin/moat-probe plan /moat/plan
-echo "MOAT-PROBE-EXIT $? $(cut -d" " -f1 /proc/uptime)"
+# The stages, in order (harness.ts: GuestStage): each one's setup lines, then its plan.
+n=0
+while [ -d /moat/stage-$n ]; do
+  echo "MOAT-STAGE $n"
+  if [ -f /moat/stage-$n/setup.sh ]; then
+    sh /moat/stage-$n/setup.sh >/tmp/setup.out 2>&1
+    echo "MOAT-SETUP-EXIT $?"
+    sed 's/^/MOAT-SETUP /' /tmp/setup.out
+  fi
+  /bin/moat-probe plan /moat/stage-$n/plan
+  echo "MOAT-PROBE-EXIT $? $(cut -d" " -f1 /proc/uptime)"
+  n=$((n + 1))
+done
 
 # The kernel prints audit records from a kernel thread: wait until their number stops growing.
 last=-1

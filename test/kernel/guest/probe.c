@@ -15,7 +15,9 @@
  *                                   exec of the binary at <hexpath> (this one, or a copy made by X),
  *                                   after `exec <profile>` was written to /proc/self/attr/exec
  *                                   (<profile> "-": no change, the kernel attaches what matches)
- *   K <id> <op> <hexpath>           a check of the current group; op: read, write, lock, label
+ *   K <id> <op> <hexpath>           a check of the current group; op: read, write, lock, label, mount,
+ *                                   socket (for mount and socket the hex field holds their operands,
+ *                                   newline-separated: TARGET SOURCE FSTYPE [FLAGS], or FAMILY TYPE)
  *   E                               end of the group: run it
  *
  * Each group runs in a child: it writes its profile to /proc/self/attr/exec and executes the binary,
@@ -27,6 +29,13 @@
  *   write   open(O_WRONLY) (no create, no truncation)    allow | deny | error:ERRNO
  *   lock    open(O_RDONLY), then flock(LOCK_SH|LOCK_NB)  allow | deny | error:ERRNO (open:... if the open failed)
  *   label   the process's label (/proc/PID/attr/current, read by the parent)
+ *   mount   mount(SOURCE, TARGET, FSTYPE, FLAGS, NULL) (FLAGS: an optional fourth operand, a number;
+ *           default 0), then umount2(TARGET, MNT_DETACH) if it worked:
+ *           allow | deny (EACCES: AppArmor's mount rules) | error:ERRNO (the kernel refused it further
+ *           on, after AppArmor let it through: no such file system, not a block device)
+ *   socket  socket(FAMILY, TYPE, PROTO) (PROTO: ICMP for inet raw, ICMPv6 for inet6 raw, else 0):
+ *           allow | deny (EACCES: no `network` rule; EPERM: a capability the profile lacks, such as
+ *           net_raw, since the probe runs as root and AppArmor is the only LSM) | error:ERRNO
  *
  * Output lines (the harness parses them from the console):
  *   MOAT-SETUP-FAIL <hexpath> <errno>
@@ -40,7 +49,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -102,6 +114,36 @@ static int try_open(const char *path, int flags) {
   return fd;
 }
 
+/* Splits `s` at newlines into at most `max` parts; returns how many. */
+static int operands(char *s, char **out, int max) {
+  int n = 0;
+  out[n++] = s;
+  for (char *c = s; *c && n < max; c++) {
+    if (*c == '\n') {
+      *c = 0;
+      out[n++] = c + 1;
+    }
+  }
+  return n;
+}
+
+static int family_of(const char *name) {
+  if (strcmp(name, "inet") == 0) return AF_INET;
+  if (strcmp(name, "inet6") == 0) return AF_INET6;
+  if (strcmp(name, "unix") == 0) return AF_UNIX;
+  if (strcmp(name, "netlink") == 0) return AF_NETLINK;
+  if (strcmp(name, "packet") == 0) return AF_PACKET;
+  return -1;
+}
+
+static int type_of(const char *name) {
+  if (strcmp(name, "stream") == 0) return SOCK_STREAM;
+  if (strcmp(name, "dgram") == 0) return SOCK_DGRAM;
+  if (strcmp(name, "raw") == 0) return SOCK_RAW;
+  if (strcmp(name, "seqpacket") == 0) return SOCK_SEQPACKET;
+  return -1;
+}
+
 static int worker(int argc, char **argv) {
   /* Tell the parent we run (it reads our label now), then wait for its go. */
   char go;
@@ -130,6 +172,37 @@ static int worker(int argc, char **argv) {
       }
     } else if (strcmp(op, "label") == 0) {
       detail = "label";
+    } else if (strcmp(op, "mount") == 0) {
+      char *part[4] = {0};
+      int n = operands(path, part, 4);
+      if (n < 3) {
+        e = EINVAL;
+        detail = "operands";
+      } else {
+        unsigned long flags = n == 4 ? strtoul(part[3], NULL, 0) : 0;
+        if (mount(part[1], part[0], part[2], flags, NULL) != 0) e = errno;
+        else umount2(part[0], MNT_DETACH);
+        detail = "mount";
+      }
+    } else if (strcmp(op, "socket") == 0) {
+      char *part[2] = {0};
+      int family, type;
+      if (operands(path, part, 2) != 2 || (family = family_of(part[0])) < 0 || (type = type_of(part[1])) < 0) {
+        e = EINVAL;
+        detail = "operands";
+      } else {
+        int proto = type == SOCK_RAW && family == AF_INET ? IPPROTO_ICMP : type == SOCK_RAW && family == AF_INET6 ? IPPROTO_ICMPV6 : 0;
+        int fd = socket(family, type, proto);
+        if (fd < 0) {
+          e = errno;
+          /* A capability refused by AppArmor is EPERM: for a root process, that is the profile's answer. */
+          detail = e == EPERM ? "socket-capability" : "socket";
+          if (e == EPERM) e = EACCES;
+        } else {
+          close(fd);
+          detail = "socket";
+        }
+      }
     } else {
       e = EINVAL;
       detail = "unknown-op";
