@@ -17,7 +17,8 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { compile } from "../../src/index.js";
-import { describeResult, describeWithKernel, kernelModules, mismatches, REPO, runGuest, type Check, type GuestProfile, type GuestResult } from "./harness.js";
+import { parseRecord, readFixture, selectForFixture, shapeOf, writeFixture } from "./audit-records.js";
+import { describeResult, describeWithKernel, kernelModules, mismatches, REPO, runGuest, WRITE_FIXTURES, type Check, type GuestProfile, type GuestResult } from "./harness.js";
 import { compileFolder, policyPlan, profileName, type PolicyPlan } from "./policy-checks.js";
 import { expectRecords, summary } from "./suite.js";
 
@@ -134,5 +135,17 @@ describeWithKernel("the control plane (containers, services that run), enforced 
     expect(mismatches(results).map(describeResult)).toEqual([]);
     expect(run.results.find((r) => r.id === "/opt/probes/bin/quiet:socket inet raw")?.detail).toBe("socket-capability");
     expect(run.audit.some((l) => l.includes('operation="capable"') && l.includes('profile="moat.probes.quiet"') && l.includes('capname="net_raw"'))).toBe(true);
+  });
+
+  it("keeps the kernel's mount, capability and network records as a fixture (MOAT_KERNEL_WRITE_FIXTURES=1 rewrites it)", () => {
+    const path = join(REPO, "test", "kernel", "fixtures", "denials-control-plane.log");
+    const lines = selectForFixture(run.audit.filter((l) => l.includes('apparmor="DENIED"') && /operation="(mount|capable|create)"/.test(l)));
+    if (WRITE_FIXTURES) writeFixture(path, lines);
+    const kept = readFixture(path);
+    expect(kept, `${path} is missing: run MOAT_KERNEL_WRITE_FIXTURES=1 npm run test:kernel`).toBeDefined();
+    const shapes = (ls: readonly string[]): string[] => [...new Set(ls.map((l) => shapeOf(parseRecord(l)!)))].sort();
+    expect(shapes(lines)).toEqual(shapes(kept!));
+    expect(lines.some((l) => l.includes('operation="mount"'))).toBe(true);
+    expect(lines.some((l) => l.includes('operation="capable"'))).toBe(true);
   });
 });
