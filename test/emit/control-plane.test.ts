@@ -220,20 +220,26 @@ describeWithValidators("control plane profiles and apparmor_parser", ["apparmor_
     }
   });
 
-  it("a container profile's mount rules are those of LXC's lxc-container-default-cgns, and one deny for new mounts from a path", () => {
+  it("a container profile's mount rules are those of LXC's lxc-container-default-cgns, and moat's denies for what container-base lets through", () => {
     const lxc = lxcDefaultCgnsProfile();
     expect(lxc, "LXC's lxc-default-cgns").toBeDefined();
     const mounts = (text: string): string[] => text.split("\n").map((l) => l.trim()).filter((l) => /^(deny )?mount /.test(l));
-    // The deny rule moat adds (templates/container-profile.hbs): a new mount of any file system from a
-    // path, with no bind, move, remount or propagation flag; the kernel suite shows why it is needed.
-    const newMountFromPath = /^deny mount options in \((?:[a-z]+, )*[a-z]+\) \/\*\*,$/;
+    // The deny rules moat adds (templates/container-profile.hbs; the kernel suite shows why each is needed):
+    const moatDenies = [
+      /^deny mount options in \((?:[a-z]+, )*[a-z]+\) \/\*\*,$/, // a new mount from a path
+      /^deny mount (?:\/proc\{,\/\*\*\}|\/sys\{,\/\*\*\}|\/dev\{,\/\}|"[^"]+"),$/, // a bind of the kernel's interfaces
+      /^deny mount options=\((?:[a-z]+, )*[a-z]+\) fstype in \((?:[a-z]+, )*[a-z]+\)(?: -> \S+)?,$/, // kernel file systems elsewhere
+    ];
     const ours = mounts(output(compileOk(POLICY), "apparmor.d/moat.galera.galera"));
-    expect(ours.filter((l) => !newMountFromPath.test(l))).toEqual(mounts(lxc!));
-    const deny = ours.filter((l) => newMountFromPath.test(l));
-    expect(deny).toHaveLength(1);
-    const flags = /\((.*)\)/.exec(deny[0]!)![1]!.split(", ");
+    const isMoats = (l: string): boolean => moatDenies.some((re) => re.test(l));
+    expect(ours.filter((l) => !isMoats(l))).toEqual(mounts(lxc!));
+    const added = ours.filter(isMoats);
+    expect(added.filter((l) => l.includes("options in"))).toHaveLength(1);
+    const flags = /\((.*)\)/.exec(added.find((l) => l.includes("options in"))!)![1]!.split(", ");
     for (const f of ["bind", "rbind", "move", "remount", "private", "shared", "slave", "unbindable"]) expect(flags).not.toContain(f);
     for (const f of ["ro", "rw", "nosuid", "nodev", "noexec"]) expect(flags).toContain(f);
+    for (const source of ["/proc{,/**}", "/sys{,/**}", "/dev{,/}", '"/dev/mem"']) expect(added).toContain(`deny mount ${source},`);
+    expect(added.filter((l) => l.includes("fstype in (proc, sysfs, debugfs"))).toHaveLength(10);
     // …and LXC's names the same abstraction and flags.
     expect(lxc).toMatch(/flags=\(attach_disconnected,mediate_deleted\)/);
     expect(lxc).toContain("#include <abstractions/lxc/container-base>");

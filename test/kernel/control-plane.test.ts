@@ -8,9 +8,12 @@
  *   /dev/lxc/, their bind-mount sources under /openstack/) and the other tenants' grants are refused.
  * - A process in each container's profile (entered through /proc/self/attr/exec, as lxc-start does) is
  *   refused the mounts the profile does not allow: devpts (a container must not reach the host's
- *   ptys) and a block device, whatever flags the mount carries (container-base alone lets a new mount
- *   from a /dev source through: see templates/container-profile.hbs); tmpfs and bind mounts, which
- *   LXC's container-base allows, work. The same mounts, unconfined, show that AppArmor is what refused them.
+ *   ptys), a block device with any flag set container-base's rules admit, a bind of /proc, /sys or
+ *   /dev, a read-only proc or debugfs elsewhere; tmpfs and the bind of a folder, which LXC's
+ *   container-base allows, work. The same mounts under container-base alone (moat's deny rules taken
+ *   out) show that those rules are what refuses (apparmor_parser 3.0 compiles container-base's bind,
+ *   move and remount rules into much wider ones: see templates/container-profile.hbs), and unconfined,
+ *   that AppArmor is.
  * - A service granted `capability net_raw` (and `network inet raw`) opens a raw socket; one with the
  *   network rule and no capability is refused (EPERM), and neither may open what no `network` rule names.
  */
@@ -56,23 +59,50 @@ describeWithKernel("the control plane (containers, services that run), enforced 
       .flatMap((t) => t.workloads.filter((w) => w.kind === "container").map((w) => `apparmor.d/moat.${w.tenant}.${w.name}`))
       .map((file) => ({ name: file.slice("apparmor.d/".length), content: result.outputs.find((o) => o.path === file)!.content }));
     containers = containerProfiles.map((p) => profileName(p.content));
-    const mounts = (who: { profile?: string }, tag: string, expect: { devpts: string; tmpfs: string; block: string }): Check[] => [
-      { id: `${tag}:mount devpts`, op: "mount", path: `/mnt/${tag}/pts`, mount: { source: "devpts", fstype: "devpts" }, ...who, expect: expect.devpts },
-      { id: `${tag}:mount tmpfs`, op: "mount", path: `/mnt/${tag}/tmp`, mount: { source: "tmpfs", fstype: "tmpfs" }, ...who, expect: expect.tmpfs },
-      { id: `${tag}:mount block`, op: "mount", path: `/mnt/${tag}/blk`, mount: { source: "/dev/loop0", fstype: "minix" }, ...who, expect: expect.block },
-      // The same block device with flags a plain mount may carry (lazytime, nosymfollow, ro|nosuid).
-      ...[1 << 25, 256, 1 | 2].map((flags): Check => ({ id: `${tag}:mount block ${flags}`, op: "mount", path: `/mnt/${tag}/blk${flags}`, mount: { source: "/dev/loop0", fstype: "minix", flags }, ...who, expect: expect.block })),
-      // A bind mount (MS_BIND) of a folder, which container-base allows and moat's deny rule leaves alone.
-      { id: `${tag}:mount bind`, op: "mount", path: `/mnt/${tag}/bind`, mount: { source: "/srv/ct-data", fstype: "none", flags: 4096 }, ...who, expect: "allow" },
+    // What each kind of mount gets: under a container's profile, under container-base alone (moat's
+    // deny rules taken out: they are what refuses), unconfined (AppArmor lets everything through).
+    type Who = "container" | "baseOnly" | "unconfined";
+    const MS = { RDONLY: 1, NOSUID: 2, NODEV: 4, NOEXEC: 8, BIND: 4096 };
+    const MOUNTS: { what: string; source: string; fstype: string; flags?: number; expect: Record<Who, string> }[] = [
+      { what: "devpts", source: "devpts", fstype: "devpts", expect: { container: "deny", baseOnly: "deny", unconfined: "allow" } },
+      { what: "tmpfs", source: "tmpfs", fstype: "tmpfs", expect: { container: "allow", baseOnly: "allow", unconfined: "allow" } },
+      // A file system no rule names: refused by omission, so the kernel prints a record.
+      { what: "ramfs", source: "ramfs", fstype: "ramfs", expect: { container: "deny", baseOnly: "deny", unconfined: "allow" } },
+      // A block device (another container's LV, a host disk), with the flag sets container-base's
+      // rules let through for a new mount (none; ro with nosuid, nodev, noexec).
+      ...[0, MS.RDONLY, MS.RDONLY | MS.NOSUID, MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC].map((flags) => ({
+        what: `block ${flags}`,
+        source: "/dev/loop0",
+        fstype: "minix",
+        flags,
+        expect: { container: "deny", baseOnly: "error:EINVAL", unconfined: "error:EINVAL" }, // EINVAL: minix finds only zeros
+      })),
+      // The kernel's interfaces bound elsewhere, where the path denies would not match them.
+      ...["/proc", "/sys", "/dev"].map((source) => ({ what: `bind ${source}`, source, fstype: "none", flags: MS.BIND, expect: { container: "deny", baseOnly: "allow", unconfined: "allow" } })),
+      // A kernel file system mounted read-only elsewhere (/proc/kcore, debugfs under another name).
+      { what: "proc ro", source: "proc", fstype: "proc", flags: MS.RDONLY, expect: { container: "deny", baseOnly: "allow", unconfined: "allow" } },
+      { what: "debugfs ro", source: "none", fstype: "debugfs", flags: MS.RDONLY, expect: { container: "deny", baseOnly: "allow", unconfined: "allow" } },
+      // A bind of an ordinary folder, which container-base allows and moat leaves alone.
+      { what: "bind folder", source: "/srv/ct-data", fstype: "none", flags: MS.BIND, expect: { container: "allow", baseOnly: "allow", unconfined: "allow" } },
     ];
+    const mounts = (who: { profile?: string }, tag: string, kind: Who): Check[] =>
+      MOUNTS.map((m, n) => ({ id: `${tag}:mount ${m.what}`, op: "mount", path: `/mnt/${tag}/${n}`, mount: { source: m.source, fstype: m.fstype, flags: m.flags }, ...who, expect: m.expect[kind] }));
+    // container-base and LXC's cgns rules only: the first container's profile without moat's deny mount lines.
+    const first = containerProfiles[0]!;
+    const baseOnly = {
+      name: "control.container-base",
+      content: first.content
+        .split("\n")
+        .filter((l) => !/^\s*deny mount /.test(l) || /fstype=devpts/.test(l))
+        .join("\n")
+        .replace(`profile ${profileName(first.content)} `, "profile control.container-base "),
+    };
+    expect(baseOnly.content).toContain("profile control.container-base ");
+    containerProfiles.push(baseOnly);
     const containerChecks: Check[] = [
-      ...containers.flatMap((profile) => [
-        { id: `${profile}:label`, op: "label" as const, profile, expect: `${profile} (enforce)` },
-        ...mounts({ profile }, profile, { devpts: "deny", tmpfs: "allow", block: "deny" }),
-      ]),
-      // Unconfined, the same mounts get past AppArmor: devpts and tmpfs mount, and the block device
-      // reaches minix's superblock check (the loop device holds only zeros).
-      ...mounts({}, "unconfined", { devpts: "allow", tmpfs: "allow", block: "error:EINVAL" }),
+      ...containers.flatMap((profile) => [{ id: `${profile}:label`, op: "label" as const, profile, expect: `${profile} (enforce)` }, ...mounts({ profile }, profile, "container")]),
+      ...mounts({ profile: "control.container-base" }, "control.container-base", "baseOnly"),
+      ...mounts({}, "unconfined", "unconfined"),
     ];
     const socket = (exec: string, family: string, type: string, expect: string): Check => ({ id: `${exec}:socket ${family} ${type}`, op: "socket", socket: { family, type }, exec, expect });
     const netChecks: Check[] = [
@@ -123,7 +153,7 @@ describeWithKernel("the control plane (containers, services that run), enforced 
 
   it("a container's profile refuses devpts and block-device mounts, and allows what container-base allows", () => {
     const results = run.results.filter((r) => r.op === "mount" || (r.op === "label" && containers.includes(r.profile ?? "")));
-    expect(results.length).toBe(containers.length * 8 + 7);
+    expect(results.length).toBe((containers.length + 2) * 13 + containers.length);
     expect(mismatches(results).map(describeResult)).toEqual([]);
     const mountDenials = run.audit.filter((l) => l.includes('apparmor="DENIED"') && l.includes('operation="mount"'));
     for (const c of containers) expect(mountDenials.some((l) => l.includes(`profile="${c}"`)), c).toBe(true);
