@@ -10,14 +10,23 @@
 # the one the machine's apt already uses for bookworm (apt-get indextargets, else the sources files);
 # MOAT_DEBIAN_MIRROR=URI overrides it. Needs no root.
 #
+# With the argument `libvirt` it fetches instead the domain XMLs of libvirt's own test suite
+# (tests/qemuxml2argvdata/*.xml of Debian 12's libvirt 9.0.0 source), which
+# test/import/libvirt-corpus.test.ts imports and compares with virt-aa-helper's rules; LGPL test data,
+# unpacked into .cache/corpora/libvirt-qemuxml2argvdata/ and never copied into the repository.
+#
 # Idempotent: once the suite is unpacked it does nothing. Prints the suite's folder on success.
 set -eu
 
 repo=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 cache="$repo/.cache/corpora"
-suite="$cache/apparmor-test_multi"
 release=bookworm
-package=apparmor
+package=${1:-apparmor}
+case "$package" in
+  apparmor) suite="$cache/apparmor-test_multi" ;;
+  libvirt) suite="$cache/libvirt-qemuxml2argvdata" ;;
+  *) echo "setup-corpora: unknown corpus $package (apparmor or libvirt)" >&2; exit 2 ;;
+esac
 
 if [ -f "$suite/SOURCE" ]; then
   echo "setup-corpora: ready ($suite)"
@@ -99,6 +108,20 @@ fi
 dsc=$(ls "$work"/"$package"_*.dsc | head -n 1)
 version=$(basename "$dsc" .dsc | sed "s/^${package}_//")
 
+rm -rf "$suite.new"
+mkdir -p "$suite.new"
+if [ "$package" = libvirt ]; then
+  # Only the test domains: the upstream tarball's tests/qemuxml2argvdata/*.xml (Debian's patches
+  # change no test data), without unpacking the whole tree.
+  tar -xf "$(ls "$work"/"$package"_*.orig.tar.* | head -n 1)" -C "$work" --wildcards --no-wildcards-match-slash '*/tests/qemuxml2argvdata/*.xml'
+  cp -p "$work"/*/tests/qemuxml2argvdata/*.xml "$suite.new/"
+  printf 'package %s %s from deb-src %s %s main\n' "$package" "$version" "$mirror" "$release" >"$suite.new/SOURCE"
+  rm -rf "$suite"
+  mv "$suite.new" "$suite"
+  rm -rf "$apt"
+  echo "setup-corpora: ready ($suite: $(ls "$suite" | grep -c '\.xml$') domains from $package $version)"
+  exit 0
+fi
 if command -v dpkg-source >/dev/null 2>&1; then
   # Debian's tree, with Debian's patches applied.
   (cd "$work" && dpkg-source -q -x "$dsc" tree >/dev/null)
@@ -109,8 +132,6 @@ else
 fi
 test -d "$work/tree/libraries/libapparmor/testsuite/test_multi"
 
-rm -rf "$suite.new"
-mkdir -p "$suite.new"
 cp -p "$work/tree/libraries/libapparmor/testsuite/test_multi/"* "$suite.new/"
 printf 'package %s %s from deb-src %s %s main\n' "$package" "$version" "$mirror" "$release" >"$suite.new/SOURCE"
 rm -rf "$suite"

@@ -46,7 +46,7 @@ export function fittedExponent(points: readonly { readonly n: number; readonly t
   return sxx === 0 ? NaN : sxy / sxx;
 }
 
-/** A compile in a fresh node process (bench/compile-child.ts), writing to `out` when given; `nodeFlags` e.g. --cpu-prof. */
+/** A compile in a fresh node process (bench/compile-child.ts), writing to `out` when given, with `nodeFlags` for node (--expose-gc). */
 export function runCompileChild(
   paths: Paths,
   dir: string,

@@ -5,12 +5,10 @@
  * sample of the emitted profiles, and the bare I/O floor. Prints tables; never fails on a figure.
  *
  *   node dist/bench/run.js [--sizes 1000,10000,50000,100000] [--runs 3] [--json FILE] [--keep]
- *                          [--all-pairs-budget-ms 3000] [--timeout-s 120] [--lv-links] [--cpu-prof DIR]
+ *                          [--all-pairs-budget-ms 3000] [--timeout-s 120] [--lv-links]
  *
  * --lv-links also grants every LV by its /dev/VG/LV or /dev/mapper link, as many policies do; moat
  * then warns once per link (MOAT307), and the end-to-end figure includes rendering those warnings.
- * --cpu-prof writes DIR/compile-SIZE.cpuprofile for one extra compile per size; bench/profile-summary
- * prints where its time went.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -40,8 +38,6 @@ interface Options {
   readonly lvLinks: boolean;
   /** A moat process running longer than this is killed and the size reported as timed out. */
   readonly timeoutS: number;
-  /** Where to write a V8 CPU profile of one extra compile per size (node --cpu-prof). */
-  readonly cpuProf?: string;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -52,7 +48,6 @@ function parseArgs(argv: readonly string[]): Options {
   let allPairsBudgetMs = 3000;
   let lvLinks = false;
   let timeoutS = 120;
-  let cpuProf: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--sizes") sizes = argv[++i]!.split(",").map(Number);
@@ -62,11 +57,10 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === "--all-pairs-budget-ms") allPairsBudgetMs = Number(argv[++i]);
     else if (a === "--lv-links") lvLinks = true;
     else if (a === "--timeout-s") timeoutS = Number(argv[++i]);
-    else if (a === "--cpu-prof") cpuProf = path.resolve(argv[++i]!);
     else throw new Error(`unknown argument ${a}`);
   }
   if (sizes.some((s) => !(s > 0)) || !(runs >= 1)) throw new Error("--sizes and --runs take positive numbers");
-  return { sizes, runs, keep, allPairsBudgetMs, lvLinks, timeoutS, ...(json === undefined ? {} : { json }), ...(cpuProf === undefined ? {} : { cpuProf }) };
+  return { sizes, runs, keep, allPairsBudgetMs, lvLinks, timeoutS, ...(json === undefined ? {} : { json }) };
 }
 
 function machine(): string {
@@ -146,10 +140,6 @@ function measureSize(repo: string, work: string, nominal: number, opts: Options,
     if (report === "timeout") return failed(timeout, opts.timeoutS * 1000);
     childRuns.push(report);
     if (report.errors.length > 0) return failed(report.errors.join("; "));
-  }
-  if (opts.cpuProf !== undefined) {
-    const out = path.join(dir, "profiled-out");
-    runCompileChild({ repo }, policy, out, opts.timeoutS * 1000, ["--cpu-prof", "--cpu-prof-dir", opts.cpuProf, "--cpu-prof-name", `compile-${nominal}.cpuprofile`]);
   }
   // One more process compiles the same sources WARM_COMPILES times: its last compile is moat's own work
   // once V8 has optimized it, which separates that work from warming up the JIT. A timeout or a failure

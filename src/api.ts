@@ -1,39 +1,15 @@
 /**
  * The types of the library's public surface: what a caller gives compile() and what it gets back.
  */
+import type { AcceptedWarning } from "./apply-accepts.js";
 import type { Diagnostic } from "./diagnostics/diagnostic.js";
+import type { OutputFile } from "./emit/output-file.js";
 import type { Model } from "./model/types.js";
 import type { Source } from "./source.js";
 
-/**
- * What reading one file gave: its text; why it could not be read (the reason ends up in MOAT203); or
- * that the host refused to read it, which is MOAT222 and shows nothing of the file: it leads outside
- * the policy tree (`outside`: through a link, say), or it is not a regular file (`folder`, or
- * `special` for a device, pipe or socket).
- */
-export type ReadResult =
-  | { readonly text: string }
-  | { readonly error: string }
-  | { readonly refused: "outside" | "folder" | "special" };
-
-export interface CompileInput {
-  /**
-   * The files named for compilation, as normalized POSIX paths (the CLI passes absolute paths; an
-   * in-memory caller may use any consistent scheme). Folders are the host's business: pass their files.
-   */
-  readonly entries: readonly string[];
-  /**
-   * The policy tree: the folder that every file of the compilation must lie in, as a normalized POSIX
-   * path in the scheme of `entries`. Fixed by the caller, never widened by includes: an include whose
-   * path leaves it (`..` past it, or an absolute path) is refused (MOAT222) before `readFile` is called.
-   * Defaults to the deepest folder holding every entry. The CLI passes the folder the operator named
-   * (or the one holding the named files). Where links lead is the host's business: `readFile` refuses
-   * (`refused: "outside"`) a path that resolves outside the tree.
-   */
-  readonly root?: string;
-  /** Reads a file (an entry or an include). The library never touches the file system itself. */
-  readonly readFile: (path: string) => ReadResult;
-}
+// What the phases below define, named here too: a caller of the library needs them to call compile().
+export type { CompileInput, ReadResult } from "./model/compile-input.js";
+export type { OutputFile } from "./emit/output-file.js";
 
 export interface CompileOptions {
   /** Written into headers and the manifest; defaults to the package version. */
@@ -46,12 +22,6 @@ export interface PhaseTiming {
   readonly ms: number;
 }
 
-/** One generated file; `path` is relative to the output folder, POSIX separators. */
-export interface OutputFile {
-  readonly path: string;
-  readonly content: string;
-}
-
 export interface CompileResult {
   /** Empty whenever `diagnostics` holds an error: a failed compile produces nothing. */
   readonly outputs: readonly OutputFile[];
@@ -62,6 +32,8 @@ export interface CompileResult {
    * whose text did not read as policy has `hideText` set: print none of it (see Source).
    */
   readonly sources: readonly Source[];
+  /** Warnings accepted on purpose (`# moat: accept CODE because REASON`), taken out of `diagnostics`; explain shows them. */
+  readonly accepted?: readonly AcceptedWarning[];
   /** The resolved model, when resolution got that far (used by --emit-model and explain). */
   readonly model?: Model;
   /** The phases that ran and how long each took (for --timings and the benchmark). */

@@ -7,14 +7,25 @@ import type { CompileInput, CompileOptions, CompileResult, PhaseTiming } from ".
 import { checkIsolation } from "./check/run-rules.js";
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { emitOutputs } from "./emit/emit-outputs.js";
-import { loadFiles } from "./model/load-files.js";
+import { loadFiles, type LoadedFiles } from "./model/load-files.js";
 import { resolveModel } from "./model/resolve.js";
 import type { Model } from "./model/types.js";
 import type { Source } from "./source.js";
 import { VERSION } from "./version.js";
 import { appendAll } from "./append-all.js";
+import { applyAccepts, collectAccepts } from "./apply-accepts.js";
+import type { AcceptDirective } from "./syntax/ast.js";
 
 export function compile(input: CompileInput, options: CompileOptions = {}): CompileResult {
+  if (input.entries.length === 0) return compileLoaded(undefined, options);
+  return compileLoaded(() => loadFiles(input), options);
+}
+
+/**
+ * The pipeline from files already read (compile-folder.ts reads a folder once to find its policies);
+ * `load` undefined means there was nothing to compile.
+ */
+export function compileLoaded(load: (() => LoadedFiles) | undefined, options: CompileOptions = {}): CompileResult {
   const timings: PhaseTiming[] = [];
   // performance.now() reads a clock, not the file system: the library stays pure.
   const timed = <T>(phase: PhaseTiming["phase"], run: () => T): T => {
@@ -25,25 +36,33 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Comp
   };
   let sources: readonly Source[] = [];
   const diagnostics: Diagnostic[] = [];
-  const finish = (model?: Model, outputs: CompileResult["outputs"] = []): CompileResult => {
+  let accepts: AcceptDirective[] = [];
+  // `complete`: every phase ran, so an accept that matched nothing really has nothing to accept.
+  const finish = (model?: Model, outputs: CompileResult["outputs"] = [], complete = false): CompileResult => {
+    const applied = applyAccepts(diagnostics, accepts, complete);
     const result: { -readonly [K in keyof CompileResult]: CompileResult[K] } = {
       outputs,
-      diagnostics: sortDiagnostics(diagnostics),
+      diagnostics: sortDiagnostics(applied.diagnostics),
       sources,
       timings,
     };
     if (model !== undefined) result.model = model;
+    if (applied.accepted.length > 0) result.accepted = applied.accepted;
     return result;
   };
 
   try {
-    if (input.entries.length === 0) {
+    if (load === undefined) {
       diagnostics.push(diagnostic("MOAT218", undefined, { detail: "no .iso files to compile" }));
       return finish();
     }
-    let loaded: ReturnType<typeof loadFiles> | undefined = timed("parse", () => loadFiles(input));
+    let loaded: LoadedFiles | undefined = timed("parse", load);
     sources = loaded.sources;
     appendAll(diagnostics, loaded.diagnostics);
+    if (hasErrors(diagnostics)) return finish();
+    const read = collectAccepts(loaded);
+    accepts = read.accepts;
+    appendAll(diagnostics, read.diagnostics);
     if (hasErrors(diagnostics)) return finish();
 
     const { model, diagnostics: modelDiagnostics } = timed("model", () => resolveModel(loaded!));
@@ -57,11 +76,12 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Comp
     if (hasErrors(diagnostics)) return finish(model);
 
     const outputs = timed("emit", () => emitOutputs(model, { version: options.version ?? VERSION }));
-    return finish(model, outputs);
+    return finish(model, outputs, true);
   } catch (error) {
     // Only a bug in moat gets here; it is reported, not thrown, so that no input yields a stack trace.
     const detail = error instanceof Error ? error.message : String(error);
     diagnostics.length = 0;
+    accepts = [];
     diagnostics.push(diagnostic("MOAT900", undefined, { detail }));
     return finish();
   }

@@ -4,6 +4,8 @@
  * `input.readFile` and returns everything it produces.
  */
 export { compile } from "./compile.js";
+export { compileFolder, type FolderCompile, type PolicyCompile } from "./compile-folder.js";
+export type { AcceptedWarning } from "./apply-accepts.js";
 export type { CompileInput, CompileOptions, CompileResult, OutputFile, PhaseTiming, ReadResult } from "./api.js";
 export type { Diagnostic, RelatedInformation } from "./diagnostics/diagnostic.js";
 export { CODES, type Code, type Severity } from "./diagnostics/codes.js";

@@ -1,6 +1,6 @@
 /**
  * The grants the isolation rules reason about: every resource of every workload, paired with its
- * owner, seen the way overlap checks must see it. Host-shared device nodes are left out (SPEC §2 rule 5),
+ * owner, seen the way overlap checks must see it. Host-shared device nodes are left out (they never overlap),
  * and an LVM volume is also seen under its other name (rule 3, see lvm.ts), so that one logical volume
  * granted under both names is recognized as one resource.
  */
@@ -57,12 +57,8 @@ export function isHostShared(resource: Resource): boolean {
   return literal !== undefined && HOST_SHARED.has(literal);
 }
 
-const cache = new WeakMap<Model, readonly Grant[]>();
-
-/** Every grant that takes part in overlap checks, in model order. */
+/** Every grant that takes part in overlap checks, in model order (a compile's rules share it: CheckContext). */
 export function overlapGrants(model: Model): readonly Grant[] {
-  let grants = cache.get(model);
-  if (grants !== undefined) return grants;
   const list: Grant[] = [];
   forEachResource(model, (resource, workload) => {
     if (isHostShared(resource)) return;
@@ -82,12 +78,10 @@ export function overlapGrants(model: Model): readonly Grant[] {
       });
     }
   });
-  grants = list;
-  cache.set(model, grants);
-  return grants;
+  return list;
 }
 
 /** "volume", "device", "socket", or what an implied rule is for. */
 export function describeResource(resource: Resource): string {
-  return resource.kind === "implied" ? (resource.note ?? "implied rule") : resource.kind;
+  return resource.item ?? (resource.kind === "implied" ? (resource.note ?? "implied rule") : resource.kind);
 }

@@ -1,5 +1,5 @@
 /**
- * The two names of an LVM logical volume (SPEC §2 rule 3): `/dev/VG/LV` and `/dev/mapper/VG-LV`, where
+ * The two names of an LVM logical volume, one resource to the isolation rules: `/dev/VG/LV` and `/dev/mapper/VG-LV`, where
  * device-mapper joins VG and LV with one hyphen and doubles any hyphen inside either name. Overlap
  * checks see through the pair; the symlinked-device rule warns on both, since each is a link.
  */

@@ -1,20 +1,21 @@
 /**
  * Which grants share a path, for the cross-tenant, intra-tenant and complexity rules. Grants with the
  * same glob are grouped first: on a real fleet thousands of VMs grant the same base image, and deciding
- * every pair of them would cost n² for one answer. Candidate pairs of groups come from the glob index,
- * never from comparing all pairs; each candidate is decided exactly by the automaton engine, once.
+ * every pair of them would cost n² for one answer. Candidate pairs of groups come from the glob index
+ * (glob/candidate-pairs.ts), never from comparing all pairs; each candidate is decided exactly by the
+ * automaton engine, once.
  * A group whose members belong to more than one workload overlaps itself. Two groups of reads alone
  * (`read`, `run`: check/grants.ts readsOnly) are never decided: reads do not clash with each other.
- * Computed once per model.
+ * Computed once per compile, by the rules' CheckContext.
  */
 import type { Glob } from "../glob/ast.js";
 import { fromBytes } from "../glob/bytes.js";
-import { candidateIndexPairs } from "../glob/index.js";
+import { candidateIndexPairs } from "../glob/candidate-pairs.js";
 import { intersect } from "../glob/intersect.js";
 import { globKey } from "../glob/text.js";
-import type { Model, Namespace } from "../model/types.js";
+import type { Namespace, Resource } from "../model/types.js";
 import type { Span } from "../source.js";
-import { overlapGrants, readsOnly, type Grant } from "./grants.js";
+import { readsOnly, type Grant } from "./grants.js";
 
 export interface GrantGroup {
   readonly namespace: Namespace;
@@ -35,15 +36,11 @@ export interface OverlapFinding {
 
 export type GroupFinding = OverlapFinding | { readonly kind: "budget"; readonly a: GrantGroup; readonly b: GrantGroup; readonly detail: string };
 
-const cache = new WeakMap<Model, readonly GroupFinding[]>();
-
-export function findOverlaps(model: Model): readonly GroupFinding[] {
-  const cached = cache.get(model);
-  if (cached !== undefined) return cached;
+/** The overlapping groups of `grants` (overlapGrants' list, in model order). */
+export function findOverlaps(grants: readonly Grant[]): readonly GroupFinding[] {
   const findings: GroupFinding[] = [];
   const byNamespace: Record<Namespace, Grant[]> = { path: [], abstract: [] };
   // Indexed loops over fleet-sized arrays, here and in the index: see docs/performance.md ("Loops").
-  const grants = overlapGrants(model);
   for (let k = 0; k < grants.length; k++) byNamespace[grants[k]!.namespace].push(grants[k]!);
   for (const namespace of ["path", "abstract"] as const) {
     const groups = groupByGlob(byNamespace[namespace], namespace);
@@ -63,7 +60,6 @@ export function findOverlaps(model: Model): readonly GroupFinding[] {
     const pairs = candidateIndexPairs(groups.map((g) => g.glob), { distinctLiterals: true });
     for (let k = 0; k < pairs.length; k++) decide(groups[pairs[k]![0]]!, groups[pairs[k]![1]]!);
   }
-  cache.set(model, findings);
   return findings;
 }
 
@@ -108,25 +104,38 @@ export function inSourceOrder(x: Grant, y: Grant): [Grant, Grant] {
   return compareSpans(x.resource.path.span, y.resource.path.span) <= 0 ? [x, y] : [y, x];
 }
 
-/** Identity of a resource, so that a pair of resources reached through several findings is told apart cheaply. */
-const resourceIds = new WeakMap<object, number>();
-let nextResourceId = 0;
-function resourceId(g: Grant): number {
-  let n = resourceIds.get(g.resource);
-  if (n === undefined) resourceIds.set(g.resource, (n = nextResourceId++));
-  return n;
+/**
+ * The pairs of resources one rule run has reported: a pair is reported once even when one of them is
+ * granted under two names (an LVM volume and its mapper alias) and the pair turns up in two findings.
+ * Resources are numbered as they are met, so that a pair's key is two small numbers.
+ */
+export class ReportedPairs {
+  private readonly ids = new Map<Resource, number>();
+  private readonly keys = new Set<string>();
+
+  /** Records the pair; false when it was already recorded. */
+  add(first: Resource, second: Resource): boolean {
+    const key = `${this.id(first)} ${this.id(second)}`;
+    if (this.keys.has(key)) return false;
+    this.keys.add(key);
+    return true;
+  }
+
+  private id(resource: Resource): number {
+    let n = this.ids.get(resource);
+    if (n === undefined) this.ids.set(resource, (n = this.ids.size));
+    return n;
+  }
 }
 
 /**
  * Collects the pairs a rule reports for one finding: for every grant, the first grant of the other
- * side (in model order) that `partnerOf` names. `seen` spans a whole rule run, so that a pair of
- * resources is reported once even when one of them is granted under two names (an LVM volume and
- * its mapper alias) and the pair turns up in two findings.
+ * side (in model order) that `partnerOf` names, unless the rule run reported the pair already (`seen`).
  */
 export function reportedPairs(
   finding: GroupFinding,
   partnerOf: (grant: Grant, others: readonly Grant[]) => Grant | undefined,
-  seen: Set<string>,
+  seen: ReportedPairs,
 ): [Grant, Grant][] {
   const pairs: [Grant, Grant][] = [];
   const visit = (grants: readonly Grant[], others: readonly Grant[]): void => {
@@ -134,10 +143,7 @@ export function reportedPairs(
       const partner = partnerOf(grant, others);
       if (partner === undefined || partner.resource === grant.resource) continue;
       const [first, second] = inSourceOrder(grant, partner);
-      const key = `${resourceId(first)} ${resourceId(second)}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      pairs.push([first, second]);
+      if (seen.add(first.resource, second.resource)) pairs.push([first, second]);
     }
   };
   visit(finding.a.members, finding.b.members);

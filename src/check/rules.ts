@@ -1,5 +1,5 @@
 /**
- * The isolation rules every compile runs, in order (SPEC section 2). One rule per file in rules/;
+ * The isolation rules every compile runs, in order (docs/language.md, "Isolation rules"). One rule per file in rules/;
  * to add a rule, write its module and list it here.
  */
 import type { IsolationRule } from "./rule.js";
@@ -14,6 +14,7 @@ import { attachments } from "./rules/attachments.js";
 import { folderAbove } from "./rules/folder-above.js";
 import { complainMode } from "./rules/complain-mode.js";
 import { runModes } from "./rules/run-modes.js";
+import { hostDeviceClash } from "./rules/host-device-clash.js";
 
 export const ISOLATION_RULES: readonly IsolationRule[] = Object.freeze([
   globComplexity,
@@ -25,6 +26,7 @@ export const ISOLATION_RULES: readonly IsolationRule[] = Object.freeze([
   attachments,
   folderAbove,
   runModes,
+  hostDeviceClash,
   symlinkedDevice,
   complainMode,
 ]);

@@ -5,6 +5,7 @@
  */
 import { diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnosticsText } from "../diagnostics/render-text.js";
+import { nearestWord } from "../diagnostics/suggest.js";
 import { VERSION } from "../version.js";
 import { describeFsError, errorCode } from "./outputs/fs-layer.js";
 import type { CliIo } from "./commands.js";
@@ -23,8 +24,8 @@ export const BROKEN_PIPE_STATUS = 141;
 
 /** The process streams as runAsProcess needs them; tests pass their own. */
 export interface ProcessStreams {
-  readonly stdout: NodeJS.WritableStream & { readonly destroyed?: boolean };
-  readonly stderr: NodeJS.WritableStream & { readonly destroyed?: boolean };
+  readonly stdout: NodeJS.WritableStream & { readonly destroyed?: boolean; readonly isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { readonly destroyed?: boolean; readonly isTTY?: boolean };
   readonly setExitCode: (code: number) => void;
 }
 
@@ -62,7 +63,8 @@ export async function runAsProcess(argv: readonly string[], env: Readonly<Record
     // destroyed is set as soon as a write has failed, before the 'error' event is delivered.
     return { write: (text: string) => (stream.destroyed === true ? false : stream.write(text)) };
   };
-  const io: CliIo = { cwd, env, stdout: guard("stdout"), stderr: guard("stderr") };
+  const tty = { stdout: streams.stdout.isTTY === true, stderr: streams.stderr.isTTY === true };
+  const io: CliIo = { cwd, env, stdout: guard("stdout"), stderr: guard("stderr"), outputClosed: () => failure !== undefined, tty };
   const code = await main(argv, io);
   streams.setExitCode(failure ?? code);
 }
@@ -82,14 +84,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return 2;
     }
     const detail = e instanceof Error ? e.message : String(e);
-    io.stderr.write(renderDiagnosticsText([diagnostic("MOAT900", undefined, { detail })], { sources: [], displayPath: (f) => f }));
+    const color = wantsColor(colorOptionOf(argv), io.tty?.stderr, io.env);
+    io.stderr.write(renderDiagnosticsText([diagnostic("MOAT900", undefined, { detail })], { sources: [], displayPath: (f) => f, color }));
     if (io.env.MOAT_DEBUG === "1" && e instanceof Error && e.stack !== undefined) io.stderr.write(`${e.stack}\n`);
     return 2;
   }
 }
 
-async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
-  const [first, ...rest] = argv;
+async function dispatch(argv: readonly string[], given: CliIo): Promise<number> {
+  // --color is moat's, not a command's: taken out wherever it stands, before the command reads its options.
+  const { args, color: when } = takeColorOption(argv);
+  const io: CliIo = { ...given, color: { stdout: wantsColor(when, given.tty?.stdout, given.env), stderr: wantsColor(when, given.tty?.stderr, given.env) } };
+  const [first, ...rest] = args;
   if (first === undefined || first === "-h" || first === "--help" || first === "help") {
     if (first === "help" && rest[0] !== undefined && isCommand(rest[0])) {
       io.stdout.write(COMMAND_HELP[rest[0]]);
@@ -103,7 +109,13 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (first.startsWith("-")) throw new UsageError(`unknown option ${first}`, undefined);
-  if (!isCommand(first)) throw new UsageError(`unknown command ${first}`, undefined);
+  if (!isCommand(first)) {
+    const near = nearestWord(first, COMMANDS);
+    throw new UsageError(`unknown command ${first}${near === undefined ? "" : `; did you mean ${near}?`}`, undefined);
+  }
+  // libvirt's hook: its arguments are libvirt's, never parsed as options, and it must exit 0 for every
+  // operation but prepare begin whatever they are (nova-hook-command.ts).
+  if (first === "nova-hook") return (await import("./nova-hook-command.js")).runNovaHook(rest, io);
   const opts = parseCommand(first, rest);
   if (opts.help) {
     io.stdout.write(COMMAND_HELP[first]);
@@ -114,7 +126,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   return run(opts, io);
 }
 
-async function loadCommand(name: CommandName): Promise<(opts: CommandOptions, io: CliIo) => number> {
+async function loadCommand(name: CommandName): Promise<(opts: CommandOptions, io: CliIo) => number | Promise<number>> {
   switch (name) {
     case "compile":
       return (await import("./commands.js")).runCompile;
@@ -128,7 +140,56 @@ async function loadCommand(name: CommandName): Promise<(opts: CommandOptions, io
       return (await import("./explain-command.js")).runExplain;
     case "install":
       return (await import("./install/install-command.js")).runInstall;
+    case "audit":
+      return (await import("./audit/audit-command.js")).runAudit;
+    case "import":
+      return (await import("./import-command.js")).runImport;
+    case "uninstall":
+      return (await import("./install/install-command.js")).runUninstall;
+    case "nova-hook":
+      throw new Error("internal: nova-hook is dispatched before options are parsed");
   }
+}
+
+type ColorWhen = "auto" | "always" | "never";
+
+/** `--color[=WHEN]`, `--color WHEN` or `--no-color`, anywhere before a `--`; the last one given wins. */
+export function takeColorOption(argv: readonly string[]): { args: string[]; color: ColorWhen } {
+  const args: string[] = [];
+  let color: ColorWhen = "auto";
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      args.push(...argv.slice(i));
+      break;
+    }
+    let value: string | undefined;
+    if (arg === "--no-color") value = "never";
+    else if (arg.startsWith("--color=")) value = arg.slice("--color=".length);
+    else if (arg === "--color") value = /^(auto|always|never)$/.test(argv[i + 1] ?? "") ? argv[++i]! : "always";
+    if (value === undefined) {
+      args.push(arg);
+      continue;
+    }
+    if (value !== "auto" && value !== "always" && value !== "never") throw new UsageError(`--color must be auto, always or never, not ${value}`, undefined);
+    color = value;
+  }
+  return { args, color };
+}
+
+/** The --color of a command line that failed: "never" when it cannot be read either. */
+function colorOptionOf(argv: readonly string[]): ColorWhen {
+  try {
+    return takeColorOption(argv).color;
+  } catch {
+    return "never";
+  }
+}
+
+/** auto: on a terminal, unless NO_COLOR is set to anything (no-color.org) or TERM is dumb. */
+export function wantsColor(when: ColorWhen, tty: boolean | undefined, env: Readonly<Record<string, string | undefined>>): boolean {
+  if (when !== "auto") return when === "always";
+  return tty === true && (env.NO_COLOR ?? "") === "" && env.TERM !== "dumb";
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The parsing of each command's arguments (node:util parseArgs, strict); the help texts are in help-text.ts. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { nearestWord } from "../diagnostics/suggest.js";
 import { parseExplainPath } from "../explain/query.js";
 import { COMMAND_HELP, COMMANDS, MAIN_HELP, type CommandName } from "./help-text.js";
 
@@ -41,6 +42,14 @@ export interface CommandOptions {
   readonly strict?: boolean;
   readonly applySeclabels?: boolean;
   readonly connect?: string;
+  /** install: also the Nova hook and its files (docs/nova.md). */
+  readonly nova?: boolean;
+  /** import: the tenant of every domain, and the file to create (stdout without it). */
+  readonly tenant?: string;
+  readonly importOut?: string;
+  /** audit: keep reading logs as they grow; print the lines the policy lacks. */
+  readonly follow?: boolean;
+  readonly suggest?: boolean;
 }
 
 const HELP = { type: "boolean", short: "h" } as const;
@@ -66,6 +75,19 @@ const OPTION_SPECS = {
     "apply-seclabels": { type: "boolean" },
     connect: { type: "string" },
     format: { type: "string" },
+    nova: { type: "boolean" },
+    help: HELP,
+  },
+  uninstall: { root: { type: "string" }, "no-load": { type: "boolean" }, "dry-run": { type: "boolean" }, connect: { type: "string" }, help: HELP },
+  import: { tenant: { type: "string" }, out: { type: "string" }, help: HELP },
+  // nova-hook reads its own arguments (nova-hook-command.ts): libvirt's four come first, verbatim.
+  "nova-hook": { help: HELP },
+  audit: {
+    from: { type: "string" },
+    root: { type: "string" },
+    format: { type: "string" },
+    follow: { type: "boolean" },
+    suggest: { type: "boolean" },
     help: HELP,
   },
 } as const;
@@ -77,6 +99,10 @@ const COMMAND_FORMATS: Readonly<Record<CommandName, readonly Format[]>> = {
   fmt: ["text"],
   explain: ["text", "json"],
   install: ["text", "json"],
+  audit: ["text", "json"],
+  import: ["text"],
+  "nova-hook": ["text"],
+  uninstall: ["text"],
 };
 
 export function parseCommand(command: CommandName, args: readonly string[]): CommandOptions {
@@ -88,7 +114,7 @@ export function parseCommand(command: CommandName, args: readonly string[]): Com
   } catch (e) {
     // parseArgs messages are clear but long; keep their first sentence.
     const message = e instanceof Error ? e.message.split(". ")[0]!.replace(/\.$/, "") : String(e);
-    throw new UsageError(message, command);
+    throw new UsageError(`${message}${optionSuggestion(message, command)}`, command);
   }
   const opts: CommandOptions = {
     paths: positionals,
@@ -110,8 +136,18 @@ export function parseCommand(command: CommandName, args: readonly string[]): Com
     if (values.out !== undefined || opts.force) throw new UsageError("--emit-model writes no files: --out and --force do not apply", command);
   }
   if (command === "explain") checkExplain(opts, command);
-  if (command === "install") return installOptions(opts, values, command);
+  if (command === "install" || command === "uninstall") return installOptions(opts, values, command);
+  if (command === "audit") return auditOptions(opts, values, command);
+  if (command === "import") return importOptions(opts, values, command);
   return opts;
+}
+
+/** "; did you mean --format?" after parseArgs' "Unknown option '--fromat'", when an option of the command is near. */
+function optionSuggestion(message: string, command: CommandName): string {
+  const unknown = /^Unknown option '--([^'=]+)/.exec(message);
+  if (unknown === null) return "";
+  const near = nearestWord(unknown[1]!, Object.keys(OPTION_SPECS[command]));
+  return near === undefined ? "" : `; did you mean --${near}?`;
 }
 
 function stringValue(value: unknown, fallback: string, message: string, command: CommandName): string {
@@ -156,6 +192,37 @@ function installOptions(opts: CommandOptions, values: Record<string, unknown>, c
     dryRun: values["dry-run"] === true,
     strict: values.strict === true,
     applySeclabels: values["apply-seclabels"] === true,
+    nova: values.nova === true,
+  };
+}
+
+function auditOptions(opts: CommandOptions, values: Record<string, unknown>, command: CommandName): CommandOptions {
+  if (opts.paths.length === 0) throw new UsageError("audit needs a log: LOG... (audit.log, kern.log, journalctl text), or - for standard input", command);
+  if (opts.paths.filter((p) => p === "-").length > 1) throw new UsageError("standard input (-) can be read once", command);
+  for (const key of ["from", "root"]) {
+    if (values[key] !== undefined && (typeof values[key] !== "string" || values[key] === "")) throw new UsageError(`--${key} needs a folder`, command);
+  }
+  if (values.suggest === true && values.follow === true) throw new UsageError("--suggest reports once the logs are read; it cannot --follow them", command);
+  return {
+    ...opts,
+    ...(typeof values.from === "string" ? { from: values.from } : {}),
+    ...(typeof values.root === "string" ? { root: values.root } : {}),
+    follow: values.follow === true,
+    suggest: values.suggest === true,
+  };
+}
+
+function importOptions(opts: CommandOptions, values: Record<string, unknown>, command: CommandName): CommandOptions {
+  if (opts.paths.length === 0) throw new UsageError("import needs domain XML files: DOMAIN.xml... (virsh dumpxml output, /etc/libvirt/qemu/*.xml)", command);
+  if (values.out === "") throw new UsageError("--out needs a file", command);
+  const tenant = values.tenant;
+  // Whether it is a valid name is runImport's to say: the name rules live with the parser, which this
+  // module does not load (a missing package must still be reported, not crash the usage check).
+  if (tenant !== undefined && typeof tenant !== "string") throw new UsageError("--tenant needs a name", command);
+  return {
+    ...opts,
+    ...(typeof tenant === "string" ? { tenant } : {}),
+    ...(typeof values.out === "string" ? { importOut: values.out } : {}),
   };
 }
 

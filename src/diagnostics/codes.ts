@@ -4,7 +4,7 @@
  * step). Messages are templates with {{placeholders}} filled from a diagnostic's params.
  *
  * Ranges: 1xx syntax, 2xx names and model, 3xx isolation rules, 4xx outputs and files, 5xx the host and
- * `moat install`, 9xx internal.
+ * `moat install`, 6xx `moat audit`, 7xx `moat import`, 9xx internal.
  */
 export type Severity = "error" | "warning";
 
@@ -57,21 +57,32 @@ export const CODES = {
   MOAT225: { severity: "error", title: "Unknown network family or type", message: "unknown network {{what}} {{name}}{{suggestion}}" },
   MOAT226: { severity: "error", title: "No service to run a program as its own", message: "run {{path}} own: tenant {{tenant}} has no service whose exec is exactly {{path}}" },
   MOAT227: { severity: "error", title: "Duplicate LXC container name", message: "LXC container name {{name}} is already used by container {{other}}; LXC container names are unique on a host" },
+  MOAT228: { severity: "error", title: "File in no policy", message: "this file is included by none of the policies of the folder ({{names}}), so no host's profiles would hold what it says" },
+  MOAT229: { severity: "error", title: "Malformed accept", message: "{{detail}}" },
+  MOAT230: { severity: "warning", title: "Accept matches no warning", message: "accept {{code}} matches no {{code}} warning of the statement it covers" },
+  MOAT231: { severity: "error", title: "Malformed host device address", message: "{{what}} {{value}} is malformed: it is written {{expected}}" },
+  // 240-249: Nova hosts (docs/nova.md)
+  MOAT240: { severity: "error", title: "Invalid project ID", message: "project {{value}} is not a Keystone project ID: one is 1 to 64 characters of letters, digits, '_' and '-'" },
+  MOAT241: { severity: "error", title: "Project of two tenants", message: "project {{value}} already belongs to tenant {{other}}; a project's instances are one tenant's" },
+  MOAT242: { severity: "error", title: "Not a tenant item", message: "{{item}} cannot be written directly in a tenant; a tenant block takes project, volume, device, socket, read and abstraction, and workloads" },
+  MOAT243: { severity: "error", title: "Nova setting given twice", message: "{{what}} is already given; a policy describes one Nova host" },
+  MOAT244: { severity: "error", title: "Invalid instances folder", message: "instances {{path}} must be an absolute folder written without glob characters (Nova's instances_path)" },
 
-  // 3xx: isolation rules (SPEC section 2)
+  // 3xx: isolation rules (docs/language.md, "Isolation rules")
   MOAT301: { severity: "error", title: "Cross-tenant overlap", message: "{{kindA}} of {{tenantA}}/{{workloadA}} overlaps {{kindB}} of {{tenantB}}/{{workloadB}}: both match {{witness}}" },
   MOAT302: { severity: "error", title: "Shared exception does not apply", message: "{{kindA}} of {{tenantA}}/{{workloadA}} overlaps {{kindB}} of {{tenantB}}/{{workloadB}} at {{witness}}, and the shared statement does not allow it: {{missing}}" },
   MOAT303: { severity: "warning", title: "Writable overlap within a tenant", message: "{{workloadA}} and {{workloadB}} of tenant {{tenant}} both reach {{witness}}, and {{writer}} may write it" },
   MOAT304: { severity: "error", title: "Protected path granted", message: "{{path}} reaches protected host path {{protected}} (e.g. {{witness}})" },
   MOAT305: { severity: "error", title: "Over-broad grant", message: "{{what}} {{path}} is over-broad: {{how}} ({{reason}})" },
   MOAT306: { severity: "error", title: "Glob too complex", message: "{{path}}: {{detail}}" },
-  MOAT307: { severity: "warning", title: "Grants that name host links", message: "{{what}}; AppArmor mediates the node a link resolves to, which only the host knows: moat install grants that node there" },
+  MOAT307: { severity: "warning", title: "Grants that name host links", message: "{{what}}; AppArmor mediates the node a link or a device address leads to, which only the host knows: moat install grants that node there" },
   MOAT308: { severity: "error", title: "Attached binary writable by another tenant", message: "{{kind}} {{path}} of {{tenant}}/{{workload}} lets it write {{witness}}, {{binary}} (or a folder above it); it could replace the binary and run with {{owner}}'s grants" },
   MOAT309: { severity: "error", title: "Two profiles attach to one binary", message: "exec {{path}} of {{tenantA}}/{{workloadA}} and exec {{other}} of {{tenantB}}/{{workloadB}} both match {{witness}}; the kernel cannot choose between the two profiles" },
   MOAT310: { severity: "error", title: "Host-critical path granted", message: "{{kind}} {{path}} reaches {{critical}} ({{reason}}), e.g. {{witness}}; {{how}}" },
   MOAT311: { severity: "warning", title: "Complain mode", message: "{{kind}} {{tenant}}/{{workload}} is in complain mode: its isolation is logged, not enforced" },
   MOAT312: { severity: "warning", title: "Attached binary writable within its tenant", message: "{{kind}} {{path}} of {{tenant}}/{{workload}} lets it write {{witness}}, {{binary}} (or a folder above it)" },
   MOAT313: { severity: "error", title: "Conflicting run modes", message: "run {{path}} {{mode}} and run {{other}} {{otherMode}} of {{tenant}}/{{workload}} both match {{witness}}; AppArmor refuses a profile whose rules run one program in two ways" },
+  MOAT314: { severity: "error", title: "Host device passed through to two tenants", message: "{{device}} is passed through to {{tenantA}}/{{workloadA}} and to {{tenantB}}/{{workloadB}}; a host device goes to one guest" },
   MOAT320: { severity: "error", title: "Write grant on a folder above another's path", message: "{{kind}} {{path}} of {{tenant}}/{{workload}} lets it write {{witness}}, a folder above {{target}} ({{what}}); whoever may write a folder may rename it, and what is in it with it" },
 
   // 4xx: outputs and files
@@ -95,6 +106,17 @@ export const CODES = {
   MOAT510: { severity: "error", title: "Seclabel not applied", message: "{{detail}}" },
   MOAT511: { severity: "error", title: "Install record not moat's", message: "{{detail}}" },
   MOAT512: { severity: "warning", title: "Attached binary is a link", message: "exec {{path}} of {{workload}} is a link on this host to {{node}}: the kernel attaches profiles by the resolved path, so this profile {{how}}" },
+
+  // 6xx: `moat audit` (reading logs, the compiled folder and the install record it judges them by)
+  MOAT601: { severity: "error", title: "Log not readable", message: "cannot read log {{log}}: {{detail}}" },
+  MOAT602: { severity: "error", title: "Output folder not usable for audit", message: "{{detail}}" },
+  MOAT603: { severity: "error", title: "Install record not usable for audit", message: "{{detail}}" },
+  MOAT604: { severity: "warning", title: "Installed profile differs from the install record", message: "{{detail}}" },
+
+  // 7xx: `moat import` (libvirt domain XML read into a policy)
+  MOAT701: { severity: "error", title: "Not a libvirt domain document", message: "{{detail}}" },
+  MOAT702: { severity: "error", title: "Domain cannot be imported", message: "domain {{name}} is not imported: {{detail}}" },
+  MOAT703: { severity: "warning", title: "Domain element not imported", message: "{{element}} {{detail}}" },
 
   // 9xx: moat itself
   MOAT900: { severity: "error", title: "Internal error", message: "internal error in moat: {{detail}}" },

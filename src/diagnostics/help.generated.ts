@@ -2,7 +2,7 @@
 export const HELP: Readonly<Record<string, { readonly when: string; readonly fix: string }>> = {
   "MOAT101": {
     "when": "a character that cannot start any token appears outside a string or comment, such as `;`, `:`, `(` or `\"` typed as a curly quote. Points at the character.",
-    "fix": "remove the character. Statements and items need no terminator; paths go in double quotes."
+    "fix": "remove the character. Statements and items need no terminator; paths go in double quotes; comments start with `#`."
   },
   "MOAT102": {
     "when": "the tokens are valid but not in an order the grammar allows: a missing name or string, an unknown access mode, an item outside a workload, an unclosed block. Points at the token that did not fit; for an unclosed block, a note shows where the block opened. Only the first syntax error of a file is reported. A `run` takes `inherit` or `own` and nothing else: `run \"PATH\" unconfined` is this error, with a hint saying why (a child that leaves confinement escapes every isolation moat proves).",
@@ -148,6 +148,42 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "when": "two containers, of the same tenant or of two, name the same LXC container (their `lxc` items, or their names when they have none). An LXC container name is unique on a host, and the container runs under the one profile its config names: the second declaration could only ever be the first container under another tenant's grants. Points at the later declaration; a note shows the first.",
     "fix": "give each container the name it has on the host; if the two declarations are one container, keep one."
   },
+  "MOAT228": {
+    "when": "a folder compiled with `moat compile FOLDER` holds several policies (several files with a `policy` statement of their own: a fleet's repository), and a policy file under it is included by none of them. Each policy is compiled on its own with what it includes, so such a file would end up in no host's profiles, silently. Points at the start of the file. (A folder with one policy compiles every file under it as part of that policy, as before.)",
+    "fix": "include the file from the policy of each host it belongs to (`include \"tenants/initech.iso\"`), or move it out of the folder. [language.md](language.md#a-fleets-policy-repository) shows a layout for a fleet."
+  },
+  "MOAT229": {
+    "when": "a comment that starts `# moat:` does not read as an accept (`# moat: accept MOATnnn[, MOATnnn…] because REASON`): the reason is missing, a code is not a moat code or is an error's (errors are fixed, not accepted), the comment follows code on its line, or no statement, workload or item starts on the next line. In the JSON form, an `accept` entry naming an error's code. Points at the comment.",
+    "fix": "write the reason after `because`, for the reviewer and for `moat explain`: `# moat: accept MOAT311 because its denials are still being collected (OPS-1234)`, alone on the line before the statement. The syntax is in [language.md](language.md#accepting-a-warning)."
+  },
+  "MOAT230": {
+    "when": "an accept names a warning that the statement below it (or, in the JSON form, the object holding it) does not produce: the problem was fixed, or the accept stands before the wrong line. Reported only when the whole compile ran (an error stops the phases whose warnings it might have accepted). Points at the accept.",
+    "fix": "remove the accept, so that it does not excuse a later, different problem; or put it on the line before the statement the warning points at."
+  },
+  "MOAT231": {
+    "when": "a vm's `pci`, `usb` or `scsi` item names its device in another form than the one moat reads: pci `DOMAIN:BUS:SLOT.FUNCTION` in hexadecimal, as `lspci -D` prints it (`0000:03:00.0`; the slot is 00 to 1f, the function 0 to 7); usb `BUS:DEVICE` in decimal, as `lsusb` prints them (bus 1 to 999, device 1 to 127), or `vendor` and `product` ids as `0x` and four hexadecimal digits; scsi `HOST:BUS:TARGET:UNIT` in decimal, as `lsscsi` prints it. Without the full address moat cannot tell which device is meant, nor compare it with other tenants' (MOAT314), and `moat install` could not find its node. Points at the string.",
+    "fix": "write the address as the hint shows, as the host's `lspci -D`, `lsusb` or `lsscsi` prints it, or as the domain XML's `<hostdev>` `<address>` gives it (`domain='0x0000' bus='0x03' slot='0x00' function='0x0'` is `0000:03:00.0`)."
+  },
+  "MOAT240": {
+    "when": "a tenant's `project` is not a Keystone project ID: 1 to 64 characters of letters, digits, `_` and `-`. Nova writes the project's ID in every domain's `<nova:project uuid=\"…\">`, and the libvirt hook (`moat nova-hook`) refuses any other form there, so a name or anything with spaces, quotes or slashes could never match an instance. Points at the string.",
+    "fix": "write the project's ID (`openstack project show -f value -c id NAME`), never its name, which users may change."
+  },
+  "MOAT241": {
+    "when": "two tenants claim the same Keystone project. Every instance of a project gets one tenant's fragment, so a project shared by two tenants would give its instances both tenants' resources. Points at the later claim (tenants in name order), with the first as related.",
+    "fix": "keep the project in the one tenant that owns its instances; a customer with several projects lists each in its tenant."
+  },
+  "MOAT242": {
+    "when": "a tenant block holds directly an item other than `project`, `volume`, `device`, `socket`, `read` or `abstraction`. What a tenant block grants directly goes to every Nova instance of its projects; a uuid, an exec, a mode, a run, capabilities or a vm item belong to one workload. Points at the item.",
+    "fix": "move the item into the vm, service or container it belongs to, or remove it."
+  },
+  "MOAT243": {
+    "when": "a compilation has two `nova` statements, or one gives `instances` or `unknown-project` twice: a policy describes one Nova host, and which value wins would depend on the order of files. Points at the second, with the first as related.",
+    "fix": "keep one `nova` statement, each setting once."
+  },
+  "MOAT244": {
+    "when": "`instances` is not an absolute folder written without glob characters (or is `/` itself). It is Nova's `instances_path`: the hook denies each instance the other instances' folders under it, and those rules are proven against this exact folder. Points at the string.",
+    "fix": "write the real folder Nova's `instances_path` names (`/var/lib/nova/instances` by default), with symlinks resolved: AppArmor matches resolved paths."
+  },
   "MOAT301": {
     "when": "a path (or abstract socket name) can be reached by workloads of two different tenants, and no `shared` statement allows it. Only paths the kernel can present count (no `//`, no `.` or `..` component), and abstract socket names are compared as `apparmor_parser` reads them: it collapses a run of `/` in a rule's text, so `@svc//ctl` and `@svc/ctl` are one address. The grants need not be equal: it is enough that one concrete path matches both globs, and moat shows such a path (the witness). Grants include a VM's implied rules (its log, monitor socket, per-domain folder, pid file) and a container's host-side volumes and devices, and LVM volumes are compared under both of their names (`/dev/vg0/lv` and `/dev/mapper/vg0-lv`). A `read` or a `run` owns nothing: two of them never clash, whatever their tenants, but one that reaches what another tenant owns (a volume, a device, a socket, an implied rule) is this error, unless both only read and a `shared` statement lists both tenants. Points at the later grant; a note shows the other one.",
     "fix": "give each tenant its own path, or narrow the glob that reaches too far (in the example, acme's `*.img`). If both tenants must read the file, grant it `ro` to both and add `shared \"GLOB\" ro with acme, globex`."
@@ -173,7 +209,7 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "fix": "simplify the globs: a class (`[0-9a-f]`) instead of an alternation of single characters, fewer stars in one component, several shorter grants instead of one generated pattern."
   },
   "MOAT307": {
-    "when": "grants name paths that are symbolic links on a host: `/dev/VG/LV` and `/dev/mapper/VG-LV` (LVM, links to `/dev/dm-N`), `/dev/disk/by-id/…` and the other `/dev/disk/by-*` names. AppArmor checks the node a link resolves to, so a rule on the link alone lets nothing through; which node it is only the host knows. `moat install` resolves each link on the host, grants the node with the grant's permissions, and proves isolation again on the nodes (MOAT501 to MOAT504). One warning for the whole compile, however many grants name links: it points at the first of them and says how many there are (a fleet of ten thousand LVM-backed VMs gets one line). `moat explain --path P` still tells, path by path, that a grant names a link. The policy compiles, and overlap checks still treat LVM's two names as one resource.",
+    "when": "grants name paths that are symbolic links on a host: `/dev/VG/LV` and `/dev/mapper/VG-LV` (LVM, links to `/dev/dm-N`), `/dev/disk/by-id/…` and the other `/dev/disk/by-*` names, `/dev/cdrom`, `/dev/serial/by-*`, and `/var/run/…` (a link to `/run`); or vms name devices by their address (`pci`, `usb`, `scsi`), whose node (`/dev/vfio/<group>`, `/dev/bus/usb/BBB/DDD`, `/dev/sgN`) only the host knows. AppArmor checks the node a link resolves to, so a rule on the link alone lets nothing through; which node it is only the host knows. `moat install` resolves each link and each device on the host, grants the node with the grant's permissions, and proves isolation again on the nodes (MOAT501 to MOAT504). One warning for the whole compile, however many grants name links or devices: it points at the first of them and says how many there are (a fleet of ten thousand LVM-backed VMs gets one line). A container's volumes and devices are not counted: they are its host-side storage, for which its profile has no rule and install adds none. `moat explain --path P` still tells, path by path, that a grant names a link. The policy compiles, and overlap checks still treat LVM's two names as one resource.",
     "fix": "nothing to fix in the policy: deploy with `moat install` (see [deploying.md](deploying.md)), which grants the nodes on each host. Where a disk has a stable node name that is not a link, you may grant that instead."
   },
   "MOAT308": {
@@ -199,6 +235,10 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
   "MOAT313": {
     "when": "two `run` items of one service can match the same program with different modes: `inherit` (`ix`) and `own` (`Px`). `apparmor_parser` refuses such a profile (\"conflicting x modifiers\"), so moat refuses the policy first and names a program both match. AppArmor lets an exact rule override a wildcard one: a rule is exact when it holds no wildcard (`*`, `**`, `?`, a class); an alternation of plain names (`/usr/bin/qemu-{img,nbd}`) is exact too. So an exact rule against a wildcard rule is no conflict (`run \"/usr/bin/a\" own` beside `run \"/usr/bin/*\" inherit`); two exact rules or two wildcard rules that can match one program are. Points at the later `run`; a note shows the other.",
     "fix": "run each program one way: remove the line the other already covers, narrow a wildcard so that it misses the other line's programs, or name a program by its plain path beside a wildcard, which then overrides it."
+  },
+  "MOAT314": {
+    "when": "vms of two tenants name the same host device by its address: the same `pci` address, `usb` bus and device, `usb` vendor and product id, or `scsi` address. Addresses are compared in one form, so `usb \"3:7\"` and `usb \"003:007\"` are one device. A passed-through device is its guest's alone: the other tenant's guest would get the same hardware. Points at the later of the two, with a note at the first. What compile cannot see (a usb by id and one by bus and device that are the same device on the host, two PCI devices in one IOMMU group) `moat install` checks on the host's nodes (MOAT501, MOAT504).",
+    "fix": "give each tenant its own device; if the policy names the wrong one, correct the address. Devices of one tenant's vms may be named by several of them (only one runs with it at a time)."
   },
   "MOAT320": {
     "when": "a grant that lets a workload write (a `rw` volume or device, a filesystem socket) can match a folder above a protected path, a host-critical path, or a resource of another tenant: `/etc/`, `/root/`, `/boot/`, `/`, `/srv/globex/` next to globex's `/srv/globex/db.img`. AppArmor decides a rename on the folder's own path (with its trailing `/`): whoever may write a folder may rename it, and everything in it moves along, out from under the rules that name those paths (`/etc/` renamed to `/etcx/` leaves `/etcx/shadow` readable; another tenant's folder moved into one's own). The folder's own tenant may write it. A grant that matches the path itself is MOAT301, MOAT304 or MOAT310 instead. Points at the write grant, with a note on the path below it.",
@@ -229,7 +269,7 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "fix": "remove the file (a folder with what it holds), or move it out of the output folder; keep notes, scripts and hand-written profiles elsewhere. For a working folder left by an interrupted compile, run `moat compile` into the folder, which recovers and removes it; for a leftover private lock file, run `moat compile` or remove it."
   },
   "MOAT501": {
-    "when": "`moat install` finds that grants of two tenants reach one file or device on this host, which compile could not see: two names that are links to one node (an LVM volume and a `/dev/disk/by-id` name of it), a link to a path another tenant grants, a write grant that leads to another tenant's `exec` binary, or two block devices that share data (a disk and a partition of it, a disk and a volume on it, one device under two node names). A `shared … ro with` statement that lists both tenants and covers both read-only grants (their policy paths or the resolved ones) still allows them. Points at one grant, with a note on the other. Nothing is installed (exit status 1).",
+    "when": "`moat install` finds that grants of two tenants reach one file or device on this host, which compile could not see: two names that are links to one node (an LVM volume and a `/dev/disk/by-id` name of it), a link to a path another tenant grants, a write grant that leads to another tenant's `exec` binary, or two block devices that share data (a disk and a partition of it, a disk and a volume on it, one device under two node names, two logical volumes whose device-mapper tables map overlapping extents of one lower device, or whose extents cannot be told apart: an LVM snapshot and its origin, thin volumes, a table `dmsetup` cannot read). A `shared … ro with` statement that lists both tenants and covers both read-only grants (their policy paths or the resolved ones) still allows them. Points at one grant, with a note on the other. Nothing is installed (exit status 1).",
     "fix": "give each tenant its own volume or device; if the host's links are wrong (a by-id link pointing at the wrong disk), fix them. Both tenants only reading it: declare it with `shared \"…\" ro with T1, T2`."
   },
   "MOAT502": {
@@ -237,7 +277,7 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "fix": "fix the link on the host (whoever made it can make a workload read the host's secrets), or grant a path that is not a link."
   },
   "MOAT503": {
-    "when": "a block device a grant reaches on this host (by its node, or through a link such as an LVM name) shares data with a file system the host has mounted, as `/proc/self/mountinfo` and sysfs show: the device is mounted, a partition of it or a device stacked on it is, or it is stacked on one that is (a device-mapper device over the root file system's partition). Devices that only share a physical volume with the host's (two logical volumes of one volume group) are not reported: device-mapper keeps their extents apart. Also reported when mountinfo cannot be read, since the check cannot be made. Points at the grant. Nothing is installed.",
+    "when": "a block device a grant reaches on this host (by its node, or through a link such as an LVM name) shares data with a file system the host has mounted in any mount namespace, as `/proc/self/mountinfo` (and that of one process of each other mount namespace) and sysfs show: the device is mounted, a partition of it or a device stacked on it is, or it is stacked on one that is (a device-mapper device over the root file system's partition). A device that only shares a physical volume with the host's (two logical volumes of one volume group) is reported when their device-mapper tables map overlapping extents, or cannot be told apart (a snapshot of the host's volume, a table `dmsetup` cannot read); volumes whose `linear` or `striped` extents are apart are not. Also reported when mountinfo cannot be read, since the check cannot be made. Points at the grant. Nothing is installed.",
     "fix": "grant the workload its own disk or logical volume. A whole disk passed through (`/dev/sdb`) must hold nothing the host mounts."
   },
   "MOAT504": {
@@ -275,6 +315,34 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
   "MOAT512": {
     "when": "a service's `exec` is a link on this host. The kernel attaches a profile by the path of the program it runs, after links, so the profile never attaches and the program runs unconfined. Points at the `exec`.",
     "fix": "name the binary itself in `exec` (a glob such as `/opt/acme/tool-*/tool` survives upgrades)."
+  },
+  "MOAT601": {
+    "when": "`moat audit` cannot read a log it was given: the file is missing, unreadable, a folder, or a read failed part way. The other logs are still read and summarized, and audit exits with status 2. Belongs to no file.",
+    "fix": "name a log that exists and that moat may read (`/var/log/audit/audit.log` needs root), or pipe the text in: `journalctl -k -o short-iso | moat audit -`."
+  },
+  "MOAT602": {
+    "when": "the compiled output folder `moat audit` judges records by (`--from DIR`, or `generated` when it exists) cannot be read, does not match its manifest (a file changed or added since compile), or has no valid `moat-grants.json`. Nothing is judged against a folder moat cannot vouch for; audit exits with status 2. Without `--from` and without a `generated` folder audit only parses, which is no error. Belongs to no file.",
+    "fix": "name the folder `moat compile` wrote and `moat install` installed from (`--from /etc/moat/generated` on a host); compile again if it was edited by hand."
+  },
+  "MOAT603": {
+    "when": "`moat audit --root DIR` cannot read `DIR/var/lib/moat/installed.json`, or it is not a record `moat install` wrote. Without it audit cannot tell which installed profiles are moat's, nor map the nodes install resolved (`/dev/dm-N`) back to their grants. Belongs to no file.",
+    "fix": "give `--root` the folder `moat install --root` used (`/` on the host itself), or leave `--root` out to judge by the compiled folder alone."
+  },
+  "MOAT604": {
+    "when": "`moat audit --root DIR` finds an installed profile that the install record lists but whose text is not the one moat installed (its sha256 differs), or that cannot be read. The rules install added to it for resolved nodes are not trusted, so records naming those nodes are judged without them. Belongs to no file.",
+    "fix": "find out who edited the profile and why; run `moat install` again to put moat's text back."
+  },
+  "MOAT701": {
+    "when": "`moat import` is given a file that is not a libvirt domain document: not well-formed XML (or empty), not UTF-8, a root element other than `<domain>`, a DOCTYPE or entity declaration (libvirt writes none, and entities are how XML bombs and file inclusion work), or a file larger than 4 MiB. Nothing of the file is imported; the other files still are.",
+    "fix": "give `moat import` the domain's XML as libvirt prints it: `virsh dumpxml NAME > NAME.xml`, or the file under `/etc/libvirt/qemu/`."
+  },
+  "MOAT702": {
+    "when": "`moat import` reads a domain that cannot become a `vm`: its name is not a moat name (a letter, then letters, digits, `_` or `-`, at most 64 characters, not a keyword), it has no `<uuid>` or a malformed one, or it has no tenant: neither `--tenant` nor Nova's `<nova:owner><nova:project uuid=\"…\">` metadata, or a project id that makes no tenant name (`project-<id>`). Points at the element. The domain is left out; the other domains are still written, and moat exits 1.",
+    "fix": "for a missing tenant, run `moat import --tenant NAME`. A domain whose name moat cannot use keeps it on the host: write its `vm` by hand under a name libvirt also accepts, after renaming the domain (`virsh domrename`), since a vm's name is its libvirt name."
+  },
+  "MOAT703": {
+    "when": "`moat import` meets an element of a domain that it cannot express as items, or can express only in part: a storage pool volume (only the host's libvirt knows its path), a mediated device, a relative path or one with a `..` component or characters a policy string cannot hold, OpenGL rendering (the GPU driver's files), a path in one of libvirt's per-run folders (named with the running domain's id), swtpm's per-run files, `<qemu:commandline>`, or any attribute or text holding a host path that no mapping reads. Points at the element. The rest of the domain is still written: nothing is dropped without this warning.",
+    "fix": "add the item the warning names to the imported vm by hand (a `volume` with the path `virsh vol-path` prints, a `device` for a mediated device's `/dev/vfio` group, …), or change the domain so that it names a fixed path; then `moat validate` the policy."
   },
   "MOAT900": {
     "when": "moat hit a bug: an internal invariant failed. No input should ever cause this; moat reports it instead of printing a stack trace, and exits with status 2.",

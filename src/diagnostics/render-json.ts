@@ -1,5 +1,5 @@
 /**
- * `--format json`: the diagnostics as plain data (SPEC section 5), one array on standard output.
+ * `--format json`: the diagnostics as plain data (docs/diagnostics.md), one array on standard output.
  * Lines and columns are 1-based; columns count UTF-16 code units, as in the text format; `endColumn` is
  * the column just after the span (exclusive), as in ESLint and SARIF. A diagnostic that belongs to no
  * file (a locked output folder, a missing input) has `file` and the positions null.

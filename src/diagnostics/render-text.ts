@@ -23,6 +23,15 @@ export interface RenderContext {
   readonly sources: readonly Source[];
   /** How a file appears in the output (the CLI makes paths relative to the working folder). */
   readonly displayPath: (file: string) => string;
+  /** Colour the severity, code, carets, notes and hints with ANSI escapes (the CLI decides: a terminal, NO_COLOR, --color). */
+  readonly color?: boolean;
+}
+
+/** ANSI styles, as gcc and rustc use them; only moat's own words are styled, never text from the input. */
+const STYLE = { bold: "1", error: "1;31", warning: "1;35", caret: "1;32", note: "1;36", hint: "1;36" } as const;
+
+function paint(on: boolean | undefined, style: keyof typeof STYLE, text: string): string {
+  return on === true ? `\u001b[${STYLE[style]}m${text}\u001b[0m` : text;
 }
 
 export interface RenderTextOptions {
@@ -38,13 +47,13 @@ export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], contex
   if (diagnostics.length === 0) return "";
   const byPath = sourceIndex(context.sources);
   const blocks = diagnostics.map((d, i) => {
-    const block = renderOne(d, byPath, context.displayPath);
+    const block = renderOne(d, byPath, context.displayPath, context.color);
     const attached = options.attachment?.(d, i);
     if (attached === undefined || attached === "") return block;
     const text = attached.split("\n").map(visibleSourceLine).join("\n");
     return `${block}${text}${text.endsWith("\n") ? "" : "\n"}`;
   });
-  return `${blocks.join("\n")}\n${summarize(diagnostics)}\n`;
+  return `${blocks.join("\n")}\n${paint(context.color, "bold", summarize(diagnostics))}\n`;
 }
 
 /** "2 errors, 1 warning"; empty when there is nothing. */
@@ -57,15 +66,22 @@ export function summarize(diagnostics: readonly Diagnostic[]): string {
   return parts.join(", ");
 }
 
-function renderOne(d: Diagnostic, sources: ReadonlyMap<string, Source>, display: (file: string) => string): string {
-  const lines = [`${where(d.span, sources, display)}: ${d.severity} ${d.code}: ${visibleMessage(d.message)}`];
-  if (d.span !== undefined) lines.push(...codeFrame(d.span, sources));
+function renderOne(d: Diagnostic, sources: ReadonlyMap<string, Source>, display: (file: string) => string, color?: boolean): string {
+  const severity = paint(color, d.severity === "error" ? "error" : "warning", `${d.severity} ${d.code}`);
+  const lines = [`${paint(color, "bold", `${where(d.span, sources, display)}:`)} ${severity}: ${visibleMessage(d.message)}`];
+  if (d.span !== undefined) lines.push(...caretInColor(codeFrame(d.span, sources), color));
   for (const r of d.related) {
-    lines.push(`  ${where(r.span, sources, display)}: note: ${visibleMessage(r.message)}`);
-    lines.push(...codeFrame(r.span, sources).map((l) => `  ${l}`));
+    lines.push(`  ${where(r.span, sources, display)}: ${paint(color, "note", "note:")} ${visibleMessage(r.message)}`);
+    lines.push(...caretInColor(codeFrame(r.span, sources), color).map((l) => `  ${l}`));
   }
-  if (d.hint !== undefined) lines.push(`  hint: ${visibleMessage(d.hint)}`);
+  if (d.hint !== undefined) lines.push(`  ${paint(color, "hint", "hint:")} ${visibleMessage(d.hint)}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** The frame's second line, its carets coloured (the gutter and the spaces before them stay plain). */
+function caretInColor(frame: string[], color: boolean | undefined): string[] {
+  if (color !== true || frame.length < 2) return frame;
+  return [frame[0]!, frame[1]!.replace(/\^~*$/, (carets) => paint(color, "caret", carets))];
 }
 
 /** The location prefix. A file name is anyone's to choose (a newline, an escape sequence): it is made visible like a message. */

@@ -19,6 +19,7 @@
 import type { Glob, GlobPart } from "../glob/ast.js";
 import { toBytes } from "../glob/bytes.js";
 import { perPart } from "../glob/per-part.js";
+import type { UnixEnd } from "../model/grant-table.js";
 import { CAPABILITY_NAMES, NETWORK_FAMILY_NAMES, NETWORK_TYPE_NAMES } from "../model/kernel-names.js";
 
 const AT = 0x40;
@@ -279,15 +280,12 @@ export function aaFileRule(deny: boolean, glob: Glob, perms: string): string {
   return (deny ? "deny " : "") + aaGlob(glob) + " " + aaPerms(perms);
 }
 
-/** One end of a unix rule: the abstract name of the grant (`"@NAME"`), or `none`, an unbound socket. */
-export type UnixEnd = "name" | "none";
-
 /**
  * A unix rule for an abstract socket without its trailing comma, with `perms` already checked and
  * joined: `unix (PERMS) addr=LOCAL`, then ` peer=(addr=PEER)` unless `peer` is null, each end written
  * `"@NAME"` (through aaAbstractAddr, the local and the peer address alike) or `none`. One helper call
  * per rule line, as for aaFileRule. Which ends and permissions a grant gets is decided in
- * profile-views.ts (ABSTRACT_SOCKET_RULES), not here.
+ * the grant table (model/grant-table.ts, ABSTRACT_SOCKET_RULES), not here.
  */
 export function aaUnixRule(perms: string, nameGlob: Glob, local: UnixEnd, peer: UnixEnd | null): string {
   const addr = (end: UnixEnd): string => (end === "name" ? aaAbstractAddr(nameGlob) : "none");

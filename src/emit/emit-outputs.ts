@@ -1,13 +1,14 @@
 /**
- * The last phase: a checked Model -> the files of SPEC section 3. Every output is a pure function of
+ * The last phase: a checked Model -> the files README's "What moat writes" lists. Every output is a pure function of
  * the model and the version: no time, no host, no absolute path, and the same bytes whatever the order
  * in which sources, tenants, workloads or items arrive.
  */
-import type { OutputFile } from "../api.js";
+import type { OutputFile } from "./output-file.js";
 import type { Model, Workload } from "../model/types.js";
 import { aaName } from "./apparmor-text.js";
 import { grantsFile, type ProfileOutput } from "./grants-file.js";
 import { manifestFile, sha256 } from "./manifest.js";
+import { novaOutputs } from "./nova-fragments.js";
 import { containerProfileView, lxcConfView, profileView, protectedDenies } from "./profile-views.js";
 import { renderContainerProfile, renderLxcConf, renderSeclabel, renderServiceProfile, renderVmProfile } from "./templates.js";
 
@@ -85,6 +86,7 @@ export function emitOutputs(model: Model, options: EmitOptions): OutputFile[] {
   }
   const grants = grantsFile(model, options.version, profiles);
   add(all, grants.path, grants.content);
+  for (const file of novaOutputs(model, options.version, denies)) add(all, file.path, file.content);
   // The default sort orders strings by UTF-16 code units, as `<` does, without a callback per comparison.
   const paths = [...all.keys()].sort();
   const manifest = manifestFile(model, options.version, paths.map((path) => ({ path, sha256: all.get(path)!.sha256 })));

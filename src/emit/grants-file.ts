@@ -11,12 +11,12 @@
  * Deterministic like every output: profiles by path, grants in a fixed order, one grant per line so
  * that a changed grant is a changed line in a review.
  */
-import type { OutputFile } from "../api.js";
+import type { OutputFile } from "./output-file.js";
 import { globToText } from "../glob/text.js";
-import { relativeToRoot } from "../model/load-files.js";
-import type { Model, Resource, Workload } from "../model/types.js";
+import { relativeToRoot } from "../model/compilation-root.js";
+import type { HostDevice, Model, Resource, Workload } from "../model/types.js";
 import { getLocation, type Source, type Span } from "../source.js";
-import { fileRules } from "./profile-views.js";
+import { fileRules } from "../model/grant-table.js";
 
 export const GRANTS_PATH = "moat-grants.json";
 /** Bumped when the file's shape changes incompatibly. */
@@ -45,6 +45,21 @@ export interface GrantEntry {
   readonly file?: string;
 }
 
+/**
+ * A vm's `pci`, `usb` or `scsi` item: a device by its address (canonical, model/host-devices.ts), which
+ * install turns into its node (`/dev/vfio/<group>`, `/dev/bus/usb/BBB/DDD`, `/dev/sgN`) and grants `rw`.
+ */
+export interface DeviceEntry {
+  readonly bus: HostDevice["bus"];
+  readonly address?: string;
+  readonly vendor?: string;
+  readonly product?: string;
+  readonly line: number;
+  readonly column: number;
+  /** Absent when it is the profile's file. */
+  readonly file?: string;
+}
+
 export interface ProfileEntry {
   readonly path: string;
   readonly profile: string;
@@ -59,6 +74,8 @@ export interface ProfileEntry {
   readonly seclabel?: string;
   readonly exec?: { readonly glob: string } & GrantLocation;
   readonly grants: readonly GrantEntry[];
+  /** A vm's devices by address, in written order; absent when it has none. */
+  readonly devices?: readonly DeviceEntry[];
 }
 
 export interface GrantsFile {
@@ -103,18 +120,34 @@ function compareStrings(a: string, b: string): number {
  */
 const RESOLVED_KINDS: ReadonlySet<string> = new Set(["volume", "device", "socket", "implied", "read"]);
 
-function grantEntry(resource: Resource, where: GrantLocation, profileFile: string): GrantEntry {
+/**
+ * The entries of a grant: one per allowing rule, with the deny rule on the same glob beside it. Most
+ * grants are one rule; a share is two (`DIR/ r` and `DIR/** rk` or `rwlk`), each resolved on its own.
+ */
+function grantEntries(resource: Resource, where: GrantLocation, profileFile: string): GrantEntry[] {
   const rules = fileRules(resource);
-  const allow = rules.find((r) => !r.deny);
-  const deny = rules.find((r) => r.deny);
-  if (allow === undefined) throw new Error("internal: a grant without an allowing rule");
+  const allows = rules.filter((r) => !r.deny);
+  if (allows.length === 0) throw new Error("internal: a grant without an allowing rule");
+  return allows.map((allow) => {
+    const deny = rules.find((r) => r.deny && r.glob === allow.glob);
+    return {
+      kind: resource.kind,
+      access: resource.access,
+      ...(resource.note === undefined ? {} : { note: resource.note }),
+      glob: globToText(allow.glob),
+      perms: allow.perms,
+      ...(deny === undefined ? {} : { deny: deny.perms }),
+      line: where.line,
+      column: where.column,
+      ...(where.file === profileFile ? {} : { file: where.file }),
+    };
+  });
+}
+
+function deviceEntry(device: HostDevice, where: GrantLocation, profileFile: string): DeviceEntry {
   return {
-    kind: resource.kind,
-    access: resource.access,
-    ...(resource.note === undefined ? {} : { note: resource.note }),
-    glob: globToText(resource.path.glob),
-    perms: allow.perms,
-    ...(deny === undefined ? {} : { deny: deny.perms }),
+    bus: device.bus,
+    ...(device.address === undefined ? { vendor: device.vendor!, product: device.product! } : { address: device.address }),
     line: where.line,
     column: where.column,
     ...(where.file === profileFile ? {} : { file: where.file }),
@@ -141,8 +174,9 @@ function profileEntry(out: ProfileOutput, locate: Locator): ProfileEntry {
   const grants: { entry: GrantEntry; span: Span }[] = [];
   for (const r of w.resources) {
     if (r.namespace !== "path" || !RESOLVED_KINDS.has(r.kind)) continue;
-    grants.push({ entry: grantEntry(r, locate.at(r.path.span), at.file), span: r.path.span });
+    for (const entry of grantEntries(r, locate.at(r.path.span), at.file)) grants.push({ entry, span: r.path.span });
   }
+  const devices = (w.hostDevices ?? []).map((d) => deviceEntry(d, locate.at(d.span), at.file));
   return {
     path: out.path,
     profile: out.profile,
@@ -157,6 +191,7 @@ function profileEntry(out: ProfileOutput, locate: Locator): ProfileEntry {
     ...(out.seclabel === undefined ? {} : { seclabel: out.seclabel }),
     ...(w.exec === undefined ? {} : { exec: { glob: globToText(w.exec.glob), ...locate.at(w.exec.span) } }),
     grants: sortedGrants(grants),
+    ...(devices.length === 0 ? {} : { devices }),
   };
 }
 
@@ -173,9 +208,10 @@ function render(file: GrantsFile): string {
   const list = (items: readonly unknown[], indent: string): string =>
     items.length === 0 ? "[]" : `[\n${items.map((i) => `${indent}  ${one(i)}`).join(",\n")}\n${indent}]`;
   const profile = (p: ProfileEntry): string => {
-    const { grants, ...head } = p;
+    const { grants, devices, ...head } = p;
     const fields = Object.entries(head).map(([k, v]) => `      ${one(k)}: ${one(v)}`);
     fields.push(`      "grants": ${list(grants, "      ")}`);
+    if (devices !== undefined) fields.push(`      "devices": ${list(devices, "      ")}`);
     return `    {\n${fields.join(",\n")}\n    }`;
   };
   const lines = [

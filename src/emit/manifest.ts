@@ -4,9 +4,9 @@
  * diff it to see what changed. Its shape is grammar/manifest.schema.json.
  */
 import * as crypto from "node:crypto";
-import type { OutputFile } from "../api.js";
+import type { OutputFile } from "./output-file.js";
 import type { Model } from "../model/types.js";
-import { relativeToRoot } from "../model/load-files.js";
+import { relativeToRoot } from "../model/compilation-root.js";
 
 export const MANIFEST_PATH = "moat-manifest.json";
 /** Bumped when the manifest's shape changes incompatibly. */

@@ -8,7 +8,8 @@
 import type { HelperDelegate, HelperOptions, RuntimeOptions, TemplateDelegate } from "handlebars";
 import Handlebars from "./handlebars-runtime.js";
 import type { Glob } from "../glob/ast.js";
-import { aaCapabilityRule, aaFileRule, aaGlob, aaIncludeName, aaName, aaNetworkRule, aaUnixRule, commentText, type UnixEnd } from "./apparmor-text.js";
+import type { FileRule, UnixEnd, UnixRule } from "../model/grant-table.js";
+import { aaCapabilityRule, aaFileRule, aaGlob, aaIncludeName, aaName, aaNetworkRule, aaUnixRule, commentText } from "./apparmor-text.js";
 import { lxcConfName } from "./lxc-text.js";
 import { TEMPLATE_SPECS } from "./templates.generated.js";
 import { xmlAttr, xmlCommentText, xmlText } from "./xml-text.js";
@@ -51,23 +52,23 @@ function glob(value: unknown, helper: string): Glob {
  * (`capability`) or a network rule (`family`, `type`); anything else is a bug.
  */
 function rule(value: unknown): string {
-  const rule = value as Partial<FileRuleView> | Partial<UnixRuleView> | null;
+  const rule = value as Partial<FileRule> | Partial<UnixRule> | null;
   if (typeof rule === "object" && rule !== null) {
     if ("capability" in rule) return aaCapabilityRule(text((rule as CapabilityRuleView).capability, "aaRule"));
     if ("family" in rule) {
       const type = (rule as NetworkRuleView).type;
       return aaNetworkRule(text((rule as NetworkRuleView).family, "aaRule"), type === null ? null : text(type, "aaRule"));
     }
-    if (Array.isArray(rule.perms)) return unixRule(rule as Partial<UnixRuleView>);
-    if (typeof (rule as Partial<FileRuleView>).deny === "boolean") {
-      return aaFileRule((rule as FileRuleView).deny, glob(rule.glob, "aaRule"), text(rule.perms, "aaRule"));
+    if (Array.isArray(rule.perms)) return unixRule(rule as Partial<UnixRule>);
+    if (typeof (rule as Partial<FileRule>).deny === "boolean") {
+      return aaFileRule((rule as FileRule).deny, glob(rule.glob, "aaRule"), text(rule.perms, "aaRule"));
     }
   }
   throw new Error("internal: aaRule needs a file rule or a unix rule");
 }
 
 /** A unix rule view: its ends (one of them the grant's name) and the permissions that form allows. */
-function unixRule(rule: Partial<UnixRuleView>): string {
+function unixRule(rule: Partial<UnixRule>): string {
   const { addr, peer } = rule;
   if (!UNIX_ENDS.has(addr) || !(peer === null || UNIX_ENDS.has(peer)) || (addr !== "name" && peer !== "name")) {
     throw new Error(`internal: invalid unix rule ends: ${JSON.stringify({ addr, peer })}`);
@@ -212,23 +213,6 @@ apparmor.registerPartial("_protected", (context: unknown, options?: RuntimeOptio
   return block;
 });
 
-export interface FileRuleView {
-  readonly deny: boolean;
-  readonly glob: Glob;
-  readonly perms: string;
-}
-
-/**
- * A unix rule for an abstract socket name: `addr` is the local end, `peer` the peer's (null: no peer
- * condition, for local permissions only); "name" is `"@NAME"` of `glob`, "none" an unbound socket.
- */
-export interface UnixRuleView {
-  readonly glob: Glob;
-  readonly perms: readonly string[];
-  readonly addr: UnixEnd;
-  readonly peer: UnixEnd | null;
-}
-
 /** `capability NAME,`: a name of model/kernel-names.ts. */
 export interface CapabilityRuleView {
   readonly capability: string;
@@ -240,7 +224,8 @@ export interface NetworkRuleView {
   readonly type: string | null;
 }
 
-export type RuleView = FileRuleView | UnixRuleView | CapabilityRuleView | NetworkRuleView;
+/** A rule line: a file or unix rule of the grant table (model/grant-table.ts), or a capability or network rule. */
+export type RuleView = FileRule | UnixRule | CapabilityRuleView | NetworkRuleView;
 
 /**
  * One grant and the comment above it: where it comes from. Its rules are one list, one line each: a
@@ -309,3 +294,16 @@ export const renderServiceProfile = load<ProfileView>(apparmor, "service-profile
 export const renderSeclabel = load<SeclabelView>(xml, "seclabel.xml");
 export const renderContainerProfile = load<ContainerProfileView>(apparmor, "container-profile");
 export const renderLxcConf = load<LxcConfView>(lxc, "lxc.conf");
+
+/** A Nova fragment (emit/nova-fragments.ts): rules only, included by the profile `moat nova-hook` places. */
+export interface NovaFragmentView {
+  readonly version: string;
+  readonly source: string;
+  readonly title: string;
+  readonly abstractions: readonly string[];
+  readonly grants: readonly GrantView[];
+  readonly others: readonly FileRule[];
+  readonly denies: readonly Glob[];
+}
+
+export const renderNovaFragment = load<NovaFragmentView>(apparmor, "nova-fragment");

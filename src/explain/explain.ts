@@ -1,14 +1,14 @@
 /**
  * `moat explain`: who may access one path, by which line, and who is denied and why. The answer must
- * be the profiles' answer, so it evaluates the very rules the emitter writes (fileRules and the
- * abstract socket permissions of emit/profile-views.ts), a vm's implied rules included, and the
- * protected denies every profile ends with. Ownership by other tenants is seen as the isolation checks
- * see it (check/grants.ts: host-shared devices belong to nobody, an LVM volume has two names).
+ * be the profiles' answer, so it evaluates the very rules the emitter writes (the grant table,
+ * model/grant-table.ts), a vm's implied rules included, and the protected denies every profile ends
+ * with. Ownership by other tenants is seen as the isolation checks see it (check/grants.ts:
+ * host-shared devices belong to nobody, an LVM volume has two names).
  */
 import { isHostShared, overlapGrants, readsOnly } from "../check/grants.js";
 import { otherLvmName } from "../check/lvm.js";
-import { protectedGlobs } from "../check/protected.js";
-import { ABSTRACT_SOCKET_PERMS, fileRules } from "../emit/profile-views.js";
+import { protectedGlobs } from "../model/protected.js";
+import { ABSTRACT_SOCKET_PERMS, fileRules } from "../model/grant-table.js";
 import { fromBytes, toBytes } from "../glob/bytes.js";
 import { symlinkTarget } from "../check/host-links.js";
 import { matchesPath } from "../glob/match.js";
@@ -30,7 +30,7 @@ export function explain(model: Model, path: string, workload?: string): Explanat
   const cite = citer(model);
   const protectedBy: ProtectedCite[] =
     target.namespace === "path"
-      ? protectedGlobs(model)
+      ? protectedGlobs(model.protect)
           .filter((p) => matchesPath(p.glob, target.bytes))
           .map((p) => (p.span === undefined ? { glob: p.text } : { glob: p.text, at: cite(p.span) }))
       : [];
@@ -100,6 +100,7 @@ function grantMatch(model: Model, workload: Workload, resource: Resource, perms:
     at: cite(resource.path.span),
     ...(resource.kind === "implied" ? { implied: resource.note ?? "rule" } : {}),
     ...(resource.kind === "run" ? { run: resource.run ?? "inherit" } : {}),
+    ...(resource.item === undefined ? {} : { item: resource.item }),
     ...(workload.kind === "container" ? { hostSide: true } : {}),
     hostShared: isHostShared(resource),
     ...(shared === undefined ? {} : { shared }),

@@ -4,7 +4,7 @@
  */
 import { posix } from "node:path";
 import { toBytes } from "../glob/bytes.js";
-import type { Model, Namespace, Workload } from "../model/types.js";
+import { checkedWorkloads, type Model, type Namespace, type Workload } from "../model/types.js";
 
 export interface ExplainTarget {
   /** As shown: a normalized absolute path, or `@name`. */
@@ -40,7 +40,8 @@ function listed(names: readonly string[]): string {
 
 /** `tenant/name`, or a bare name that only one tenant uses. Without a selector, every workload. */
 export function selectWorkloads(model: Model, selector?: string): { readonly workloads: readonly Workload[] } | { readonly error: string } {
-  const all = model.tenants.flatMap((t) => t.workloads);
+  // A tenant's Nova instances (tenant/(nova)) answer like a workload: their grants are the tenant's fragment's.
+  const all = model.tenants.flatMap((t) => checkedWorkloads(t));
   if (selector === undefined) return { workloads: all };
   const id = (w: Workload): string => `${w.tenant}/${w.name}`;
   const slash = selector.indexOf("/");

@@ -49,6 +49,7 @@ function protectedText(p: ProtectedCite, at: (c: Cite) => string): string {
 function grantText(g: GrantMatch, domain: string, at: (c: Cite) => string): string {
   let text: string;
   if (g.implied !== undefined) text = `${g.implied}, implied by libvirt for domain ${domain} (${at(g.at)})`;
+  else if (g.item !== undefined) text = `${g.item}${g.item === "share" ? ` ${g.access}` : ""} at ${at(g.at)}`;
   else if (g.kind === "socket" || g.kind === "read") text = `${g.kind} at ${at(g.at)}`;
   else if (g.kind === "run") text = `run ${g.run ?? "inherit"} at ${at(g.at)}`;
   else text = `${g.kind} ${g.access} at ${at(g.at)}`;

@@ -4,7 +4,7 @@
  * file turn it into text or JSON. Files are source paths as the model holds them (the CLI shows them
  * relative to the working folder).
  */
-import type { Access, Mode, Namespace, ResourceKind, RunMode, WorkloadKind } from "../model/types.js";
+import type { Access, Mode, Namespace, ResourceKind, RunMode, VmItemKind, WorkloadKind } from "../model/types.js";
 
 /** A line of the policy. */
 export interface Cite {
@@ -34,6 +34,8 @@ export interface GrantMatch {
   readonly implied?: string;
   /** For a `run`: inherit (`ix`) or own (`Px`). */
   readonly run?: RunMode;
+  /** The vm item it is written as, for one of virt-aa-helper's (`firmware`, `nvram`, `share`…). */
+  readonly item?: VmItemKind;
   /**
    * A container's volume or device: host-side storage the container reaches through its mounts, not a
    * rule of its profile (which allows all file access inside the container).

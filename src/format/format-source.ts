@@ -110,13 +110,15 @@ export function stringTexts(file: PolicyFile, text: string): string[] {
         add(s.glob.span);
         break;
       case "Tenant":
-        for (const w of s.workloads) {
-          for (const item of w.items) {
-            if (item.kind === "Uuid" || item.kind === "Lxc") add(item.value.span);
-            else if (item.kind === "Abstraction") add(item.name.span);
-            else if (item.kind !== "Mode" && item.kind !== "Capability" && item.kind !== "Network") add(item.path.span);
-          }
+        for (const item of [...(s.items ?? []), ...s.workloads.flatMap((w) => w.items)]) {
+          if (item.kind === "Uuid" || item.kind === "Lxc" || item.kind === "Project") add(item.value.span);
+          else if (item.kind === "Abstraction") add(item.name.span);
+          else if (item.kind === "HostDevice") for (const str of [item.address, item.vendor, item.product]) str === undefined || add(str.span);
+          else if (item.kind !== "Mode" && item.kind !== "Capability" && item.kind !== "Network" && item.kind !== "Memory") add(item.path.span);
         }
+        break;
+      case "Nova":
+        for (const setting of s.settings) if (setting.kind === "Instances") add(setting.path.span);
         break;
       case "Policy":
         break;

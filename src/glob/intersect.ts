@@ -160,5 +160,3 @@ export function canonChoices(set: ByteSet, state: Canon): { bytes: ByteSet; next
   }
   return out;
 }
-
-export { checkCovers, covers, type CoversResult } from "./covers.js";

@@ -3,15 +3,16 @@
  * - a granted block device that shares data with a mounted host file system: it is mounted, a partition
  *   of it is, something stacked on it is, or it is stacked on what is mounted (MOAT503);
  * - two tenants' block devices that share data (a disk and a partition of it, a disk and a volume on it,
- *   one device under two node names) (MOAT501);
+ *   one device under two node names, two volumes whose device-mapper extents overlap or cannot be told
+ *   apart: a snapshot and its origin, thin volumes) (MOAT501);
  * - a passed-through IOMMU group that also holds a PCI device another tenant's block device is on, or the
  *   host's own mounted disks, or another tenant's passed-through device; and, for a single device
  *   passed through by its PCI address, any device of its group no grant of that tenant claims (MOAT504).
- *   Today's policies pass devices through as `/dev/vfio/N` (a whole group); the `pci "ADDR"` item to come
- *   gives PciClaims, which this check takes already.
+ *   A `device "/dev/vfio/N"` grant claims a whole group; a vm's `pci "ADDR"` item claims one device
+ *   (a PciClaim, from host-devices.ts).
  */
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import type { BlockGraph } from "./block-devices.js";
+import { mountPlace, type BlockGraph } from "./block-devices.js";
 import type { Resolver } from "./host-view.js";
 import type { LocationBook } from "./locations.js";
 import { describeGrant } from "./reprove.js";
@@ -68,11 +69,23 @@ export function checkBlocks(blocks: readonly GrantedBlock[], graph: BlockGraph, 
     if (r === undefined) reach.set(name, (r = graph.reach(name)));
     return r;
   };
+  const mounted = [...mounts.byName.keys()].sort();
   for (const b of blocks) {
-    const hit = [...reachOf(b.name)].sort().find((n) => mounts.byName.has(n));
+    let hit = mounted.find((n) => reachOf(b.name).has(n));
+    let through = "";
+    if (hit === undefined) {
+      // A device of the same volume group (or any device sharing a lower one) whose extents may overlap.
+      for (const n of mounted) {
+        const shared = graph.sharedData(b.name, n);
+        if (shared === undefined) continue;
+        hit = n;
+        through = `: ${shared.why}`;
+        break;
+      }
+    }
     if (hit === undefined) continue;
     const m = mounts.byName.get(hit)![0]!;
-    const how = hit === b.name ? `is mounted on the host at ${m.mountPoint}` : `shares data with ${hit} (${graph.device(hit)?.dev ?? "?"}), mounted on the host at ${m.mountPoint}`;
+    const how = hit === b.name ? `is mounted on the host at ${mountPlace(m)}` : `shares data with ${hit} (${graph.device(hit)?.dev ?? "?"}), mounted on the host at ${mountPlace(m)}${through}`;
     out.push(
       diagnostic("MOAT503", book.span(b.ref.grant), { grant: describeGrant(b.ref), node: b.node, device: `${b.name}, ${graph.device(b.name)?.dev ?? "?"}`, how }, {
         hint: "a workload must never get a device the host's own file systems live on: grant the workload's own disk or volume",
@@ -87,13 +100,21 @@ export function checkBlocks(blocks: readonly GrantedBlock[], graph: BlockGraph, 
       if (a.ref.profile.tenant === b.ref.profile.tenant) continue;
       // One node under one path is the glob re-proof's finding (reprove.ts); here: one device under two nodes, or nested devices.
       if (a.node === b.node) continue;
-      if (!reachOf(a.name).has(b.name) && !reachOf(b.name).has(a.name)) continue;
       const key = [a, b].map((x) => `${x.ref.profile.path}|${x.ref.grant.line}:${x.ref.grant.column}`).sort().join("||");
       if (reported.has(key)) continue;
+      let node: string;
+      if (a.name === b.name) node = a.name;
+      else if (reachOf(a.name).has(b.name) || reachOf(b.name).has(a.name)) node = `${b.name} and ${a.name} share data`;
+      else {
+        // Two volumes of one volume group: their device-mapper tables say whether their extents meet.
+        const shared = graph.sharedData(b.name, a.name);
+        if (shared === undefined) continue;
+        node = `${b.name} and ${a.name} share data on ${shared.lower} (${graph.device(shared.lower)?.dev ?? "?"}): ${shared.why}`;
+      }
       reported.add(key);
       const what = a.name === b.name ? "block device" : "disk's data";
       out.push(
-        diagnostic("MOAT501", book.span(b.ref.grant), { a: shownBlock(b), b: shownBlock(a), what, node: a.name === b.name ? a.name : `${b.name} and ${a.name} share data` }, {
+        diagnostic("MOAT501", book.span(b.ref.grant), { a: shownBlock(b), b: shownBlock(a), what, node }, {
           related: [{ span: book.span(a.ref.grant), message: shownBlock(a) }],
           hint: "give each tenant its own disk or volume: a disk holds its partitions and the volumes on them",
         }),
@@ -138,7 +159,7 @@ export function checkIommu(paths: readonly GrantedHostPath[], pciClaims: readonl
   for (const b of blocks) for (const a of graph.pciOf(b.name)) use(a, `${b.ref.profile.tenant}\u0000${shownBlock(b)} is on it`);
   const mounts = graph.mounts();
   if (mounts !== null) {
-    for (const [name, ms] of mounts.byName) for (const a of graph.pciOf(name)) use(a, `\u0000the host's file system at ${ms[0]!.mountPoint} is on it`);
+    for (const [name, ms] of mounts.byName) for (const a of graph.pciOf(name)) use(a, `\u0000the host's file system at ${mountPlace(ms[0]!)} is on it`);
   }
 
   const byGroup = new Map<string, GroupClaim[]>();

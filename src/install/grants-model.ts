@@ -15,11 +15,26 @@ export interface InstallGrant extends GrantLocation {
   readonly kind: GrantKind;
   readonly access: "ro" | "rw";
   readonly note?: string;
-  /** As written in the grants file (policy glob syntax). */
+  /** As written in the grants file (policy glob syntax); for a device by address, its node. */
   readonly text: string;
+  /** For the rule of a device by address (install/host-devices.ts): the item, as messages name it. */
+  readonly device?: string;
   readonly glob: Glob;
   readonly perms: string;
   readonly deny?: string;
+}
+
+/** A vm's device by address (the `pci`, `usb` and `scsi` items), as moat-grants.json carries it. */
+export interface InstallDevice extends GrantLocation {
+  readonly bus: "pci" | "usb" | "scsi";
+  readonly address?: string;
+  readonly vendor?: string;
+  readonly product?: string;
+}
+
+/** How messages name a device item: `pci "0000:03:00.0"`, `usb vendor "0x046d" product "0xc52b"`. */
+export function deviceText(d: InstallDevice): string {
+  return d.address !== undefined ? `${d.bus} "${d.address}"` : `${d.bus} vendor "${d.vendor ?? ""}" product "${d.product ?? ""}"`;
 }
 
 export interface InstallProfile extends GrantLocation {
@@ -36,6 +51,8 @@ export interface InstallProfile extends GrantLocation {
   readonly seclabel?: string;
   readonly exec?: { readonly text: string; readonly glob: Glob } & GrantLocation;
   readonly grants: readonly InstallGrant[];
+  /** A vm's devices by address; empty when it has none. */
+  readonly devices: readonly InstallDevice[];
 }
 
 export interface InstallGlobAt extends GrantLocation {
@@ -121,6 +138,23 @@ function grantOf(v: unknown, what: string, file: string): InstallGrant {
   };
 }
 
+const PCI_ADDRESS = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
+const USB_ADDRESS = /^[0-9]{3}:[0-9]{3}$/;
+const SCSI_ADDRESS = /^[0-9]+:[0-9]+:[0-9]+:[0-9]+$/;
+const USB_ID = /^0x[0-9a-f]{4}$/;
+
+function deviceOf(v: unknown, what: string, file: string): InstallDevice {
+  const o = obj(v, what);
+  const bus = oneOf(o, "bus", ["pci", "usb", "scsi"] as const, what);
+  const at = location(o, what, file);
+  if (o.address !== undefined) {
+    const address = str(o, "address", what, bus === "pci" ? PCI_ADDRESS : bus === "usb" ? USB_ADDRESS : SCSI_ADDRESS);
+    return { bus, address, ...at };
+  }
+  if (bus !== "usb") throw new Invalid(`${what}: a ${bus} device needs an address`);
+  return { bus, vendor: str(o, "vendor", what, USB_ID), product: str(o, "product", what, USB_ID), ...at };
+}
+
 function profileOf(v: unknown, index: number): InstallProfile {
   const what = `profiles[${index}]`;
   const o = obj(v, what);
@@ -148,6 +182,7 @@ function profileOf(v: unknown, index: number): InstallProfile {
     ...(seclabel === undefined ? {} : { seclabel }),
     ...(exec === undefined ? {} : { exec }),
     grants: arr(o, "grants", what).map((g, i) => grantOf(g, `${what}.grants[${i}]`, at.file)),
+    devices: o.devices === undefined ? [] : arr(o, "devices", what).map((d, i) => deviceOf(d, `${what}.devices[${i}]`, at.file)),
     ...at,
   };
 }

@@ -32,6 +32,13 @@ export interface HostView {
   readdir(path: string): readonly string[] | undefined;
   /** A small text file (sysfs attributes, mountinfo), or undefined when it cannot be read. */
   readFile(path: string): string | undefined;
+  /**
+   * The device-mapper table of block device NAME (`dm-N`, number `MAJOR:MINOR`) as `dmsetup table`
+   * prints it, or why it cannot be read (block-devices.ts reads it only for devices that share a lower
+   * device with another tenant's or a mounted one). Under --root a staged tree holds the text in
+   * ROOT/.moat-staged/dmsetup-table/NAME.
+   */
+  dmTable(name: string, dev: string): { readonly text: string } | { readonly error: string };
   /** The owners that count as root: uid 0, and under --root the owner of ROOT (a staged tree is its stager's). */
   readonly trustedUids: ReadonlySet<number>;
 }

@@ -10,7 +10,9 @@ import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "../diag
 import type { Source } from "../source.js";
 import { BlockGraph } from "./block-devices.js";
 import { checkBlocks, checkIommu, grantedBlocks, type PciClaim } from "./device-checks.js";
+import { resolveDevices } from "./host-devices.js";
 import { checkExecs } from "./exec-check.js";
+import { NOVA_FRAGMENT_DIR } from "../emit/nova-fragments.js";
 import { GRANTS_PATH, parseGrantsModel, type GrantsModel, type InstallProfile } from "./grants-model.js";
 import { Resolver, type HostView } from "./host-view.js";
 import { sha256 } from "./installed-record.js";
@@ -26,7 +28,7 @@ export interface InstallInput {
   readonly host: HostView;
   /** A path or exec missing on the host is an error, not a warning. */
   readonly strict: boolean;
-  /** Devices passed through by PCI address (the `pci` item to come); none today. */
+  /** More devices claimed by PCI address than the grants file's `pci` items (tests stage claims with it). */
   readonly pciClaims?: (model: GrantsModel) => readonly PciClaim[];
 }
 
@@ -73,6 +75,8 @@ export function planInstall(input: InstallInput): InstallPlan {
     if (p.fileName !== p.profile) consistency.push(diagnostic("MOAT507", undefined, { detail: `${p.path} holds profile ${p.profile}: moat names each profile file after its profile` }));
   }
   for (const path of input.files.keys()) {
+    // The Nova fragments are rule files, not profiles: install --nova places them (docs/nova.md).
+    if (path.startsWith(`${NOVA_FRAGMENT_DIR}/`)) continue;
     if (path.startsWith("apparmor.d/") && !profilePaths.has(path)) consistency.push(diagnostic("MOAT507", undefined, { detail: `${path} is not in ${GRANTS_PATH}: install cannot tell whose it is` }));
   }
   if (consistency.length > 0) return failed(consistency);
@@ -82,11 +86,14 @@ export function planInstall(input: InstallInput): InstallPlan {
     book.add(p);
     if (p.exec !== undefined) book.add(p.exec);
     for (const g of p.grants) book.add(g);
+    for (const d of p.devices) book.add(d);
   }
   for (const x of [...model.protect, ...model.shared]) book.add(x);
 
   const resolver = new Resolver(input.host);
-  const resolution = resolveGrants(model.profiles, resolver);
+  const byPath = resolveGrants(model.profiles, resolver);
+  const devices = resolveDevices(model.profiles, resolver);
+  const resolution = { rules: [...byPath.rules, ...devices.rules], hostPaths: [...byPath.hostPaths, ...devices.hostPaths], missing: [...byPath.missing, ...devices.missing] };
   const diagnostics: Diagnostic[] = [];
   const missing = (at: Parameters<LocationBook["span"]>[0], grant: string, detail: string): void => {
     const d = diagnostic("MOAT505", book.span(at), { grant, detail }, {
@@ -94,13 +101,15 @@ export function planInstall(input: InstallInput): InstallPlan {
     });
     diagnostics.push(input.strict ? { ...d, severity: "error" } : d);
   };
-  for (const m of resolution.missing) missing(m.ref.grant, describeGrant(m.ref), m.path === m.ref.grant.text ? m.reason : `${JSON.stringify(m.path)}: ${m.reason}`);
+  for (const m of resolution.missing) {
+    missing(m.ref.grant, describeGrant(m.ref), m.path === m.ref.grant.text || m.ref.grant.device !== undefined ? m.reason : `${JSON.stringify(m.path)}: ${m.reason}`);
+  }
 
   diagnostics.push(...reproveResolved(model, resolution.rules, book));
   const graph = new BlockGraph(resolver);
   const blocks = grantedBlocks(resolution.hostPaths, graph, resolver);
   diagnostics.push(...checkBlocks(blocks, graph, book));
-  diagnostics.push(...checkIommu(resolution.hostPaths, input.pciClaims?.(model) ?? [], blocks, graph, resolver, book));
+  diagnostics.push(...checkIommu(resolution.hostPaths, [...devices.pciClaims, ...(input.pciClaims?.(model) ?? [])], blocks, graph, resolver, book));
   diagnostics.push(...checkExecs(model.profiles, resolver, book, (at, workload, detail) => missing(at, `exec of ${workload}`, detail)));
 
   // A container's profile has no rules for its storage: the container reaches it through its mounts,

@@ -18,9 +18,11 @@ function compare(a: string, b: string): number {
 export function installedText(compiled: string, rules: readonly ResolvedRule[]): string | undefined {
   if (!compiled.endsWith(CLOSING)) return undefined;
   if (rules.length === 0) return compiled;
-  const order = new Map(rules[0]!.ref.profile.grants.map((g, i) => [g, i]));
+  const grants = rules[0]!.ref.profile.grants;
+  const order = new Map(grants.map((g, i) => [g, i]));
+  // A device by address has no grant of the profile: its rules come after the grants'.
   const sorted = [...rules].sort(
-    (a, b) => (order.get(a.ref.grant) ?? 0) - (order.get(b.ref.grant) ?? 0) || compare(a.path, b.path) || compare(a.node, b.node),
+    (a, b) => (order.get(a.ref.grant) ?? grants.length) - (order.get(b.ref.grant) ?? grants.length) || compare(a.path, b.path) || compare(a.node, b.node),
   );
   const seen = new Set<string>();
   let block = "\n  # moat install: the nodes this host resolves these grants to\n";
@@ -29,8 +31,8 @@ export function installedText(compiled: string, rules: readonly ResolvedRule[]):
     if (seen.has(key)) continue;
     seen.add(key);
     const g = r.ref.grant;
-    const what = g.kind === "implied" ? `${g.note ?? "rule"}: implied by libvirt` : g.kind === "socket" ? "socket" : `${g.kind} ${g.access}`;
-    block += `\n  # ${commentText(`${what} (${g.file}:${g.line}): ${r.path} -> ${r.node}`)}\n`;
+    const what = g.device !== undefined ? g.device : g.kind === "implied" ? `${g.note ?? "rule"}: implied by libvirt` : g.kind === "socket" ? "socket" : `${g.kind} ${g.access}`;
+    block += `\n  # ${commentText(g.device !== undefined ? `${what} (${g.file}:${g.line}) -> ${r.node}` : `${what} (${g.file}:${g.line}): ${r.path} -> ${r.node}`)}\n`;
     block += `  ${aaFileRule(false, r.glob, g.perms)},\n`;
     if (g.deny !== undefined) block += `  ${aaFileRule(true, r.glob, g.deny)},\n`;
   }

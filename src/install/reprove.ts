@@ -11,23 +11,23 @@
  * A comparison past its budget is an error, never "isolated" (MOAT306, reported as compile does).
  */
 import { Comparisons, type Side } from "../check/decide.js";
-import { protectedGlobs } from "../check/protected.js";
+import { protectedGlobs } from "../model/protected.js";
 import { checkPath } from "../check/rules/over-broad-grant.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Glob } from "../glob/ast.js";
 import { fromBytes, toBytes } from "../glob/bytes.js";
-import { crossCandidatePairs } from "../glob/index.js";
+import { crossCandidatePairs } from "../glob/cross-pairs.js";
 import { parseGlob } from "../glob/parse.js";
 import { literalBytes } from "../glob/text.js";
 import { HOST_CRITICAL_PATHS, HOST_SHARED_DEVICES } from "../model/builtin.js";
 import { quote } from "../model/paths.js";
-import type { Model } from "../model/types.js";
 import type { GrantsModel, InstallGrant, InstallProfile } from "./grants-model.js";
 import type { LocationBook } from "./locations.js";
 import type { GrantRef, ResolvedRule } from "./resolve-grants.js";
 
 /** A grant as messages name it: `volume "/dev/vg0/web01" of acme/web01`. */
 export function describeGrant(ref: GrantRef): string {
+  if (ref.grant.device !== undefined) return `${ref.grant.device} of ${ref.profile.tenant}/${ref.profile.workload}`;
   const what = ref.grant.kind === "implied" ? (ref.grant.note ?? "implied rule") : ref.grant.kind;
   return `${what} ${quote(ref.grant.text)} of ${ref.profile.tenant}/${ref.profile.workload}`;
 }
@@ -94,6 +94,7 @@ export function reproveResolved(grants: GrantsModel, rules: readonly ResolvedRul
 function shown(e: Entry): string {
   if (e.ref === undefined) return `exec ${quote(e.text)} of ${e.profile.tenant}/${e.profile.workload}`;
   const base = describeGrant(e.ref);
+  if (e.resolved !== undefined && e.ref.grant.device !== undefined) return `${base} (${e.resolved.node} on this host)`;
   return e.resolved === undefined ? base : `${base} (${quote(e.resolved.path)} leads to ${e.resolved.node})`;
 }
 
@@ -125,7 +126,7 @@ function sharedAllows(grants: GrantsModel, compare: Comparisons, a: Entry, b: En
 
 function guarded(grants: GrantsModel, rules: readonly ResolvedRule[], compare: Comparisons, book: LocationBook): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const protect = protectedGlobs({ protect: grants.protect.map((p) => ({ text: p.text, glob: p.glob, span: book.span(p) })) } as unknown as Model);
+  const protect = protectedGlobs(grants.protect.map((p) => ({ text: p.text, glob: p.glob, span: book.span(p) })));
   for (const r of rules) {
     const side: Side = { glob: r.glob, text: r.node, span: book.span(r.ref.grant) };
     const report = (how: string, witness?: string): void => {

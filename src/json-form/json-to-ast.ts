@@ -5,9 +5,10 @@
  * the right line of the JSON file. JSON strings hold glob source already, so each becomes a single Text
  * part; JSON has no lets, so nothing is interpolated (`${` is plain text).
  */
+import { CODES } from "../diagnostics/codes.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../source.js";
-import type { Access, Identifier, Item, Keyword, Mode, PolicyFile, RunMode, Statement, StringLiteral, WorkloadBlock, WorkloadKind } from "../syntax/ast.js";
+import type { AcceptDirective, Access, HostBus, Identifier, Item, Keyword, MemoryKind, Mode, NovaSetting, PolicyFile, RunMode, Statement, StringLiteral, TenantItem, UnknownProjectAction, VmFileKind, WorkloadBlock, WorkloadKind } from "../syntax/ast.js";
 import { badCharacter } from "../syntax/strings.js";
 import { nodeSpan, propertyValue, type JsonNode } from "./json-tree.js";
 
@@ -34,7 +35,23 @@ export function jsonToAst(file: string, textLength: number, root: JsonNode): { f
   const elements = (node: JsonNode | undefined): JsonNode[] => node?.children ?? [];
   const propertyNode = (object: JsonNode, key: string): JsonNode | undefined => propertyValue(object, key)?.parent;
 
+  const accepts: AcceptDirective[] = [];
+  /** An object's `accept` entries cover the object: the JSON form of `# moat: accept` above a statement. */
+  const accept = (node: JsonNode): void => {
+    for (const entry of elements(propertyValue(node, "accept"))) {
+      const code = propertyValue(entry, "code")!.value as string;
+      const info = (CODES as Readonly<Record<string, { severity: string }>>)[code];
+      if (info?.severity !== "warning") {
+        const detail = info === undefined ? `${code} is not a moat diagnostic code` : `${code} is an error: errors are fixed, not accepted`;
+        diagnostics.push(diagnostic("MOAT229", span(entry), { detail }));
+        continue;
+      }
+      accepts.push({ kind: "Accept", codes: [code], reason: propertyValue(entry, "because")!.value as string, span: span(entry), target: span(node) });
+    }
+  };
+
   const workload = (node: JsonNode): WorkloadBlock => {
+    accept(node);
     const items: Item[] = [];
     const uuid = propertyValue(node, "uuid");
     if (uuid !== undefined) items.push({ kind: "Uuid", value: literal(uuid), span: span(propertyNode(node, "uuid")!) });
@@ -57,6 +74,8 @@ export function jsonToAst(file: string, textLength: number, root: JsonNode): { f
       items.push(type === undefined ? { kind: "Network", family, span: span(rule) } : { kind: "Network", family, type: identifier(type), span: span(rule) });
     }
     for (const resource of elements(propertyValue(node, "resources"))) items.push(resourceItem(resource));
+    for (const memory of elements(propertyValue(node, "memory"))) items.push({ kind: "Memory", value: keyword<MemoryKind>(memory), span: span(memory) });
+    for (const device of elements(propertyValue(node, "devices"))) items.push(deviceItem(device));
     return {
       kind: "Workload",
       workloadKind: keyword<WorkloadKind>(propertyValue(node, "kind")!),
@@ -66,9 +85,22 @@ export function jsonToAst(file: string, textLength: number, root: JsonNode): { f
     };
   };
 
+  const deviceItem = (node: JsonNode): Item => {
+    accept(node);
+    const bus = keyword<HostBus>(propertyValue(node, "bus")!);
+    const address = propertyValue(node, "address");
+    if (address !== undefined) return { kind: "HostDevice", bus, address: literal(address), span: span(node) };
+    return { kind: "HostDevice", bus, vendor: literal(propertyValue(node, "vendor")!), product: literal(propertyValue(node, "product")!), span: span(node) };
+  };
+
   const resourceItem = (node: JsonNode): Item => {
-    const kind = propertyValue(node, "kind")!.value as "volume" | "device" | "socket" | "read" | "run";
+    accept(node);
+    const kind = propertyValue(node, "kind")!.value as "volume" | "device" | "socket" | "read" | "run" | VmFileKind | "share";
     const path = literal(propertyValue(node, "path")!);
+    if (kind === "share") return { kind: "Share", path, access: keyword<Access>(propertyValue(node, "access")!), span: span(node) };
+    if (kind !== "volume" && kind !== "device" && kind !== "socket" && kind !== "read" && kind !== "run") {
+      return { kind: "VmFile", item: keyword<VmFileKind>(propertyValue(node, "kind")!), path, span: span(node) };
+    }
     if (kind === "socket") return { kind: "Socket", path, span: span(node) };
     if (kind === "read") return { kind: "Read", path, span: span(node) };
     if (kind === "run") return { kind: "Run", path, mode: keyword<RunMode>(propertyValue(node, "mode")!), span: span(node) };
@@ -82,15 +114,28 @@ export function jsonToAst(file: string, textLength: number, root: JsonNode): { f
   const policy = propertyValue(root, "policy");
   if (policy !== undefined) statements.push({ kind: "Policy", name: identifier(policy), span: span(policy.parent!) });
   for (const glob of elements(propertyValue(root, "protect"))) statements.push({ kind: "Protect", glob: literal(glob), span: span(glob) });
+  const nova = propertyValue(root, "nova");
+  if (nova !== undefined) {
+    const settings: NovaSetting[] = [];
+    const instances = propertyValue(nova, "instances");
+    if (instances !== undefined) settings.push({ kind: "Instances", path: literal(instances), span: span(propertyNode(nova, "instances")!) });
+    const unknown = propertyValue(nova, "unknownProject");
+    if (unknown !== undefined) settings.push({ kind: "UnknownProject", value: keyword<UnknownProjectAction>(unknown), span: span(propertyNode(nova, "unknownProject")!) });
+    statements.push({ kind: "Nova", settings, span: span(nova) });
+  }
   for (const tenant of elements(propertyValue(root, "tenants"))) {
-    statements.push({
-      kind: "Tenant",
-      name: identifier(propertyValue(tenant, "name")!),
-      workloads: elements(propertyValue(tenant, "workloads")).map(workload),
-      span: span(tenant),
-    });
+    accept(tenant);
+    // A tenant's projects and its Nova instances' grants, as the .iso form writes them directly in the block.
+    const items: TenantItem[] = [];
+    for (const project of elements(propertyValue(tenant, "projects"))) items.push({ kind: "Project", value: literal(project), span: span(project) });
+    for (const abstraction of elements(propertyValue(tenant, "abstractions"))) items.push({ kind: "Abstraction", name: literal(abstraction), span: span(abstraction) });
+    for (const resource of elements(propertyValue(tenant, "resources"))) items.push(resourceItem(resource));
+    const name = identifier(propertyValue(tenant, "name")!);
+    const workloads = elements(propertyValue(tenant, "workloads")).map(workload);
+    statements.push(items.length === 0 ? { kind: "Tenant", name, workloads, span: span(tenant) } : { kind: "Tenant", name, workloads, items, span: span(tenant) });
   }
   for (const shared of elements(propertyValue(root, "shared"))) {
+    accept(shared);
     statements.push({
       kind: "Shared",
       glob: literal(propertyValue(shared, "path")!),
@@ -102,5 +147,5 @@ export function jsonToAst(file: string, textLength: number, root: JsonNode): { f
 
   // As in .iso, a string that cannot be part of a path stops the file here, before the model.
   if (diagnostics.length > 0) return { diagnostics };
-  return { file: { kind: "File", path: file, statements, comments: [], span: { file, start: 0, end: textLength } }, diagnostics };
+  return { file: { kind: "File", path: file, statements, comments: [], accepts, span: { file, start: 0, end: textLength } }, diagnostics };
 }

@@ -30,6 +30,24 @@ export const POLICY_SCHEMA = {
       "items": {
         "$ref": "#/definitions/shared"
       }
+    },
+    "nova": {
+      "description": "The Nova host (as `nova { … }` in .iso; docs/nova.md): where Nova keeps its instance folders and what the libvirt hook does with an instance of a project no tenant claims.",
+      "type": "object",
+      "properties": {
+        "instances": {
+          "description": "Nova's instances_path: an absolute folder without glob characters, the real path (no symlink); /var/lib/nova/instances when absent.",
+          "type": "string"
+        },
+        "unknownProject": {
+          "description": "refuse: the hook refuses to start an instance of a project no tenant claims (the default); unassigned: it starts under the `unassigned` fragment.",
+          "enum": [
+            "refuse",
+            "unassigned"
+          ]
+        }
+      },
+      "additionalProperties": false
     }
   },
   "required": [
@@ -46,10 +64,38 @@ export const POLICY_SCHEMA = {
       "description": "An absolute path or AppArmor glob, in glob source form: a backslash makes the next glob character (* ? { } [ ] ,) literal, and \\\\ (a JSON \"\\\\\\\\\") is a literal backslash.",
       "type": "string"
     },
+    "accepts": {
+      "description": "Warnings accepted on purpose, each with its reason; an accept that matches no warning is itself a warning (MOAT230).",
+      "type": "array",
+      "items": {
+        "type": "object",
+        "properties": {
+          "code": {
+            "description": "A warning's code, such as MOAT311; errors cannot be accepted.",
+            "type": "string",
+            "pattern": "^MOAT[0-9]{3}$"
+          },
+          "because": {
+            "description": "Why the warning is accepted: for the reviewer and for moat explain.",
+            "type": "string",
+            "minLength": 1
+          }
+        },
+        "required": [
+          "code",
+          "because"
+        ],
+        "additionalProperties": false
+      }
+    },
     "tenant": {
       "description": "One tenant and its workloads.",
       "type": "object",
       "properties": {
+        "accept": {
+          "description": "Warnings accepted on purpose for this object and what it holds (as `# moat: accept CODE because REASON` on the line before the statement in .iso).",
+          "$ref": "#/definitions/accepts"
+        },
         "name": {
           "description": "The tenant's name.",
           "$ref": "#/definitions/name"
@@ -59,6 +105,29 @@ export const POLICY_SCHEMA = {
           "type": "array",
           "items": {
             "$ref": "#/definitions/workload"
+          }
+        },
+        "projects": {
+          "description": "Keystone project IDs whose Nova instances are the tenant's (as `project \"ID\"` in .iso): 1 to 64 characters of [A-Za-z0-9_-], each claimed by one tenant.",
+          "type": "array",
+          "items": {
+            "description": "A Keystone project ID, as Nova writes it in <nova:project uuid=\"…\">.",
+            "type": "string"
+          }
+        },
+        "abstractions": {
+          "description": "AppArmor abstractions included for every Nova instance of the tenant's projects.",
+          "type": "array",
+          "items": {
+            "description": "An abstraction name, such as nameservice.",
+            "type": "string"
+          }
+        },
+        "resources": {
+          "description": "What every Nova instance of the tenant's projects is granted: volumes, devices, sockets and reads (other kinds are refused, MOAT242); the tenant's in every isolation check.",
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/resource"
           }
         }
       },
@@ -72,6 +141,10 @@ export const POLICY_SCHEMA = {
       "description": "A VM (a libvirt domain), a service (a host process of the control plane) or a container (an LXC container, as OpenStack-Ansible runs each service).",
       "type": "object",
       "properties": {
+        "accept": {
+          "description": "Warnings accepted on purpose for this object and what it holds (as `# moat: accept CODE because REASON` on the line before the statement in .iso).",
+          "$ref": "#/definitions/accepts"
+        },
         "kind": {
           "description": "vm: a libvirt domain, confined by a libvirt-<uuid> profile; service: a host process, confined by moat.<tenant>.<name>; container: an LXC container, confined by moat.<tenant>.<name> through lxc/<tenant>.<name>.conf.",
           "enum": [
@@ -132,6 +205,24 @@ export const POLICY_SCHEMA = {
           "items": {
             "$ref": "#/definitions/resource"
           }
+        },
+        "memory": {
+          "description": "vm only: the per-domain memory folders libvirt makes at start, granted rwk: hugepages (the hugetlbfs mount's libvirt/qemu/<id>-NAME/) and memory-backing (/var/lib/libvirt/qemu/ram/<id>-NAME/).",
+          "type": "array",
+          "items": {
+            "enum": [
+              "hugepages",
+              "memory-backing"
+            ]
+          },
+          "uniqueItems": true
+        },
+        "devices": {
+          "description": "vm only: host devices passed through by their address; moat install finds each one's node on the host (/dev/vfio/<group>, /dev/bus/usb/BBB/DDD, /dev/sgN).",
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/hostDevice"
+          }
         }
       },
       "required": [
@@ -176,6 +267,12 @@ export const POLICY_SCHEMA = {
         },
         {
           "$ref": "#/definitions/runResource"
+        },
+        {
+          "$ref": "#/definitions/vmFileResource"
+        },
+        {
+          "$ref": "#/definitions/shareResource"
         }
       ]
     },
@@ -183,6 +280,10 @@ export const POLICY_SCHEMA = {
       "description": "A volume (disk image, block device, directory) or a device node.",
       "type": "object",
       "properties": {
+        "accept": {
+          "description": "Warnings accepted on purpose for this object and what it holds (as `# moat: accept CODE because REASON` on the line before the statement in .iso).",
+          "$ref": "#/definitions/accepts"
+        },
         "kind": {
           "description": "volume: rk (ro) or rwk (rw); device: r (ro) or rw (rw).",
           "enum": [
@@ -212,6 +313,10 @@ export const POLICY_SCHEMA = {
       "description": "A unix socket the workload owns: it may bind, listen, accept, send and receive.",
       "type": "object",
       "properties": {
+        "accept": {
+          "description": "Warnings accepted on purpose for this object and what it holds (as `# moat: accept CODE because REASON` on the line before the statement in .iso).",
+          "$ref": "#/definitions/accepts"
+        },
         "kind": {
           "description": "socket",
           "const": "socket"
@@ -231,6 +336,10 @@ export const POLICY_SCHEMA = {
       "description": "vm and service: host files no tenant owns, read with exactly `r` (libraries, configuration, firmware).",
       "type": "object",
       "properties": {
+        "accept": {
+          "description": "Warnings accepted on purpose for this object and what it holds (as `# moat: accept CODE because REASON` on the line before the statement in .iso).",
+          "$ref": "#/definitions/accepts"
+        },
         "kind": {
           "description": "read",
           "const": "read"
@@ -250,6 +359,10 @@ export const POLICY_SCHEMA = {
       "description": "service only: a program the service starts. There is no unconfined mode: a child that leaves confinement escapes every isolation moat proves.",
       "type": "object",
       "properties": {
+        "accept": {
+          "description": "Warnings accepted on purpose for this object and what it holds (as `# moat: accept CODE because REASON` on the line before the statement in .iso).",
+          "$ref": "#/definitions/accepts"
+        },
         "kind": {
           "description": "run",
           "const": "run"
@@ -270,6 +383,134 @@ export const POLICY_SCHEMA = {
         "kind",
         "path",
         "mode"
+      ],
+      "additionalProperties": false
+    },
+    "vmFileResource": {
+      "description": "vm only: one host file, with the rules virt-aa-helper writes for it: firmware rk; kernel, initrd and dtb r (these four, host files no tenant owns, read like `read`, writes denied); nvram rwk, serial rw and log w (owned).",
+      "type": "object",
+      "properties": {
+        "accept": {
+          "description": "Warnings accepted on purpose for this object and what it holds (as `# moat: accept CODE because REASON` on the line before the statement in .iso).",
+          "$ref": "#/definitions/accepts"
+        },
+        "kind": {
+          "description": "Which file of the domain it is.",
+          "enum": [
+            "firmware",
+            "kernel",
+            "initrd",
+            "dtb",
+            "nvram",
+            "serial",
+            "log"
+          ]
+        },
+        "path": {
+          "description": "An absolute path or glob (glob source form).",
+          "$ref": "#/definitions/glob"
+        }
+      },
+      "required": [
+        "kind",
+        "path"
+      ],
+      "additionalProperties": false
+    },
+    "shareResource": {
+      "description": "vm only: a folder shared with the guest (9p or virtiofs), owned: `DIR/ r` and `DIR/** rk` (ro) or `rwlk` (rw).",
+      "type": "object",
+      "properties": {
+        "accept": {
+          "description": "Warnings accepted on purpose for this object and what it holds (as `# moat: accept CODE because REASON` on the line before the statement in .iso).",
+          "$ref": "#/definitions/accepts"
+        },
+        "kind": {
+          "description": "share",
+          "const": "share"
+        },
+        "path": {
+          "description": "The folder's absolute path (glob source form).",
+          "$ref": "#/definitions/glob"
+        },
+        "access": {
+          "description": "ro or rw; required, as in .iso.",
+          "enum": [
+            "ro",
+            "rw"
+          ]
+        }
+      },
+      "required": [
+        "kind",
+        "path",
+        "access"
+      ],
+      "additionalProperties": false
+    },
+    "hostDevice": {
+      "description": "A host device by its address: pci DOMAIN:BUS:SLOT.FUNCTION (hexadecimal), usb BUS:DEVICE (decimal) or usb by vendor and product id (0x and four hexadecimal digits), scsi HOST:BUS:TARGET:UNIT (decimal).",
+      "oneOf": [
+        {
+          "$ref": "#/definitions/hostDeviceAddress"
+        },
+        {
+          "$ref": "#/definitions/usbById"
+        }
+      ]
+    },
+    "hostDeviceAddress": {
+      "description": "pci, usb or scsi, by its address on its bus.",
+      "type": "object",
+      "properties": {
+        "accept": {
+          "description": "Warnings accepted on purpose for this object and what it holds (as `# moat: accept CODE because REASON` on the line before the statement in .iso).",
+          "$ref": "#/definitions/accepts"
+        },
+        "bus": {
+          "description": "The device's bus.",
+          "enum": [
+            "pci",
+            "usb",
+            "scsi"
+          ]
+        },
+        "address": {
+          "description": "pci DOMAIN:BUS:SLOT.FUNCTION (hexadecimal, as lspci -D prints it), usb BUS:DEVICE (decimal, as lsusb prints them), scsi HOST:BUS:TARGET:UNIT (decimal, as lsscsi prints it).",
+          "type": "string"
+        }
+      },
+      "required": [
+        "bus",
+        "address"
+      ],
+      "additionalProperties": false
+    },
+    "usbById": {
+      "description": "A usb device by its vendor and product id.",
+      "type": "object",
+      "properties": {
+        "accept": {
+          "description": "Warnings accepted on purpose for this object and what it holds (as `# moat: accept CODE because REASON` on the line before the statement in .iso).",
+          "$ref": "#/definitions/accepts"
+        },
+        "bus": {
+          "description": "usb",
+          "const": "usb"
+        },
+        "vendor": {
+          "description": "The vendor id: 0x and four hexadecimal digits (lsusb's first).",
+          "type": "string"
+        },
+        "product": {
+          "description": "The product id: 0x and four hexadecimal digits (lsusb's second).",
+          "type": "string"
+        }
+      },
+      "required": [
+        "bus",
+        "vendor",
+        "product"
       ],
       "additionalProperties": false
     },

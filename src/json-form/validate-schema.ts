@@ -11,7 +11,7 @@ import { POLICY_SCHEMA } from "./policy-schema.generated.js";
 import { RUN_UNCONFINED_HINT } from "../syntax/parse-errors.js";
 
 const NAME_PATTERN = POLICY_SCHEMA.definitions.name.pattern;
-const RESOURCE_KINDS = ["volume", "device", "socket", "read", "run"];
+const RESOURCE_KINDS = ["volume", "device", "socket", "read", "run", "firmware", "kernel", "initrd", "dtb", "nvram", "serial", "log", "share"];
 
 let cached: ValidateFunction | undefined;
 

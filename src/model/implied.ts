@@ -16,6 +16,7 @@
  */
 import type { Span } from "../source.js";
 import type { Resource } from "./types.js";
+import type { MemoryKind } from "../syntax/ast.js";
 import type { Glob, GlobPart } from "../glob/ast.js";
 import { toBytes } from "../glob/bytes.js";
 import { parseGlob } from "../glob/parse.js";
@@ -95,6 +96,16 @@ function template(rule: ImpliedRule): Template {
 }
 
 const TEMPLATES: readonly Template[] = RULES.map(template);
+
+const RANKS: ReadonlyMap<string, number> = new Map(RULES.map((rule, i) => [rule.note, i]));
+
+/**
+ * Where an implied rule (by its note) stands among a vm's six: the order of the table above, which is
+ * virt-aa-helper's. Profiles list them so, whatever order they reach the emitter in.
+ */
+export function impliedRank(note: string | undefined): number {
+  return RANKS.get(note ?? "") ?? RULES.length;
+}
 /** Globs are immutable, so a rule without a name shares one Glob between VMs. */
 const CONSTANT: readonly (Glob | undefined)[] = RULES.map((rule) => (rule.name === undefined ? { parts: parsedParts(rule.before) } : undefined));
 
@@ -113,6 +124,28 @@ function ruleGlob(t: Template, nameBytes: string): Glob {
   if (bytes !== "") parts[k++] = { kind: "literal", bytes };
   for (const part of t.tail) parts[k++] = part;
   return { parts };
+}
+
+/**
+ * The per-domain memory folders libvirt makes at start (qemuProcessBuildDestroyMemoryPaths): for
+ * `hugepages` the hugetlbfs mount's `libvirt/qemu/<id>-SHORT` (Debian's mount is /dev/hugepages), for
+ * `memory-backing` memory_backing_dir's (`/var/lib/libvirt/qemu/ram/<id>-SHORT`). virt-aa-helper writes
+ * no rule for them at start: libvirt's AppArmor driver adds each at run time (AppArmorSetPathLabel with
+ * a subtree: `virt-aa-helper -r -F "DIR/{,**}"`, which the helper writes `rwk`). A moat profile is
+ * loaded as it is, so it holds that rule from the start.
+ */
+const MEMORY_FOLDERS: Readonly<Record<MemoryKind, { readonly before: string; readonly note: string }>> = {
+  hugepages: { before: "/dev/hugepages/libvirt/qemu/", note: "hugepages folder" },
+  "memory-backing": { before: "/var/lib/libvirt/qemu/ram/", note: "memory backing folder" },
+};
+
+/** The rule of a `hugepages` or `memory-backing` item of vm `vmName`, at the item's `span`. */
+export function memoryFolderResource(kind: MemoryKind, vmName: string, span: Span): Resource {
+  const folder = MEMORY_FOLDERS[kind];
+  const text = `${folder.before}${DOMAIN_ID_GLOB}-${globLiteral(vmName.slice(0, SHORT_NAME_MAX))}/{,**}`;
+  const parsed = parseGlob(text);
+  if (!parsed.ok) throw new Error(`internal: memory folder glob ${text} does not parse: ${parsed.reason}`);
+  return { kind: "implied", access: "rw", namespace: "path", path: { text, glob: parsed.glob, span }, perms: "rwk", note: folder.note };
 }
 
 /** The rules virt-aa-helper would add for domain `vmName`, as the vm's own (implied) grants at `span`. */

@@ -8,6 +8,7 @@
  * families and socket types are those AppArmor's `network` rule accepts (apparmor_parser 3.0.8 builds
  * its family list from the C library's AF_* names; each one here was checked with it).
  */
+import { nearestWord } from "../diagnostics/suggest.js";
 
 export interface KernelName {
   readonly name: string;
@@ -128,36 +129,5 @@ export const NETWORK_TYPE_NAMES = names(NETWORK_TYPES);
  * nearest by edit distance, when it is near enough to be a typing slip.
  */
 export function didYouMean(word: string, table: readonly KernelName[]): string | undefined {
-  const known = names(table);
-  const plain = word.toLowerCase().replace(/^(cap|af|pf|sock)_/, "");
-  if (known.has(plain)) return plain;
-  let best: string | undefined;
-  let bestDistance = Math.max(1, Math.min(3, Math.floor(plain.length / 3)));
-  for (const entry of table) {
-    const d = editDistance(plain, entry.name);
-    if (d < bestDistance || (d === bestDistance && best === undefined)) {
-      best = entry.name;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-/** Levenshtein distance, with a transposition counted as one edit (`net_admni`). */
-function editDistance(a: string, b: string): number {
-  const rows: number[][] = [];
-  for (let i = 0; i <= a.length; i++) {
-    rows.push(new Array<number>(b.length + 1).fill(0));
-    rows[i]![0] = i;
-  }
-  for (let j = 0; j <= b.length; j++) rows[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let d = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
-      rows[i]![j] = d;
-    }
-  }
-  return rows[a.length]![b.length]!;
+  return nearestWord(word.toLowerCase().replace(/^(cap|af|pf|sock)_/, ""), table.map((e) => e.name));
 }

@@ -4,6 +4,7 @@
  */
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../source.js";
+import { quote } from "./paths.js";
 import type { StringLiteral } from "../syntax/ast.js";
 
 /**
@@ -15,12 +16,16 @@ export const MAX_STRING_BYTES = 4096;
 interface LetValue {
   readonly text: string;
   readonly span: Span;
+  /** The value's string, where a problem of the value itself is reported. */
+  readonly valueSpan: Span;
 }
 
 export class LetScope {
   private readonly values = new Map<string, LetValue>();
   /** Lets whose value was refused (and reported): a use of one is not reported again as undefined. */
   private readonly refused = new Set<string>();
+  /** Lets reported for ending in '/' where a '/' follows them: reported once, at the let, not at each use. */
+  private readonly doubled = new Set<string>();
 
   constructor(private readonly diagnostics: Diagnostic[]) {}
 
@@ -33,7 +38,7 @@ export class LetScope {
       );
       return;
     }
-    if (text !== undefined) this.values.set(name, { text, span: nameSpan });
+    if (text !== undefined) this.values.set(name, { text, span: nameSpan, valueSpan: value.span });
     else this.refused.add(name);
   }
 
@@ -42,6 +47,9 @@ export class LetScope {
     let text = "";
     let ok = true;
     let complete = true;
+    /** The let just inserted when its value ends in '/', and the first let followed by another '/'. */
+    let endsInSlash: string | undefined;
+    let doubledBy: string | undefined;
     const parts = literal.parts;
     if (parts.length === 1 && parts[0]!.kind === "Text" && parts[0]!.text.length <= MAX_STRING_BYTES / 4) {
       // Plain text short enough that even four UTF-8 bytes a unit stay in bound: most strings of a policy.
@@ -49,6 +57,9 @@ export class LetScope {
     }
     for (let index = 0; index < parts.length; index++) {
       const part = parts[index]!;
+      const piece = part.kind === "Text" ? part.text : this.values.get(part.name)?.text;
+      if (endsInSlash !== undefined && piece?.startsWith("/") === true) doubledBy ??= endsInSlash;
+      endsInSlash = part.kind !== "Text" && piece?.endsWith("/") === true ? part.name : undefined;
       if (part.kind === "Text") {
         text += part.text;
       } else {
@@ -69,6 +80,7 @@ export class LetScope {
       }
     }
     if (!ok) return undefined;
+    if (doubledBy !== undefined && text.startsWith("/")) return this.reportDoubledSlash(doubledBy, literal.span);
     // A UTF-16 unit is at most three UTF-8 bytes (a surrogate pair, two units, is four): short text is in bound.
     if (text.length <= MAX_STRING_BYTES / 3) return text;
     const bytes = utf8Length(text);
@@ -78,6 +90,25 @@ export class LetScope {
       return undefined;
     }
     return text;
+  }
+
+  /**
+   * A let whose value ends in '/', inserted before a '/' (`let images = "/srv/images/"` then
+   * `"${images}/a.qcow2"`), makes a '//' that no path may hold (MOAT214). The let is the cause: it is
+   * reported there, once, and the strings that use it are refused without a report of their own.
+   */
+  private reportDoubledSlash(name: string, use: Span): undefined {
+    if (this.doubled.has(name)) return undefined;
+    this.doubled.add(name);
+    const value = this.values.get(name)!;
+    const reason = `let ${name} ends in '/' and is followed by '/' where it is used, which makes '//': a path may not contain '//'`;
+    this.diagnostics.push(
+      diagnostic("MOAT214", value.valueSpan, { path: quote(value.text), reason }, {
+        related: [{ span: use, message: `\${${name}} is followed by '/' here` }],
+        hint: /^\/+$/.test(value.text) ? `write \${${name}} without a '/' after it` : `drop the final '/' of the value: let ${name} = ${quote(value.text.replace(/\/+$/, ""))}`,
+      }),
+    );
+    return undefined;
   }
 }
 

@@ -5,13 +5,14 @@
  * resolved in order with an include expanded in place, and a file reached twice is resolved once.
  */
 import { posix } from "node:path";
-import type { CompileInput } from "../api.js";
+import type { CompileInput } from "./compile-input.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source, Span } from "../source.js";
 import type { PolicyFile, Statement, StringLiteral } from "../syntax/ast.js";
 import { isJsonPolicyPath, parseJsonPolicy } from "../json-form/parse-json-policy.js";
 import { parse } from "../syntax/parse.js";
 import { appendAll } from "../append-all.js";
+import { compilationRoot, relativeToRoot } from "./compilation-root.js";
 
 export interface LoadedFiles {
   /** Every source read, sorted by path. */
@@ -176,28 +177,6 @@ export function loadFiles(input: CompileInput): LoadedFiles {
     root,
     diagnostics,
   };
-}
-
-/** The deepest folder holding every path (SPEC section 3): headers name sources relative to it. */
-export function compilationRoot(paths: readonly string[]): string {
-  if (paths.length === 0) return ".";
-  let common = posix.dirname(paths[0]!).split("/");
-  for (const path of paths.slice(1)) {
-    const parts = posix.dirname(path).split("/");
-    let i = 0;
-    while (i < common.length && i < parts.length && common[i] === parts[i]) i++;
-    common = common.slice(0, i);
-  }
-  const joined = common.join("/");
-  return joined === "" ? (paths[0]!.startsWith("/") ? "/" : ".") : joined;
-}
-
-/** A path relative to the compilation root, for headers, the manifest and chains of includes. */
-export function relativeToRoot(root: string, path: string): string {
-  // root is a folder prefix of every source path, so slicing is exact (and needs no working folder).
-  if (root === ".") return path;
-  const prefix = root.endsWith("/") ? root : root + "/";
-  return path.startsWith(prefix) ? path.slice(prefix.length) : path;
 }
 
 /**

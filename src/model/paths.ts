@@ -1,6 +1,6 @@
 /**
- * Turns resolved strings into checked PathValues: the path shape rules of SPEC section 1 ("Paths and
- * globs") are checked here, and the glob is parsed once, here, for every later phase.
+ * Turns resolved strings into checked PathValues: the path shape rules of docs/language.md ("Paths"
+ * and "Globs") are checked here, and the glob is parsed once, here, for every later phase.
  */
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Glob, GlobPart } from "../glob/ast.js";
@@ -11,7 +11,7 @@ import type { Span } from "../source.js";
 import type { PathValue } from "./types.js";
 
 /**
- * Why a path's shape is not allowed (SPEC §1: no '.' or '..' component, no '//'), or undefined. AppArmor
+ * Why a path's shape is not allowed (no '.' or '..' component, no '//'), or undefined. AppArmor
  * keeps `/./` and `/../` literally, so such a rule would never match. Decided on what the path writes:
  * for plain text, its components; for a glob, every spelling its alternations and classes allow (escaped
  * characters are literal there, and `[.]` writes a '.'; a wildcard that could match '.' at run time is
@@ -105,7 +105,6 @@ const GLOB_SYNTAX = /[\\*?[\]{}]/;
  * What makes an absolute path more than one literal of its own text: a NUL, glob syntax, a non-ASCII
  * character (its bytes differ from its UTF-16 units), '//', or a '.' or '..' component.
  */
-// eslint-disable-next-line no-control-regex
 const NOT_SIMPLE = /[\u0000\\*?[\]{}\u0080-\uffff]|\/\/|\/\.\.?(?=\/|$)/;
 
 /** An absolute path or glob (volume, device, filesystem socket, exec, protect, shared). */

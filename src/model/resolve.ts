@@ -11,12 +11,14 @@ import { includeTarget, type LoadedFiles } from "./load-files.js";
 import { checkedPath } from "./paths.js";
 import { lxcName, type Model, type Named, type PathValue, type Shared, type Tenant, type Workload } from "./types.js";
 import { resolveWorkload } from "./workload.js";
+import { checkProjectOwners, NovaSettings, TenantItems } from "./nova.js";
 import { appendAll } from "../append-all.js";
 import { globKey } from "../glob/text.js";
 
 interface TenantDraft {
   readonly spans: Span[];
   readonly workloads: Map<string, Workload>;
+  readonly items: TenantItems;
 }
 
 export function resolveModel(loaded: LoadedFiles): { model: Model; diagnostics: Diagnostic[] } {
@@ -27,6 +29,7 @@ export function resolveModel(loaded: LoadedFiles): { model: Model; diagnostics: 
   const sharedStatements: Extract<Statement, { kind: "Shared" }>[] = [];
   const resolved = new Set<string>();
   let policy: Named | undefined;
+  const nova = new NovaSettings();
 
   const resolveStatement = (statement: Exclude<Statement, { kind: "Include" }>): void => {
     switch (statement.kind) {
@@ -49,8 +52,9 @@ export function resolveModel(loaded: LoadedFiles): { model: Model; diagnostics: 
       case "Tenant": {
         const name = statement.name.name;
         let draft = tenants.get(name);
-        if (draft === undefined) tenants.set(name, (draft = { spans: [], workloads: new Map() }));
+        if (draft === undefined) tenants.set(name, (draft = { spans: [], workloads: new Map(), items: new TenantItems() }));
         draft.spans.push(statement.name.span);
+        if (statement.items !== undefined) draft.items.add(statement.items, statement.name.span, lets, diagnostics);
         for (const block of statement.workloads) {
           const workload = resolveWorkload(name, block, lets, diagnostics);
           const previous = draft.workloads.get(workload.name);
@@ -68,6 +72,9 @@ export function resolveModel(loaded: LoadedFiles): { model: Model; diagnostics: 
       }
       case "Shared":
         sharedStatements.push(statement);
+        break;
+      case "Nova":
+        nova.add(statement.span, statement.settings, lets, diagnostics);
         break;
     }
   };
@@ -120,11 +127,18 @@ export function resolveModel(loaded: LoadedFiles): { model: Model; diagnostics: 
 
   const sortedTenants: Tenant[] = [...tenants.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, draft]) => ({
-      name,
-      spans: draft.spans,
-      workloads: [...draft.workloads.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-    }));
+    .map(([name, draft]) => {
+      const tenant: { -readonly [K in keyof Tenant]: Tenant[K] } = {
+        name,
+        spans: draft.spans,
+        workloads: [...draft.workloads.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+      };
+      if (draft.items.projects.length > 0) tenant.projects = draft.items.projects.slice().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const instances = draft.items.instances(name, lets, diagnostics);
+      if (instances !== undefined) tenant.instances = instances;
+      return tenant;
+    });
+  appendAll(diagnostics, checkProjectOwners(sortedTenants));
   appendAll(diagnostics, checkUniqueAcrossTenants(sortedTenants));
   appendAll(diagnostics, checkLxcNames(sortedTenants));
   appendAll(diagnostics, checkRunTargets(sortedTenants));
@@ -137,6 +151,8 @@ export function resolveModel(loaded: LoadedFiles): { model: Model; diagnostics: 
     root: loaded.root,
   };
   if (policy !== undefined) model.policy = policy;
+  const host = nova.host(sortedTenants.some((t) => t.projects !== undefined));
+  if (host !== undefined) model.nova = host;
   return { model, diagnostics };
 }
 

@@ -5,10 +5,11 @@
  */
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../source.js";
-import type { Identifier, Item, WorkloadBlock, WorkloadKind } from "../syntax/ast.js";
+import type { HostDeviceItem, Identifier, Item, MemoryKind, WorkloadBlock, WorkloadKind } from "../syntax/ast.js";
+import { canonicalAddress, canonicalUsbId, malformedAddress } from "./host-devices.js";
 import type { LetScope } from "./lets.js";
 import { checkedAbstractSocket, checkedPath, quote } from "./paths.js";
-import { impliedVmResources } from "./implied.js";
+import { impliedVmResources, memoryFolderResource } from "./implied.js";
 import {
   CAPABILITIES,
   CAPABILITY_NAMES,
@@ -19,7 +20,7 @@ import {
   NETWORK_TYPES,
   type KernelName,
 } from "./kernel-names.js";
-import type { Mode, Named, NetworkRule, PathValue, Resource, Workload } from "./types.js";
+import type { HostDevice, Mode, Named, NetworkRule, PathValue, Resource, Workload } from "./types.js";
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const UPPER_HEX = /[A-F]/;
@@ -50,6 +51,10 @@ const ALLOWED_IN: Readonly<Record<Item["kind"], readonly WorkloadKind[]>> = {
   Run: ["service"],
   Capability: ["service"],
   Network: ["service"],
+  VmFile: ["vm"],
+  Share: ["vm"],
+  Memory: ["vm"],
+  HostDevice: ["vm"],
 };
 /** Why an item a kind does not take has no place there, where that is worth saying. */
 const WHY_NOT: Readonly<Partial<Record<WorkloadKind, string>>> = {
@@ -71,6 +76,9 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
   const capabilities: Named[] = [];
   const networks: NetworkRule[] = [];
   let lxc: Named | undefined;
+  const memory: MemoryKind[] = [];
+  const memoryResources: Resource[] = [];
+  const hostDevices: HostDevice[] = [];
 
   let grants = 0; // counted on the items written, so that a grant refused for its own error does not also draw MOAT220
   for (const item of block.items) {
@@ -78,7 +86,7 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
     const single = SINGLE[item.kind];
     if (!ALLOWED_IN[item.kind].includes(kind)) {
       const why = item.kind === "Uuid" || item.kind === "Exec" ? undefined : WHY_NOT[kind];
-      diagnostics.push(diagnostic("MOAT210", item.span, { item: single ?? item.kind.toLowerCase(), kind }, why === undefined ? {} : { hint: why }));
+      diagnostics.push(diagnostic("MOAT210", item.span, { item: single ?? itemWord(item), kind }, why === undefined ? {} : { hint: why }));
       continue;
     }
     if (single !== undefined) {
@@ -158,6 +166,39 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
           if (!capabilities.some((c) => c.name === name.name)) capabilities.push({ name: name.name, span: name.span });
         }
         break;
+      case "VmFile": {
+        const text = lets.resolve(item.path);
+        const path = text === undefined ? undefined : checkedPath(text, item.path.span, diagnostics);
+        if (path === undefined) break;
+        const what = item.item.value;
+        const read = what === "firmware" || what === "kernel" || what === "initrd" || what === "dtb";
+        resources.push({ kind: read ? "read" : what === "serial" ? "device" : "volume", access: read ? "ro" : "rw", namespace: "path", path, item: what });
+        break;
+      }
+      case "Share": {
+        const written = lets.resolve(item.path);
+        // DIR and DIR/ are one folder: the rules are DIR/ and DIR/**.
+        const text = written !== undefined && written.length > 1 && written.endsWith("/") ? written.slice(0, -1) : written;
+        const dir = text === undefined ? undefined : checkedPath(text, item.path.span, diagnostics);
+        if (dir === undefined) break;
+        const inFolder = (suffix: string): PathValue | undefined => checkedPath(text + suffix, item.path.span, diagnostics);
+        const self = inFolder("/");
+        const tree = inFolder("/**");
+        const both = inFolder("/{,**}");
+        if (self === undefined || tree === undefined || both === undefined) break;
+        resources.push({ kind: "volume", access: item.access.value, namespace: "path", path: { ...both, text: dir.text }, item: "share", share: { dir: self.glob, tree: tree.glob } });
+        break;
+      }
+      case "Memory":
+        if (memory.includes(item.value.value)) break; // the same folder twice is one rule
+        memory.push(item.value.value);
+        memoryResources.push(memoryFolderResource(item.value.value, name, item.span));
+        break;
+      case "HostDevice": {
+        const device = hostDevice(item, lets, diagnostics);
+        if (device !== undefined) hostDevices.push(device);
+        break;
+      }
       case "Network": {
         const family = known(item.family, NETWORK_FAMILY_NAMES, NETWORK_FAMILIES, "MOAT225", { what: "family" }, diagnostics);
         const type = item.type === undefined || known(item.type, NETWORK_TYPE_NAMES, NETWORK_TYPES, "MOAT225", { what: "type" }, diagnostics);
@@ -183,7 +224,7 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
     // Exact sizes: an array grown by push keeps room for 17 or more elements, and the model lives to the end.
     abstractions: abstractions.length === 0 ? abstractions : abstractions.slice(),
     // A vm's implied rules follow its declared resources.
-    resources: kind === "vm" ? resources.concat(impliedVmResources(name, block.name.span)) : resources.slice(),
+    resources: kind === "vm" ? resources.concat(memoryResources, impliedVmResources(name, block.name.span)) : resources.slice(),
   };
   if (uuid !== undefined) workload.uuid = uuid;
   if (exec !== undefined) workload.exec = exec;
@@ -191,11 +232,56 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
   if (lxc !== undefined) workload.lxc = lxc;
   if (capabilities.length > 0) workload.capabilities = capabilities.slice();
   if (networks.length > 0) workload.networks = networks.slice();
+  if (memory.length > 0) workload.memory = memory.slice();
+  if (hostDevices.length > 0) workload.hostDevices = hostDevices.slice();
   return workload;
 }
 
+/** How an item is named in messages: its keyword (`volume`, `firmware`, `pci`). */
+function itemWord(item: Item): string {
+  switch (item.kind) {
+    case "VmFile":
+      return item.item.value;
+    case "Share":
+      return "share";
+    case "Memory":
+      return item.value.value;
+    case "HostDevice":
+      return item.bus.value;
+    default:
+      return item.kind.toLowerCase();
+  }
+}
+
+/** A `pci`, `usb` or `scsi` item with its address checked (host-devices.ts), or undefined when it is malformed. */
+function hostDevice(item: HostDeviceItem, lets: LetScope, diagnostics: Diagnostic[]): HostDevice | undefined {
+  const bus = item.bus.value;
+  if (item.address !== undefined) {
+    const text = lets.resolve(item.address);
+    if (text === undefined) return undefined;
+    const address = canonicalAddress(bus, text);
+    if (address === undefined) {
+      malformedAddress(bus, `${bus} address`, text, item.address.span, diagnostics);
+      return undefined;
+    }
+    return { bus, address, span: item.span };
+  }
+  const ids: string[] = [];
+  for (const [what, literal] of [["vendor", item.vendor], ["product", item.product]] as const) {
+    const text = literal === undefined ? undefined : lets.resolve(literal);
+    if (literal === undefined || text === undefined) return undefined;
+    const id = canonicalUsbId(text);
+    if (id === undefined) {
+      malformedAddress("usb-id", `usb ${what} id`, text, literal.span, diagnostics);
+      return undefined;
+    }
+    ids.push(id);
+  }
+  return { bus, vendor: ids[0]!, product: ids[1]!, span: item.span };
+}
+
 /** The items that grant something: a workload with none of them draws MOAT220. */
-const GRANTS: ReadonlySet<Item["kind"]> = new Set<Item["kind"]>(["Volume", "Device", "Socket", "Read", "Run", "Capability", "Network"]);
+const GRANTS: ReadonlySet<Item["kind"]> = new Set<Item["kind"]>(["Volume", "Device", "Socket", "Read", "Run", "Capability", "Network", "VmFile", "Share", "Memory", "HostDevice"]);
 
 /** Why `text` cannot name an LXC container, or undefined when it can. */
 export function lxcNameProblem(text: string): string | undefined {

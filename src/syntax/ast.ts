@@ -31,6 +31,13 @@ export type WorkloadKind = "vm" | "service" | "container";
 /** How a service runs a child program: in its own profile (`ix`) or in the service profile attached to it (`Px`). */
 export type RunMode = "inherit" | "own";
 
+/** The vm items that name one host file, each becoming the rules virt-aa-helper writes for it (model/grant-table.ts). */
+export type VmFileKind = "firmware" | "kernel" | "initrd" | "dtb" | "nvram" | "serial" | "log";
+/** The vm items that add libvirt's per-domain memory folders. */
+export type MemoryKind = "hugepages" | "memory-backing";
+/** The buses of the vm items that name a host device by its address, resolved to a node by `moat install`. */
+export type HostBus = "pci" | "usb" | "scsi";
+
 export interface Keyword<T extends string> {
   readonly kind: "Keyword";
   readonly value: T;
@@ -49,7 +56,41 @@ export type Item =
   | { readonly kind: "Read"; readonly path: StringLiteral; readonly span: Span }
   | { readonly kind: "Run"; readonly path: StringLiteral; readonly mode: Keyword<RunMode>; readonly span: Span }
   | { readonly kind: "Capability"; readonly names: readonly Identifier[]; readonly span: Span }
-  | { readonly kind: "Network"; readonly family: Identifier; readonly type?: Identifier; readonly span: Span };
+  | { readonly kind: "Network"; readonly family: Identifier; readonly type?: Identifier; readonly span: Span }
+  | { readonly kind: "VmFile"; readonly item: Keyword<VmFileKind>; readonly path: StringLiteral; readonly span: Span }
+  | { readonly kind: "Share"; readonly path: StringLiteral; readonly access: Keyword<Access>; readonly span: Span }
+  | { readonly kind: "Memory"; readonly value: Keyword<MemoryKind>; readonly span: Span }
+  | HostDeviceItem;
+
+/**
+ * `pci "ADDR"`, `usb "BUS:DEV"`, `usb vendor "0xVVVV" product "0xPPPP"` or `scsi "H:B:T:U"`: a host
+ * device by its address. A usb by vendor and product has `vendor` and `product` and no `address`.
+ */
+export interface HostDeviceItem {
+  readonly kind: "HostDevice";
+  readonly bus: Keyword<HostBus>;
+  readonly address?: StringLiteral;
+  readonly vendor?: StringLiteral;
+  readonly product?: StringLiteral;
+  readonly span: Span;
+}
+
+/** `project "ID"` in a tenant: a Keystone project whose Nova instances are the tenant's. */
+export interface ProjectItem {
+  readonly kind: "Project";
+  readonly value: StringLiteral;
+  readonly span: Span;
+}
+
+/** What a tenant block holds besides workloads: its projects and the grants of its Nova instances. */
+export type TenantItem = Item | ProjectItem;
+
+export type UnknownProjectAction = "refuse" | "unassigned";
+
+/** A setting of the `nova` statement. */
+export type NovaSetting =
+  | { readonly kind: "Instances"; readonly path: StringLiteral; readonly span: Span }
+  | { readonly kind: "UnknownProject"; readonly value: Keyword<UnknownProjectAction>; readonly span: Span };
 
 export interface WorkloadBlock {
   readonly kind: "Workload";
@@ -64,7 +105,15 @@ export type Statement =
   | { readonly kind: "Let"; readonly name: Identifier; readonly value: StringLiteral; readonly span: Span }
   | { readonly kind: "Include"; readonly path: StringLiteral; readonly span: Span }
   | { readonly kind: "Protect"; readonly glob: StringLiteral; readonly span: Span }
-  | { readonly kind: "Tenant"; readonly name: Identifier; readonly workloads: readonly WorkloadBlock[]; readonly span: Span }
+  | {
+      readonly kind: "Tenant";
+      readonly name: Identifier;
+      readonly workloads: readonly WorkloadBlock[];
+      /** Items written directly in the block (projects and grants), in source order; absent when none. */
+      readonly items?: readonly TenantItem[];
+      readonly span: Span;
+    }
+  | { readonly kind: "Nova"; readonly settings: readonly NovaSetting[]; readonly span: Span }
   | {
       readonly kind: "Shared";
       readonly glob: StringLiteral;
@@ -80,10 +129,26 @@ export interface Comment {
   readonly span: Span;
 }
 
+/**
+ * `# moat: accept CODE… because REASON` on the line before a statement (or, in the JSON form, an
+ * `accept` entry of an object): the warnings `codes` at `target` are accepted on purpose (syntax/accepts.ts).
+ */
+export interface AcceptDirective {
+  readonly kind: "Accept";
+  readonly codes: readonly string[];
+  readonly reason: string;
+  /** The comment, or the JSON entry. */
+  readonly span: Span;
+  /** The statement, workload or item it covers. */
+  readonly target: Span;
+}
+
 export interface PolicyFile {
   readonly kind: "File";
   readonly path: string;
   readonly statements: readonly Statement[];
   readonly comments: readonly Comment[];
+  /** The JSON form's accepts (its objects' `accept` arrays); a .iso file's are read from its comments. */
+  readonly accepts?: readonly AcceptDirective[];
   readonly span: Span;
 }

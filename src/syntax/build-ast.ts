@@ -6,27 +6,9 @@
 import type { IToken } from "chevrotain";
 import type { Span } from "../source.js";
 import type { Comment, Identifier, Keyword, StringLiteral, StringPart } from "./ast.js";
+import type { DecodedStrings } from "./lexer.js";
 import { CommentNode, IdentifierNode, KeywordNode, SourceSpan, StringNode, TextPart } from "./nodes.js";
-
-/**
- * A token's offset as a small integer. chevrotain's token objects share V8's hidden class with its
- * end-of-file token, whose offset is NaN, so every offset read from a token is a boxed double; stored in
- * a span as it is, it would make V8 box `start` and `end` of every span of the process (two more heap
- * objects a span, and as many allocations). `| 0` yields the same integer, unboxed: an offset is below
- * 2^30, the length of V8's longest string.
- */
-export function offsetOf(tok: IToken): number {
-  return tok.startOffset | 0;
-}
-
-/**
- * The string literals of a file that are not plain text, decoded, in source order: `parts[i]` belongs to
- * the literal whose opening quote is at `starts[i]`.
- */
-export interface DecodedStrings {
-  readonly starts: number[];
-  readonly parts: StringPart[][];
-}
+import { offsetOf } from "./tokens.js";
 
 /** What nodes need besides their tokens: the file's path and the decoded strings of lexer.ts. */
 export class AstContext {
@@ -58,28 +40,16 @@ export class AstContext {
     return new StringNode(parts, new SourceSpan(this.file, start, start + tok.image.length));
   }
 
-  /** The parts of the literal at `start` when it is not plain text. */
+  /**
+   * The parts of the literal at `start` when it is not plain text. The parser takes string literals in
+   * source order (one token of lookahead, no backtracking, no recovery), so a decoded literal is always
+   * the next one in `strings`, and any other literal is plain.
+   */
   private decoded(start: number): StringPart[] | undefined {
-    const { starts, parts } = this.strings;
     const next = this.nextString;
-    if (next < starts.length && starts[next] === start) {
-      this.nextString = next + 1;
-      return parts[next];
-    }
-    // Between the last decoded literal taken and the next: a plain literal, the usual case in a file
-    // that inserts lets anywhere.
-    if ((next === 0 || starts[next - 1]! < start) && (next === starts.length || start < starts[next]!)) return undefined;
-    // Out of order: no rule takes its literals so today (parsing stops at the first error, and each rule
-    // decodes a literal before it consumes the next), but a rule that did must still find a decoded
-    // literal's parts, not take it for plain text. Looked up among all of them.
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (starts[mid]! < start) lo = mid + 1;
-      else hi = mid;
-    }
-    return starts[lo] === start ? parts[lo] : undefined;
+    if (next === this.strings.starts.length || this.strings.starts[next] !== start) return undefined;
+    this.nextString = next + 1;
+    return this.strings.parts[next];
   }
 
   keyword<T extends string>(tok: IToken): Keyword<T> {

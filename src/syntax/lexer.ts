@@ -6,10 +6,10 @@ import type { IToken, TokenType } from "chevrotain";
 import { Lexer } from "./chevrotain.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Source } from "../source.js";
+import type { StringPart } from "./ast.js";
 import { IDENTIFIER_MAX_LENGTH } from "./limits.js";
-import { offsetOf, type DecodedStrings } from "./build-ast.js";
 import { badCharacter, decodeEscapedString, printable } from "./strings.js";
-import { allTokens, Identifier, isKeyword, keywordText, keywordTokens, notPlainStrings, UnterminatedString } from "./tokens.js";
+import { allTokens, Identifier, isKeyword, isSoftKeyword, keywordTokens, notPlainStrings, offsetOf, softKeywordTokens, UnterminatedString } from "./tokens.js";
 
 // No recovery: lexing stops at the first character no token starts with, as parsing stops at the first
 // error (and chevrotain's recovery retries every pattern at every following offset: slow on junk).
@@ -17,7 +17,7 @@ import { allTokens, Identifier, isKeyword, keywordText, keywordTokens, notPlainS
 // what their patterns (with Identifier as the longer alternative) would give, without trying each
 // keyword's pattern, then Identifier's, at every word of the file.
 export const moatLexer = new Lexer(
-  allTokens.filter((type) => !isKeyword(type)),
+  allTokens.filter((type) => !isKeyword(type) && !isSoftKeyword(type)),
   // recoveryEnabled must stay false: matchString notes literals as it matches them (tokens.ts notPlainStrings).
   { positionTracking: "onlyOffset", ensureOptimizations: true, recoveryEnabled: false },
 );
@@ -32,10 +32,13 @@ interface KeywordEntry {
 
 // Keywords by length and first letter (keywordSlot): most words of a policy are keywords, and a slot
 // and one comparison of short strings cost less than hashing each word for a Map.
-const KEYWORD_MAX_LENGTH = Math.max(...keywordTokens.map((type) => keywordText(type)!.length));
+// The unreserved item words (tokens.ts softKeywordTokens) are retyped the same way.
+const RETYPED = [...keywordTokens, ...softKeywordTokens];
+const wordOf = (type: TokenType): string => (type.LABEL ?? "").slice(1, -1);
+const KEYWORD_MAX_LENGTH = Math.max(...RETYPED.map((type) => wordOf(type).length));
 const keywordSlots: (readonly KeywordEntry[] | undefined)[] = [];
-for (const type of keywordTokens) {
-  const word = keywordText(type)!;
+for (const type of RETYPED) {
+  const word = wordOf(type);
   const slot = keywordSlot(word);
   keywordSlots[slot] = [...(keywordSlots[slot] ?? []), { type, tokenTypeIdx: type.tokenTypeIdx!, word }];
 }
@@ -51,6 +54,15 @@ function keywordOf(word: string): KeywordEntry | undefined {
   if (candidates === undefined) return undefined;
   for (let i = 0; i < candidates.length; i++) if (candidates[i]!.word === word) return candidates[i];
   return undefined;
+}
+
+/**
+ * The string literals of a file that are not plain text, decoded, in source order: `parts[i]` belongs to
+ * the literal whose opening quote is at `starts[i]`.
+ */
+export interface DecodedStrings {
+  readonly starts: number[];
+  readonly parts: StringPart[][];
 }
 
 export interface LexResult {
@@ -128,7 +140,12 @@ function unexpectedCharacter(source: Source, offset: number): Diagnostic {
   const ch = String.fromCodePoint(text.codePointAt(offset)!);
   const span = { file: path, start: offset, end: offset + ch.length };
   const shown = ch === "'" ? `"'"` : c < 0x20 || c === 0x7f ? printable(ch) : `'${ch}'`;
-  const hint = /[0-9]/.test(ch) ? "names start with a letter; a number is written as a string" : HINTS[ch];
+  const next = text[offset + 1];
+  const hint = /[0-9]/.test(ch)
+    ? "names start with a letter; a number is written as a string"
+    : ch === "/" && (next === "/" || next === "*")
+      ? `comments start with '#' and run to the end of the line: write # instead of ${ch}${next}`
+      : HINTS[ch];
   return diagnostic("MOAT101", span, { char: shown }, hint === undefined ? {} : { hint });
 }
 

@@ -1,2 +1,2 @@
-/** SPEC §1: identifiers (policy, tenant, workload and let names) have at most 64 characters. */
+/** Identifiers (policy, tenant, workload and let names) have at most 64 characters. */
 export const IDENTIFIER_MAX_LENGTH = 64;

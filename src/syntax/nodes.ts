@@ -11,7 +11,7 @@
  * fleet: about 10% less main-thread and all-thread CPU.
  */
 import type { Span } from "../source.js";
-import type { Access, Comment, Identifier, Item, Keyword, Mode, RunMode, StringLiteral, StringPart, WorkloadBlock, WorkloadKind } from "./ast.js";
+import type { Access, Comment, HostBus, Identifier, Item, Keyword, MemoryKind, Mode, RunMode, StringLiteral, StringPart, VmFileKind, WorkloadBlock, WorkloadKind } from "./ast.js";
 
 export class SourceSpan implements Span {
   declare readonly file: string;
@@ -197,6 +197,64 @@ export class NetworkItem {
     this.kind = "Network";
     this.family = family;
     if (type !== undefined) this.type = type;
+    this.span = span;
+  }
+}
+
+/** `firmware|kernel|initrd|dtb|nvram|serial|log "PATH"`. */
+export class VmFileItem {
+  declare readonly kind: "VmFile";
+  declare readonly item: Keyword<VmFileKind>;
+  declare readonly path: StringLiteral;
+  declare readonly span: Span;
+  constructor(item: Keyword<VmFileKind>, path: StringLiteral, span: Span) {
+    this.kind = "VmFile";
+    this.item = item;
+    this.path = path;
+    this.span = span;
+  }
+}
+
+/** `share "DIR" ro|rw`. */
+export class ShareItem {
+  declare readonly kind: "Share";
+  declare readonly path: StringLiteral;
+  declare readonly access: Keyword<Access>;
+  declare readonly span: Span;
+  constructor(path: StringLiteral, access: Keyword<Access>, span: Span) {
+    this.kind = "Share";
+    this.path = path;
+    this.access = access;
+    this.span = span;
+  }
+}
+
+/** `hugepages` or `memory-backing`. */
+export class MemoryItem {
+  declare readonly kind: "Memory";
+  declare readonly value: Keyword<MemoryKind>;
+  declare readonly span: Span;
+  constructor(value: Keyword<MemoryKind>, span: Span) {
+    this.kind = "Memory";
+    this.value = value;
+    this.span = span;
+  }
+}
+
+/** `pci|usb|scsi "ADDRESS"`, or `usb vendor "0x…" product "0x…"` (absent properties stay absent). */
+export class HostDeviceItem {
+  declare readonly kind: "HostDevice";
+  declare readonly bus: Keyword<HostBus>;
+  declare readonly address?: StringLiteral;
+  declare readonly vendor?: StringLiteral;
+  declare readonly product?: StringLiteral;
+  declare readonly span: Span;
+  constructor(bus: Keyword<HostBus>, what: { readonly address?: StringLiteral; readonly vendor?: StringLiteral; readonly product?: StringLiteral }, span: Span) {
+    this.kind = "HostDevice";
+    this.bus = bus;
+    if (what.address !== undefined) this.address = what.address;
+    if (what.vendor !== undefined) this.vendor = what.vendor;
+    if (what.product !== undefined) this.product = what.product;
     this.span = span;
   }
 }

@@ -8,6 +8,7 @@ import type { IParserErrorMessageProvider, IToken, TokenType } from "chevrotain"
 import { EOF } from "./chevrotain.js";
 import { diagnostic, type Diagnostic, type RelatedInformation } from "../diagnostics/diagnostic.js";
 import type { Source, Span } from "../source.js";
+import { nearestWord } from "../diagnostics/suggest.js";
 import { printable } from "./strings.js";
 import * as t from "./tokens.js";
 
@@ -72,18 +73,23 @@ export function renderParseProblem(problem: ParseProblem, source: Source, tokens
   const kw = t.keywordText(type);
 
   const open = expected.includes(t.RCurly) ? innermostOpenBlock(source.path, tokens, index) : undefined;
+  const slip = ruleName === "workloadBlock" ? accessSlip(actual, tokens, index, source.text) : undefined;
+  if (slip !== undefined) {
+    return diagnostic("MOAT102", span, { detail: `access is ro or rw, found ${found}` }, { hint: slip });
+  }
   if (open !== undefined && (ruleName === "tenantBlock" || ruleName === "workloadBlock")) {
     const inTenant = ruleName === "tenantBlock";
     const wanted = atEnd
       ? "'}'"
       : inTenant
-        ? "vm, service, container or '}'"
+        ? "vm, service, container, project, volume, device, socket, read, abstraction or '}'"
         : "an item (uuid, exec, lxc, volume, device, socket, read, run, capability, network, abstraction or mode) or '}'";
     let hint: string | undefined;
     if (inTenant && ITEM_STARTS.has(type)) hint = `${kw} belongs inside a vm, service or container block`;
     else if (STATEMENT_STARTS.includes(type) || (!inTenant && WORKLOAD_STARTS.has(type))) {
       hint = `is a '}' missing to close ${open.label}?`;
     }
+    hint ??= didYouMean(actual, inTenant ? [...WORKLOAD_STARTS] : [...ITEM_STARTS]);
     const related: RelatedInformation[] = [{ span: open.span, message: `${open.label} opens here` }];
     return diagnostic("MOAT102", span, { detail: `expected ${wanted} to close ${open.label}, found ${found}` }, withHint({ related }, hint));
   }
@@ -93,6 +99,7 @@ export function renderParseProblem(problem: ParseProblem, source: Source, tokens
     if (ITEM_STARTS.has(type)) hint = `${kw} belongs inside a vm, service or container block`;
     else if (WORKLOAD_STARTS.has(type)) hint = `a ${kw} belongs inside a tenant block: tenant NAME { ${kw} NAME { … } }`;
     else if (type === t.RCurly) hint = "there is no open block to close here";
+    else hint = didYouMean(actual, STATEMENT_STARTS);
     const detail = `expected a statement (policy, let, include, protect, tenant or shared), found ${found}`;
     return diagnostic("MOAT102", span, { detail }, withHint({}, hint));
   }
@@ -108,8 +115,39 @@ export function renderParseProblem(problem: ParseProblem, source: Source, tokens
     hint = "shared resources are read-only; a writable resource belongs to exactly one tenant";
   } else if (expected.includes(t.Inherit) && type === t.Identifier && actual.image === "unconfined") {
     hint = RUN_UNCONFINED_HINT;
+  } else {
+    hint = didYouMean(actual, expected);
   }
   return diagnostic("MOAT102", span, { detail }, withHint({}, hint));
+}
+
+/** "did you mean service?" for a name where a keyword was expected, when it is near one of them. */
+function didYouMean(actual: IToken, expected: readonly TokenType[]): string | undefined {
+  if (actual.tokenType !== t.Identifier) return undefined;
+  const words = expected.map((type) => t.keywordText(type)).filter((w): w is string => w !== undefined);
+  const near = nearestWord(actual.image, words);
+  return near === undefined ? undefined : `did you mean ${near}?`;
+}
+
+/** Spellings of an access that are not `ro` or `rw` (compared in lower case, without '-' and '_'). */
+const ACCESS_SLIPS: Readonly<Record<string, "ro" | "rw">> = {
+  ro: "ro", r: "ro", readonly: "ro", rdonly: "ro", or: "ro",
+  rw: "rw", wr: "rw", w: "rw", readwrite: "rw", rdwr: "rw", write: "rw", writable: "rw", writeable: "rw",
+};
+
+/**
+ * The hint for a name after a volume's or device's path, on the path's line, that spells an access in
+ * another way (`RW`, `readonly`, `read-write`); undefined for anything else, which the item rule
+ * reports. Such a name ends the item (the access is optional), so the parser sees an item it does not know.
+ */
+function accessSlip(actual: IToken, tokens: readonly IToken[], index: number, text: string): string | undefined {
+  const path = tokens[index - 1];
+  const item = tokens[index - 2];
+  if (actual.tokenType !== t.Identifier || path?.tokenType !== t.StringLiteral || (item?.tokenType !== t.Volume && item?.tokenType !== t.Device)) return undefined;
+  if (/[\r\n]/.test(text.slice(path.startOffset + path.image.length, actual.startOffset))) return undefined;
+  const access = ACCESS_SLIPS[actual.image.toLowerCase().replace(/[-_]/g, "")];
+  if (access === undefined) return undefined;
+  return actual.image.toLowerCase() === access ? `write ${access}, in lower case` : `write ${access}: ro is read-only, rw is read-write`;
 }
 
 function withHint<T extends object>(extras: T, hint: string | undefined): T & { hint?: string } {

@@ -8,11 +8,11 @@
  * grammar (in the constructor) rules run with placeholder tokens and sub-rule results; the actions
  * below only read token fields there, or skip work on RECORDING_PHASE, so they never throw.
  */
-import type { IOrAlt, IParserErrorMessageProvider, IToken } from "chevrotain";
+import type { IOrAlt, IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
 import { EmbeddedActionsParser } from "./chevrotain.js";
-import type { Access, Identifier, Item, Mode, RunMode, Statement, WorkloadBlock, WorkloadKind } from "./ast.js";
+import type { Access, HostBus, Identifier, Item, MemoryKind, Mode, NovaSetting, RunMode, Statement, TenantItem, UnknownProjectAction, VmFileKind, WorkloadBlock, WorkloadKind } from "./ast.js";
 import { NO_FILE } from "./build-ast.js";
-import { AbstractionItem, AccessItem, CapabilityItem, LxcItem, ModeItem, NetworkItem, PathItem, RunItem, UuidItem, WorkloadNode } from "./nodes.js";
+import { AbstractionItem, AccessItem, CapabilityItem, HostDeviceItem, LxcItem, MemoryItem, ModeItem, NetworkItem, PathItem, RunItem, ShareItem, UuidItem, VmFileItem, WorkloadNode } from "./nodes.js";
 import * as t from "./tokens.js";
 
 /** What actions return while chevrotain records the grammar: their results are never looked at. */
@@ -33,16 +33,10 @@ export class MoatParser extends EmbeddedActionsParser {
     this.performSelfAnalysis();
   }
 
-  // Alternatives are built once: an OR given a fresh array of closures on every call allocates them per item.
+  // The alternatives of the two ORs taken once per statement and once per item are built once: an OR
+  // given a fresh array of closures on every call allocates them each time.
   private statementAlts?: IOrAlt<Statement>[];
   private itemAlts?: IOrAlt<Item>[];
-  private workloadKindAlts?: IOrAlt<IToken>[];
-  private modeAlts?: IOrAlt<IToken>[];
-  private volumeAccess?: () => IToken;
-  private deviceAccess?: () => IToken;
-  private volumeAccessAlts?: IOrAlt<IToken>[];
-  private deviceAccessAlts?: IOrAlt<IToken>[];
-  private runModeAlts?: IOrAlt<IToken>[];
 
   file = this.RULE("file", (): Statement[] => {
     const statements: Statement[] = [];
@@ -61,6 +55,7 @@ export class MoatParser extends EmbeddedActionsParser {
         { ALT: () => this.SUBRULE(this.protectStatement) },
         { ALT: () => this.SUBRULE(this.tenantBlock) },
         { ALT: () => this.SUBRULE(this.sharedStatement) },
+        { ALT: () => this.SUBRULE(this.novaStatement) },
       ]),
     ),
   );
@@ -96,21 +91,57 @@ export class MoatParser extends EmbeddedActionsParser {
     const name = this.CONSUME(t.Identifier);
     this.CONSUME(t.LCurly);
     const workloads: WorkloadBlock[] = [];
+    const items: TenantItem[] = [];
     this.MANY(() => {
-      workloads.push(this.SUBRULE(this.workloadBlock));
+      this.OR([
+        { ALT: () => workloads.push(this.SUBRULE(this.workloadBlock)) },
+        {
+          ALT: () => {
+            const project = this.CONSUME(t.Project);
+            const value = this.context.str(this.CONSUME(t.StringLiteral));
+            items.push({ kind: "Project", value, span: this.context.between(project, value) });
+          },
+        },
+        { ALT: () => items.push(this.SUBRULE(this.item)) },
+      ]);
     });
     const close = this.CONSUME(t.RCurly);
-    return { kind: "Tenant", name: this.context.ident(name), workloads: workloads.slice(), span: this.context.between(kw, close) };
+    const span = this.context.between(kw, close);
+    const ident = this.context.ident(name);
+    return items.length === 0 ? { kind: "Tenant", name: ident, workloads: workloads.slice(), span } : { kind: "Tenant", name: ident, workloads: workloads.slice(), items: items.slice(), span };
+  });
+
+  /** `nova { instances "DIR" unknown-project refuse|unassigned }`: the Nova host (docs/nova.md). */
+  novaStatement = this.RULE("novaStatement", (): Statement => {
+    const kw = this.CONSUME(t.Nova);
+    this.CONSUME(t.LCurly);
+    const settings: NovaSetting[] = [];
+    this.MANY(() => {
+      this.OR([
+        {
+          ALT: () => {
+            const word = this.CONSUME(t.Instances);
+            const path = this.context.str(this.CONSUME(t.StringLiteral));
+            settings.push({ kind: "Instances", path, span: this.context.between(word, path) });
+          },
+        },
+        {
+          ALT: () => {
+            const word = this.CONSUME(t.UnknownProject);
+            const token = this.OR1([{ ALT: () => this.CONSUME(t.Refuse) }, { ALT: () => this.CONSUME(t.Unassigned) }]);
+            if (this.RECORDING_PHASE) return;
+            const value = this.context.keyword<UnknownProjectAction>(token);
+            settings.push({ kind: "UnknownProject", value, span: this.context.between(word, value) });
+          },
+        },
+      ]);
+    });
+    const close = this.CONSUME(t.RCurly);
+    return { kind: "Nova", settings: settings.slice(), span: this.context.between(kw, close) };
   });
 
   workloadBlock = this.RULE("workloadBlock", (): WorkloadBlock => {
-    const kw = this.OR(
-      (this.workloadKindAlts ??= [
-        { ALT: () => this.CONSUME(t.Vm) },
-        { ALT: () => this.CONSUME(t.Service) },
-        { ALT: () => this.CONSUME(t.Container) },
-      ]),
-    );
+    const kw = this.OR([{ ALT: () => this.CONSUME(t.Vm) }, { ALT: () => this.CONSUME(t.Service) }, { ALT: () => this.CONSUME(t.Container) }]);
     const name = this.CONSUME(t.Identifier);
     this.CONSUME(t.LCurly);
     const items: Item[] = [];
@@ -134,9 +165,7 @@ export class MoatParser extends EmbeddedActionsParser {
           ALT: () => {
             const kw = this.CONSUME(t.Volume);
             const path = this.CONSUME3(t.StringLiteral);
-            const access = this.OPTION1(
-              (this.volumeAccess ??= () => this.OR2((this.volumeAccessAlts ??= [{ ALT: () => this.CONSUME1(t.Ro) }, { ALT: () => this.CONSUME1(t.Rw) }]))),
-            );
+            const access = this.OPTION1(() => this.OR2([{ ALT: () => this.CONSUME1(t.Ro) }, { ALT: () => this.CONSUME1(t.Rw) }]));
             return this.accessItem("Volume", kw, path, access);
           },
         },
@@ -144,9 +173,7 @@ export class MoatParser extends EmbeddedActionsParser {
           ALT: () => {
             const kw = this.CONSUME(t.Device);
             const path = this.CONSUME4(t.StringLiteral);
-            const access = this.OPTION2(
-              (this.deviceAccess ??= () => this.OR3((this.deviceAccessAlts ??= [{ ALT: () => this.CONSUME2(t.Ro) }, { ALT: () => this.CONSUME2(t.Rw) }]))),
-            );
+            const access = this.OPTION2(() => this.OR3([{ ALT: () => this.CONSUME2(t.Ro) }, { ALT: () => this.CONSUME2(t.Rw) }]));
             return this.accessItem("Device", kw, path, access);
           },
         },
@@ -155,7 +182,7 @@ export class MoatParser extends EmbeddedActionsParser {
         {
           ALT: () => {
             const kw = this.CONSUME(t.Mode);
-            const token = this.OR4((this.modeAlts ??= [{ ALT: () => this.CONSUME(t.Enforce) }, { ALT: () => this.CONSUME(t.Complain) }]));
+            const token = this.OR4([{ ALT: () => this.CONSUME(t.Enforce) }, { ALT: () => this.CONSUME(t.Complain) }]);
             if (this.RECORDING_PHASE) return RECORDING as Item;
             const value = this.context.keyword<Mode>(token);
             return new ModeItem(value, this.context.between(kw, value));
@@ -167,7 +194,7 @@ export class MoatParser extends EmbeddedActionsParser {
           ALT: () => {
             const kw = this.CONSUME(t.Run);
             const path = this.CONSUME9(t.StringLiteral);
-            const token = this.OR5((this.runModeAlts ??= [{ ALT: () => this.CONSUME(t.Inherit) }, { ALT: () => this.CONSUME(t.Own) }]));
+            const token = this.OR5([{ ALT: () => this.CONSUME(t.Inherit) }, { ALT: () => this.CONSUME(t.Own) }]);
             if (this.RECORDING_PHASE) return RECORDING as Item;
             const x = this.context;
             const mode = x.keyword<RunMode>(token);
@@ -189,7 +216,8 @@ export class MoatParser extends EmbeddedActionsParser {
           ALT: () => {
             const kw = this.CONSUME(t.Network);
             const family = this.CONSUME2(t.Identifier);
-            const type = this.OPTION3(() => this.CONSUME3(t.Identifier));
+            // The item words (`log`, `pci`…) are Identifiers too: one after a family starts the next item.
+            const type = this.OPTION3({ GATE: () => !t.isSoftKeyword(this.LA(1).tokenType), DEF: () => this.CONSUME3(t.Identifier) });
             if (this.RECORDING_PHASE) return RECORDING as Item;
             const x = this.context;
             const familyNode = x.ident(family);
@@ -197,6 +225,7 @@ export class MoatParser extends EmbeddedActionsParser {
             return new NetworkItem(familyNode, typeNode, x.between(kw, typeNode ?? familyNode));
           },
         },
+        ...this.vmItemAlts(),
       ]),
     ),
   );
@@ -219,6 +248,95 @@ export class MoatParser extends EmbeddedActionsParser {
       span: last === undefined ? x.tokenSpan(kw) : x.between(kw, last),
     };
   });
+
+  /** The vm items of virt-aa-helper's coverage (docs/language.md, "VM items"). */
+  private vmItemAlts(): IOrAlt<Item>[] {
+    const file = (token: TokenType, idx: number): IOrAlt<Item> => ({
+      ALT: () => {
+        const kw = this.consumeAt(idx, token);
+        const path = this.consumeAt(idx + 1, t.StringLiteral);
+        if (this.RECORDING_PHASE) return RECORDING as Item;
+        const x = this.context;
+        const value = x.str(path);
+        return new VmFileItem(x.keyword<VmFileKind>(kw), value, x.between(kw, value));
+      },
+    });
+    const memory = (token: TokenType, idx: number): IOrAlt<Item> => ({
+      ALT: () => {
+        const kw = this.consumeAt(idx, token);
+        if (this.RECORDING_PHASE) return RECORDING as Item;
+        const value = this.context.keyword<MemoryKind>(kw);
+        return new MemoryItem(value, value.span);
+      },
+    });
+    const address = (token: TokenType, idx: number): IOrAlt<Item> => ({
+      ALT: () => {
+        const kw = this.consumeAt(idx, token);
+        const path = this.consumeAt(idx + 1, t.StringLiteral);
+        if (this.RECORDING_PHASE) return RECORDING as Item;
+        const x = this.context;
+        const value = x.str(path);
+        return new HostDeviceItem(x.keyword<HostBus>(kw), { address: value }, x.between(kw, value));
+      },
+    });
+    return [
+      file(t.Firmware, 20),
+      file(t.Kernel, 22),
+      file(t.Initrd, 24),
+      file(t.Dtb, 26),
+      file(t.Nvram, 28),
+      file(t.Serial, 30),
+      file(t.Log, 32),
+      {
+        ALT: () => {
+          const kw = this.consumeAt(34, t.Share);
+          const path = this.consumeAt(35, t.StringLiteral);
+          const access = this.OR6([{ ALT: () => this.consumeAt(36, t.Ro) }, { ALT: () => this.consumeAt(37, t.Rw) }]);
+          if (this.RECORDING_PHASE) return RECORDING as Item;
+          const x = this.context;
+          const accessNode = x.keyword<Access>(access);
+          return new ShareItem(x.str(path), accessNode, x.between(kw, accessNode));
+        },
+      },
+      memory(t.Hugepages, 38),
+      memory(t.MemoryBacking, 39),
+      address(t.Pci, 40),
+      {
+        ALT: () => {
+          const kw = this.consumeAt(42, t.Usb);
+          return this.OR7([
+            {
+              ALT: () => {
+                const path = this.consumeAt(43, t.StringLiteral);
+                if (this.RECORDING_PHASE) return RECORDING as Item;
+                const x = this.context;
+                const value = x.str(path);
+                return new HostDeviceItem(x.keyword<HostBus>(kw), { address: value }, x.between(kw, value));
+              },
+            },
+            {
+              ALT: () => {
+                this.consumeAt(44, t.Vendor);
+                const vendor = this.consumeAt(45, t.StringLiteral);
+                this.consumeAt(46, t.Product);
+                const product = this.consumeAt(47, t.StringLiteral);
+                if (this.RECORDING_PHASE) return RECORDING as Item;
+                const x = this.context;
+                const productNode = x.str(product);
+                return new HostDeviceItem(x.keyword<HostBus>(kw), { vendor: x.str(vendor), product: productNode }, x.between(kw, productNode));
+              },
+            },
+          ]);
+        },
+      },
+      address(t.Scsi, 48),
+    ];
+  }
+
+  /** CONSUME with an explicit occurrence index: each place a token is consumed in one rule needs its own. */
+  private consumeAt(idx: number, token: TokenType): IToken {
+    return this.consume(idx, token);
+  }
 
   private stringItem(kind: "Uuid" | "Exec" | "Socket" | "Abstraction" | "Lxc" | "Read", kw: IToken, tok: IToken): Item {
     const x = this.context;

@@ -127,6 +127,5 @@ export function badCharacter(text: string, i: number, c: number): string | undef
 /** A character or short text as it can be shown in a one-line message. */
 export function printable(s: string): string {
   const shown = s.length > 40 ? s.slice(0, 40) + "…" : s;
-  // eslint-disable-next-line no-control-regex
   return shown.replace(/[\u0000-\u001f\u007f]/g, (ch) => `U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`);
 }

@@ -2,7 +2,7 @@
  * The token vocabulary of .iso files. Each token's `label` is how the written grammar
  * (grammar/moat.ebnf) spells it, so the grammar-sync test can compare the parser with that file.
  */
-import type { CustomPatternMatcherReturn, TokenType } from "chevrotain";
+import type { CustomPatternMatcherReturn, IToken, TokenType } from "chevrotain";
 import { createToken, Lexer } from "./chevrotain.js";
 
 /**
@@ -85,7 +85,7 @@ export const UnterminatedString = createToken({
   line_breaks: false,
 });
 
-/** An identifier (SPEC §1); strings.ts checks `${name}` against the same pattern. */
+/** An identifier (docs/language.md, "Lexical rules"); strings.ts checks `${name}` against the same pattern. */
 export const IDENTIFIER = /[A-Za-z][A-Za-z0-9_-]*/;
 export const Identifier = createToken({ name: "Identifier", label: "Identifier", pattern: IDENTIFIER });
 
@@ -123,7 +123,45 @@ export const Complain = keyword("complain");
 export const Ro = keyword("ro");
 export const Rw = keyword("rw");
 
-/** In SPEC order; a keyword cannot be used as a name. */
+/**
+ * The vm items of virt-aa-helper's coverage (docs/language.md, "VM items") and their words. Unlike the
+ * keywords above they are not reserved: a tenant, workload or let may still be called `log` or `kernel`.
+ * Each is an Identifier by category, so wherever the grammar takes an Identifier it takes them too.
+ */
+function softKeyword(word: string, name: string): TokenType {
+  return createToken({ name, label: `'${word}'`, pattern: new RegExp(word), longer_alt: Identifier, categories: [Identifier] });
+}
+
+export const Firmware = softKeyword("firmware", "Firmware");
+export const Kernel = softKeyword("kernel", "Kernel");
+export const Initrd = softKeyword("initrd", "Initrd");
+export const Dtb = softKeyword("dtb", "Dtb");
+export const Nvram = softKeyword("nvram", "Nvram");
+export const Serial = softKeyword("serial", "Serial");
+export const Log = softKeyword("log", "Log");
+export const Share = softKeyword("share", "Share");
+export const Hugepages = softKeyword("hugepages", "Hugepages");
+export const MemoryBacking = softKeyword("memory-backing", "MemoryBacking");
+export const Pci = softKeyword("pci", "Pci");
+export const Usb = softKeyword("usb", "Usb");
+export const Scsi = softKeyword("scsi", "Scsi");
+export const Vendor = softKeyword("vendor", "Vendor");
+export const Product = softKeyword("product", "Product");
+/** A tenant's Keystone projects and the `nova` statement's words (docs/nova.md). */
+export const Project = softKeyword("project", "Project");
+export const Nova = softKeyword("nova", "Nova");
+export const Instances = softKeyword("instances", "Instances");
+export const UnknownProject = softKeyword("unknown-project", "UnknownProject");
+export const Refuse = softKeyword("refuse", "Refuse");
+export const Unassigned = softKeyword("unassigned", "Unassigned");
+
+/** The unreserved item words, retyped from Identifier by the lexer like the keywords. */
+export const softKeywordTokens: readonly TokenType[] = [
+  Firmware, Kernel, Initrd, Dtb, Nvram, Serial, Log, Share, Hugepages, MemoryBacking, Pci, Usb, Scsi, Vendor, Product,
+  Project, Nova, Instances, UnknownProject, Refuse, Unassigned,
+];
+
+/** Statements first, then items and their words; a keyword cannot be used as a name. */
 export const keywordTokens: readonly TokenType[] = [
   Policy, Let, Include, Protect, Shared, With, Tenant, Vm, Service, Container, Uuid, Exec,
   Volume, Device, Socket, Lxc, Read, Run, Inherit, Own, Capability, Network, Abstraction, Mode, Enforce,
@@ -139,10 +177,17 @@ export const Comma = createToken({ name: "Comma", label: "','", pattern: /,/ });
 export const allTokens: readonly TokenType[] = [
   WhiteSpace, Comment, StringLiteral, UnterminatedString,
   ...keywordTokens,
+  ...softKeywordTokens,
   Identifier, LCurly, RCurly, Equals, Comma,
 ];
 
 const keywordSet = new Set<TokenType>(keywordTokens);
+const softKeywordSet = new Set<TokenType>(softKeywordTokens);
+
+/** Whether the token is an unreserved item word (`log`, `pci`…), which is also an Identifier. */
+export function isSoftKeyword(type: TokenType): boolean {
+  return softKeywordSet.has(type);
+}
 
 export function isKeyword(type: TokenType): boolean {
   return keywordSet.has(type);
@@ -151,4 +196,15 @@ export function isKeyword(type: TokenType): boolean {
 /** The keyword as written (`vm`), or undefined for other tokens. */
 export function keywordText(type: TokenType): string | undefined {
   return isKeyword(type) ? (type.LABEL ?? "").slice(1, -1) : undefined;
+}
+
+/**
+ * A token's offset as a small integer. chevrotain's token objects share V8's hidden class with its
+ * end-of-file token, whose offset is NaN, so every offset read from a token is a boxed double; stored in
+ * a span as it is, it would make V8 box `start` and `end` of every span of the process (two more heap
+ * objects a span, and as many allocations). `| 0` yields the same integer, unboxed: an offset is below
+ * 2^30, the length of V8's longest string.
+ */
+export function offsetOf(tok: IToken): number {
+  return tok.startOffset | 0;
 }

@@ -2,8 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LineSplitter, parseChunks, parseText } from "../../src/audit/index.js";
-
-const SEED = Number(process.env.MOAT_FUZZ_SEED ?? 20261217);
+import { SEED } from "../support/seed.js";
 
 const RECORD = '[ 1.000001] audit: type=1400 audit(1733533323.417:7): apparmor="DENIED" operation="open" profile="p" name="/x" pid=1 comm="c"';
 

@@ -1,6 +1,6 @@
 /**
  * Lines that are not whole records never throw: truncated lines, unbalanced quotes, binary junk, a
- * 1 MB line, AppArmor 2.0's free-text messages. And a property test (fast-check, fixed seed, printed)
+ * 1 MB line, AppArmor 2.0's free-text messages. And a property test (fast-check, the run's seed)
  * over random text, random mutations of real records and random records rendered the way the kernel
  * writes them.
  */
@@ -9,8 +9,8 @@ import { describe, expect, it } from "vitest";
 import { parseLine, type ParseResult } from "../../src/audit/index.js";
 import { KEYS, VALUE_FIELDS } from "../../src/audit/fields.js";
 import { expectMalformed, hex, record } from "./helpers.js";
+import { SEED } from "../support/seed.js";
 
-const SEED = Number(process.env.MOAT_FUZZ_SEED ?? 20261217);
 const params = (numRuns: number): fc.Parameters<unknown> => ({ numRuns, seed: SEED });
 
 const LINE =
@@ -95,8 +95,6 @@ describe("malformed lines", () => {
 });
 
 describe("parseLine never throws (fast-check)", () => {
-  console.log(`audit parser fuzz seed: ${SEED} (set MOAT_FUZZ_SEED to change it)`);
-
   it("on random text", () => {
     const text = fc.oneof(
       fc.string({ unit: "binary", maxLength: 400 }),

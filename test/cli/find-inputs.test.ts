@@ -90,9 +90,8 @@ describe("readSourceFile on what a hostile policy may name", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "moat-fifo-"));
     try {
       execFileSync("mkfifo", [path.join(dir, "p.iso")]);
-      const started = Date.now();
+      // A read that opened the pipe would block here for good (it has no writer): an answer is the proof.
       expect(readSourceFile(path.join(dir, "p.iso"))).toEqual({ error: "is not a regular file (a device, pipe or socket)" });
-      expect(Date.now() - started).toBeLessThan(2000);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -165,9 +164,7 @@ describe("the policy tree (what the compile may read)", () => {
     expect(read(`${outside}/secret.iso`)).toEqual({ refused: "outside" });
     expect(read(`${t}/p/../../outside/secret.iso`)).toEqual({ refused: "outside" });
     expect(read(`${t}/p`)).toEqual({ refused: "folder" });
-    const started = Date.now();
     expect(read(`${t}/p/fifo.iso`)).toEqual({ refused: "special" });
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(read(`${t}/p/dangling.iso`)).toEqual({ error: "no such file or folder" });
     // The tree's real folder is what counts: a tree named through a link reads what lies in its target.
     fs.symlinkSync(t, `${root}/alias`);

@@ -141,7 +141,7 @@ tenant acme {
 export const CLASH = `tenant globex {
   vm ci01 {
     uuid "0d6b9a8e-2f41-4c7e-8d3a-5b2e7f9c1a04"
-    volume "/var/lib/libvirt/images/*/web01.qcow2" rw
+    volume "/var/lib/libvirt/images/acme/web0[0-9].qcow2" rw
   }
 }
 `;

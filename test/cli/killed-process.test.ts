@@ -111,5 +111,5 @@ describe("compiles running at the same time", () => {
     const final = snapshot(out);
     const whole = versions.map((v) => ({ "apparmor.d": "<dir>", ...Object.fromEntries(v.map((o) => [o.path, o.content])) }));
     expect(whole).toContainEqual(final);
-  }, 30_000);
+  }, 120_000);
 });

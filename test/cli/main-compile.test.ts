@@ -158,7 +158,7 @@ describe("moat compile", () => {
 describe("moat validate", () => {
   it("reports without writing anything: exit 0 when clean, 1 on errors", async () => {
     const dir = project();
-    expect(await run(dir, ["validate"])).toEqual({ code: 0, out: "", err: "" });
+    expect(await run(dir, ["validate"])).toEqual({ code: 0, out: "", err: "moat: policy test is valid: 2 files, 2 tenants, 2 workloads\n" });
     expect(fs.existsSync(path.join(dir, "generated"))).toBe(false);
     const bad = await run(project({ "a.iso": ACME, "b.iso": CLASH }), ["validate", "--format", "json"]);
     expect(bad.code).toBe(1);

@@ -1,6 +1,6 @@
 /**
  * docs/diagnostics.md is the operator's reference for every diagnostic code. Codes are stable and
- * documented one entry each (SPEC section 5), so the registry and the page must not drift: every code
+ * documented one entry each, so the registry and the page must not drift: every code
  * has exactly one `## CODE — Title` entry with the registry's title and severity, and no entry names a
  * code the registry does not have.
  */

@@ -183,5 +183,5 @@ describe("generated valid policies", () => {
       }),
       { numRuns: 300 },
     );
-  }, 30_000);
+  }, 120_000);
 });

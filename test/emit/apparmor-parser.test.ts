@@ -1,7 +1,7 @@
 /**
  * Emitted profiles through the real apparmor_parser: they must compile with the real tunables and
  * abstractions, and every path must reach the parser as exactly the bytes the policy meant, whatever
- * it holds (SPEC section 3: "nothing in a name or path can end a string, a rule or a profile").
+ * it holds (docs/security.md: "nothing in a name or a path can end a string, a rule or a profile").
  */
 import fc from "fast-check";
 import { expect, it } from "vitest";
@@ -50,7 +50,7 @@ function serviceWith(resources: (span: ReturnType<FakeSource["line"]>) => Resour
 }
 
 describeWithValidators("emitted profiles and apparmor_parser", PROFILE_TOOLS, () => {
-  it("compiles every profile of the SPEC example with the real includes", () => {
+  it("compiles every profile of the compute-01 fixture with the real includes", () => {
     const results = checkProfiles(profiles(computeExample()));
     expect(results.map((r) => r.name)).toEqual([
       "apparmor.d/libvirt-0d6b9a8e-2f41-4c7e-8d3a-5b2e7f9c1a04",

@@ -1,4 +1,4 @@
-/** SPEC section 3: the same policy gives the same bytes, whatever the order its parts arrive in. */
+/** The same policy gives the same bytes, whatever the order its parts arrive in. */
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import { emitOutputs } from "../../src/emit/emit-outputs.js";

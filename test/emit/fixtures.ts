@@ -109,7 +109,7 @@ export function model(parts: { sources: Source[]; workloads: Workload[]; protect
 export const UUID_WEB = "6f1c2a3e-0b7d-4a52-9a39-0b1f5c6d7e8f";
 export const UUID_CI = "0d6b9a8e-2f41-4c7e-8d3a-5b2e7f9c1a04";
 
-/** The SPEC's compute-01 example, split over two files. */
+/** A small compute-01 policy (two tenants, their VMs and a service), split over two files. */
 export function computeExample(): Model {
   const main = new FakeSource(`${ROOT}/compute-01.iso`);
   main.line("policy compute-01");

@@ -10,7 +10,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CODES, compile, getLocation, type ReadResult } from "../../src/index.js";
+import { CODES, compile, compileFolder, getLocation, type ReadResult } from "../../src/index.js";
 import { repositoryRoot } from "../support/repository.js";
 
 const ERRORS = join(repositoryRoot(), "examples", "errors");
@@ -95,7 +95,8 @@ const cases = loadCases();
 describe("error corpus", () => {
   it.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
     expect(c.expected.length).toBeGreaterThan(0);
-    const result = compile({ entries: c.entries, readFile });
+    // A folder is compiled as moat compile FOLDER does: one policy, or each of several on its own.
+    const result = c.dir === ERRORS ? compile({ entries: c.entries, readFile }) : compileFolder({ entries: c.entries, readFile }).result;
     const actual = result.diagnostics.map((d): Expectation => {
       if (d.span === undefined) return { code: d.code, file: "", line: 0, column: 0 };
       const source = result.sources.find((s) => s.path === d.span!.file);

@@ -15,8 +15,8 @@ import { matchesPath } from "../../src/glob/match.js";
 import { globToText } from "../../src/glob/text.js";
 import { allPaths, anyGlob } from "./arbitraries.js";
 import { g } from "./helpers.js";
+import { SEED } from "../support/seed.js";
 
-const SEED = Number(process.env.MOAT_FUZZ_SEED ?? 20261207);
 const params = (numRuns: number): fc.Parameters<unknown> => ({ numRuns, seed: SEED });
 
 describe("canonical paths", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { checkCovers, covers } from "../../src/glob/intersect.js";
+import { checkCovers, covers } from "../../src/glob/covers.js";
 import { matchesPath } from "../../src/glob/match.js";
 import { allPaths, anyGlob } from "./arbitraries.js";
 import { g } from "./helpers.js";

@@ -6,7 +6,7 @@
  * then times the index and the exact intersection of every candidate pair.
  */
 import type { Glob } from "../../src/glob/ast.js";
-import { candidateIndexPairs } from "../../src/glob/index.js";
+import { candidateIndexPairs } from "../../src/glob/candidate-pairs.js";
 import { intersect } from "../../src/glob/intersect.js";
 import { parseGlob } from "../../src/glob/parse.js";
 

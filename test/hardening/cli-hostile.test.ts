@@ -89,18 +89,18 @@ describe("moat as a process", () => {
   it("prints no stack trace for a hostile file, and its exit code says what happened", async () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, "a.iso"), Buffer.from([0x74, 0x65, 0x6e, 0x61, 0x6e, 0x74, 0x20, 0xff, 0x7b]));
-    const r = await runCli(["compile", "--out", "gen"], dir, 30_000);
+    const r = await runCli(["compile", "--out", "gen"], dir, 60_000);
     expect(r.timedOut).toBe(false);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^a\.iso:\d+:\d+: error MOAT107: /m);
     expect(r.stderr).not.toMatch(STACK_FRAME);
-  }, 60_000);
+  }, 120_000);
 
   // Found by this suite: src/cli/read-source.ts read an include with fs.readFileSync whatever it was. A
   // policy in a pull request could include a link to /dev/zero (moat then allocated ~150 MB/s until the
   // host ran out of memory) or a named pipe (moat blocked forever). Sources must be regular files.
   for (const [name, target] of [["a link to /dev/zero", "/dev/zero"], ["a named pipe", "fifo"]] as const) {
-    it(`an include of ${name} is refused within seconds`, async () => {
+    it(`an include of ${name} is refused, never read or waited on`, async () => {
       const dir = tempDir();
       // node has no mkfifo: the system's makes the pipe.
       if (target === "fifo") execFileSync("mkfifo", [path.join(dir, "t.iso")]);
@@ -109,12 +109,12 @@ describe("moat as a process", () => {
       fs.writeFileSync(path.join(dir, "p", "main.iso"), 'include "../t.iso"\n');
       // The policy tree is the working folder ("."), so that ../t.iso lies inside it and is opened: the
       // pipe is refused by what it is. Both are MOAT222 now (the link to /dev/zero leads out of the tree).
-      const r = await runCli(["validate", "."], dir, 10_000);
+      const r = await runCli(["validate", "."], dir, 60_000);
       expect(r.timedOut, `moat was still running after ${Math.round(r.ms)} ms`).toBe(false);
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(target === "fifo" ? "is a device, pipe or socket, not a regular file" : "leads outside the policy tree through a link");
       expect(r.stderr).toContain("MOAT222");
-    }, 30_000);
+    }, 120_000);
   }
 });
 
@@ -132,13 +132,13 @@ describe("an incomplete installation", () => {
     }
     fs.writeFileSync(path.join(root, "cli.mjs"), 'import { main } from "./src/cli/main.js";\nprocess.exitCode = await main(process.argv.slice(2), { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });\n');
     fs.writeFileSync(path.join(root, "a.iso"), VALID);
-    const r = await runNode([path.join(root, "cli.mjs"), "validate", "a.iso"], { cwd: root, budgetMs: 30_000 });
+    const r = await runNode([path.join(root, "cli.mjs"), "validate", "a.iso"], { cwd: root, budgetMs: 60_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("a package moat needs is not installed (Cannot find module 'chevrotain'");
     expect(r.stderr).toContain("run `npm ci`");
     expect(r.stderr).not.toContain("MOAT900");
     expect(r.stderr).not.toMatch(STACK_FRAME);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe("an output folder the file system refuses (real, not injected)", () => {

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { REPO } from "./support/build.js";
 import { runCli } from "./support/cli-child.js";
 
@@ -23,6 +23,11 @@ function snapshot(dir: string): Record<string, string> {
   }
   return out;
 }
+
+const made: string[] = [];
+afterEach(() => {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 const isoFiles = (dir: string): string[] =>
   (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".iso")).map((f) => f.split(path.sep).join("/"));
@@ -40,6 +45,7 @@ describe("moat compile is deterministic across processes and environments", () =
       for (const [i, v] of variants.entries()) {
         // A different absolute location each time, with a space and non-ASCII in it.
         const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `moat det ${i} é-`)));
+        made.push(root);
         const project = path.join(root, "policy");
         copyTree(path.join(REPO, "examples", example), project);
         const files = isoFiles(project).sort();

@@ -1,22 +1,17 @@
 /**
  * Fuzzed input never breaks moat: every compile ends with diagnostics or outputs, never an exception,
  * an internal error (MOAT900 means a bug), a crash or a hang. Cases run in child processes that are
- * killed when their budget is spent, so a hang fails the test instead of stalling the suite.
+ * killed when their budget is spent, so a hang fails the test instead of stalling the suite. The budgets
+ * catch hangs, not slowness: no case is judged by how long it took, which says more about the machine.
  *
- * The random cases use a fresh seed on every run (set MOAT_FUZZ_SEED to replay one); the seed is in
- * every failure message.
+ * The random cases come from the run's seed (test/support/seed.ts: fixed under CI, fresh otherwise,
+ * MOAT_SEED replays one); the seed is in every failure message.
  */
 import { describe, expect, it } from "vitest";
 import { runScript } from "./support/child.js";
 import { compileCases, describeFailure } from "./support/compile-cases.js";
 import { billionLaughs, pathologicalCases, randomCases } from "./support/fuzz-cases.js";
-
-const SEED = Number(process.env.MOAT_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-/** Per-case ceiling: generous for a loaded 2-core CI machine; a real hang runs into the batch budget. */
-const CASE_MS = 10_000;
-
-const slowCases = (reports: readonly { label: string; ms: number }[]): string[] =>
-  reports.filter((r) => r.ms > CASE_MS).map((r) => `${r.label}: ${Math.round(r.ms)} ms`);
+import { SEED } from "../support/seed.js";
 
 describe(`compile on hostile input (seed ${SEED})`, () => {
   it("random bytes, random token streams and mutated examples: diagnostics or outputs, nothing else", async () => {
@@ -24,7 +19,6 @@ describe(`compile on hostile input (seed ${SEED})`, () => {
     const batch = await compileCases(cases, 90_000);
     expect(describeFailure(batch), `seed ${SEED}`).toBe("");
     expect(batch.reports).toHaveLength(cases.length);
-    expect(slowCases(batch.reports), `seed ${SEED}`).toEqual([]);
     // The mutations reach every phase: some still compile, others fail in syntax, model and isolation.
     const codes = new Set(batch.reports.flatMap((r) => r.codes));
     expect(batch.reports.some((r) => r.codes.every((c) => c === "MOAT307" || c === "MOAT220" || c === "MOAT303"))).toBe(true);
@@ -36,7 +30,6 @@ describe(`compile on hostile input (seed ${SEED})`, () => {
     const batch = await compileCases(cases, 100_000);
     expect(describeFailure(batch)).toBe("");
     expect(batch.reports).toHaveLength(cases.length);
-    expect(slowCases(batch.reports)).toEqual([]);
     const codes = Object.fromEntries(batch.reports.map((r) => [r.label, r.codes]));
     // Each shape is refused for what it is, not by accident.
     expect(codes["NUL in a path"]).toEqual(["MOAT107"]);
@@ -51,11 +44,10 @@ describe(`compile on hostile input (seed ${SEED})`, () => {
   // Found by this suite: `let`s that double the previous one made moat build the expanded string until
   // V8 refused ("Invalid string length"), reported as MOAT900 instead of a diagnostic at the let.
   it("interpolation doubling (a billion laughs) is a diagnostic, not an internal error", async () => {
-    const batch = await compileCases([billionLaughs()], 30_000);
+    const batch = await compileCases([billionLaughs()], 60_000);
     expect(describeFailure(batch)).toBe("");
     expect(batch.reports[0]!.codes.length).toBeGreaterThan(0);
-    expect(batch.reports[0]!.ms).toBeLessThan(CASE_MS);
-  }, 60_000);
+  }, 120_000);
 });
 
 /**

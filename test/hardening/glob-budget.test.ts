@@ -1,16 +1,14 @@
 /**
  * Bounded cost on hostile globs: brace bombs, long `**` chains, huge classes and pairs of globs whose
  * comparison explodes hit moat's state budgets (MAX_GLOB_STATES for one glob, the pair budget in
- * glob/intersect) and end with a diagnostic, or with a proof, in well under a second each, with bounded
- * memory. Each case runs in a child process with a small heap and a hard budget, so an exhausted memory
- * or a runaway loop is a failed test, not a stalled suite.
+ * glob/intersect) and end with a diagnostic, or with a proof, with bounded memory. Each case runs in a
+ * child process with a small heap and a hard budget, so an exhausted memory or a runaway loop is a failed
+ * test, not a stalled suite. The cost is bounded by the heap, never by the clock: how long a case takes
+ * says more about the machine than about moat.
  */
 import { describe, expect, it } from "vitest";
 import { compileCases, describeFailure } from "./support/compile-cases.js";
 import type { FuzzCase } from "./support/fuzz-cases.js";
-
-/** "Well under a second", with room for a loaded 2-core CI machine (a case is ~10-200 ms alone). */
-const CASE_MS = 1000;
 
 const policy = (label: string, first: string, second?: string): FuzzCase => ({
   label,
@@ -38,11 +36,9 @@ const BOMBS: readonly FuzzCase[] = [
 ];
 
 describe("hostile globs", () => {
-  it("each ends with a diagnostic or a proof in well under a second, within a 512 MiB heap", async () => {
+  it("each ends with a diagnostic or a proof, within a 512 MiB heap", async () => {
     const batch = await compileCases(BOMBS, 60_000, 512);
     expect(describeFailure(batch)).toBe("");
-    const slow = batch.reports.filter((r) => r.ms > CASE_MS).map((r) => `${r.label}: ${Math.round(r.ms)} ms`);
-    expect(slow).toEqual([]);
     const codes = Object.fromEntries(batch.reports.map((r) => [r.label, r.codes]));
     // The pair that needs more than the budget is refused as too complex, never declared isolated.
     expect(codes["pair: * chains that must be compared"]).toContain("MOAT306");
@@ -52,12 +48,12 @@ describe("hostile globs", () => {
 
   // Found by this suite: the one-glob budget was checked only after the whole automaton was built, so
   // refusing a long literal took seconds (1 MB) to half a minute and 2 GB (4 MB). A string length
-  // limit (MOAT221) or the state budget (MOAT306) must now refuse it at once.
-  it("a 1 MB literal path is refused in well under a second", async () => {
-    const batch = await compileCases([policy("a 1 MB literal", `/srv/t/${"a".repeat(1_000_000)}`)], 60_000, 1024);
+  // limit (MOAT221) or the state budget (MOAT306) must now refuse it before any automaton is built:
+  // within a 64 MiB heap, which the million states of that automaton would overflow several times.
+  it("a 1 MB literal path is refused before its automaton is built", async () => {
+    const batch = await compileCases([policy("a 1 MB literal", `/srv/t/${"a".repeat(1_000_000)}`)], 60_000, 64);
     expect(describeFailure(batch)).toBe("");
     expect(batch.reports[0]!.codes.length).toBeGreaterThan(0);
     expect(batch.reports[0]!.codes.every((c) => c === "MOAT221" || c === "MOAT306")).toBe(true);
-    expect(batch.reports[0]!.ms).toBeLessThan(CASE_MS);
   }, 90_000);
 });

@@ -4,7 +4,7 @@
  * exactly: the fixed base (what moat writes for the same workload with nothing declared: libvirt's
  * implied rules, the built-in protected paths), plus each declared grant with its declared permissions,
  * plus a deny for each `protect`. The declared part is rendered here from the generated structure, by
- * SPEC §3's escaping rule, never taken from moat. No rule more, none widened, none missing. Every
+ * the escaping rule of docs/security.md, never taken from moat. No rule more, none widened, none missing. Every
  * seclabel snippet must be one `<seclabel>` with the expected label, valid for libvirt's schema.
  */
 import { spawnSync } from "node:child_process";
@@ -17,8 +17,8 @@ import { describeWithValidators } from "../support/validators.js";
 import { compileTexts } from "../support/memory.js";
 import { expectedProfiles, isoText, policySpec, skeletonText, type PolicySpec } from "./support/hostile-policy.js";
 import { ABSTRACTION_INCLUDE, profileBlock, rulesPerProfile } from "./support/rule-sets.js";
+import { SEED } from "../support/seed.js";
 
-const SEED = Number(process.env.MOAT_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const POLICIES = 240;
 const BATCH = 60;
 // MOAT311: the generator puts some workloads in complain mode, which is said out loud.

@@ -96,12 +96,12 @@ describe("includes stay inside the policy tree", () => {
 
   it("an include of the CI job's environment, climbing to / or absolute, prints none of it (a process with the secret in its environment)", async () => {
     const dir = project({ "main.iso": `policy p\ninclude "${"../".repeat(40)}proc/self/environ"\ninclude "/proc/self/environ"\n` });
-    const r = await runCli(["validate"], path.join(dir, "tree"), 30_000, { ...process.env, MOAT_TEST_SECRET: MARKER });
+    const r = await runCli(["validate"], path.join(dir, "tree"), 60_000, { ...process.env, MOAT_TEST_SECRET: MARKER });
     expect(r.timedOut).toBe(false);
     expect(r.stdout + r.stderr).not.toContain(MARKER);
     expect((r.stderr.match(/error MOAT222/g) ?? []).length).toBe(2);
     expect(r.status).toBe(1);
-  }, 60_000);
+  }, 120_000);
 
   it("an include that is a link to a file outside the tree is refused, unread", async () => {
     const dir = project({ "main.iso": 'policy p\ninclude "secret.iso"\n' });
@@ -134,16 +134,16 @@ describe("includes stay inside the policy tree", () => {
     expect(r.err).toContain('main.iso:1:9: error MOAT222: included file "sub" is a folder, not a regular file: include a policy file');
   });
 
-  it("an include of a named pipe, and of a link to a device, is refused within seconds (a process)", async () => {
+  it("an include of a named pipe, and of a link to a device, is refused, never read or waited on (a process)", async () => {
     const dir = project({ "main.iso": 'include "fifo.iso"\ninclude "zero.iso"\n' });
     execFileSync("mkfifo", [path.join(dir, "tree", "fifo.iso")]);
     fs.symlinkSync("/dev/zero", path.join(dir, "tree", "zero.iso"));
-    const r = await runCli(["validate", "main.iso"], path.join(dir, "tree"), 10_000);
+    const r = await runCli(["validate", "main.iso"], path.join(dir, "tree"), 60_000);
     expect(r.timedOut, `moat was still running after ${Math.round(r.ms)} ms`).toBe(false);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('main.iso:1:9: error MOAT222: included file "fifo.iso" is a device, pipe or socket, not a regular file');
     expect(r.stderr).toContain('main.iso:2:9: error MOAT222: included file "zero.iso" leads outside the policy tree through a link');
-  }, 30_000);
+  }, 120_000);
 
   // A device node inside the tree needs mknod (root, and a file system that allows it); git cannot check
   // one out, but a job may create one. Skipped with a message elsewhere; CI runs as root.
@@ -159,15 +159,15 @@ describe("includes stay inside the policy tree", () => {
     }
   })();
   if (mknod !== undefined && process.env["MOAT_REQUIRE_VALIDATORS"] !== "1") console.warn(`SKIPPED device node in the tree: ${mknod}`);
-  it.skipIf(mknod !== undefined && process.env["MOAT_REQUIRE_VALIDATORS"] !== "1")("an include of a device node inside the tree is refused within seconds (a process)", async () => {
+  it.skipIf(mknod !== undefined && process.env["MOAT_REQUIRE_VALIDATORS"] !== "1")("an include of a device node inside the tree is refused, never read or waited on (a process)", async () => {
     if (mknod !== undefined) throw new Error(mknod);
     const dir = project({ "main.iso": 'include "zero.iso"\n' });
     execFileSync("mknod", [path.join(dir, "tree", "zero.iso"), "c", "1", "5"]); // the numbers of /dev/zero
-    const r = await runCli(["validate", "main.iso"], path.join(dir, "tree"), 10_000);
+    const r = await runCli(["validate", "main.iso"], path.join(dir, "tree"), 60_000);
     expect(r.timedOut, `moat was still running after ${Math.round(r.ms)} ms`).toBe(false);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('main.iso:1:9: error MOAT222: included file "zero.iso" is a device, pipe or socket, not a regular file');
-  }, 30_000);
+  }, 120_000);
 });
 
 describe("the policy tree is what the operator named", () => {
@@ -177,9 +177,9 @@ describe("the policy tree is what the operator named", () => {
     fs.symlinkSync("/", path.join(dir, "tree", "everything"));
     const r = await refusedEverywhere(dir, ["policies"]);
     expect(r.err).toContain('moat: error MOAT222: policy folder "policies" is a link: moat reads the policy tree where it was named and follows no link out of it; compile from the folder the link points to');
-    const started = Date.now();
-    await refusedEverywhere(dir, ["everything"]);
-    expect(Date.now() - started).toBeLessThan(10_000); // six runs, none of them walking the whole file system
+    // Refused at the link, so never searched: a run that walked the whole file system would not say this.
+    const everything = await refusedEverywhere(dir, ["everything"]);
+    expect(everything.err).toContain('moat: error MOAT222: policy folder "everything" is a link: moat reads the policy tree where it was named');
   });
 
   it("a named folder whose link leads out of the tree formed with the others is refused", async () => {

@@ -45,6 +45,12 @@ export class MemoryHost implements HostView {
     return [...this.entries.keys()].filter((k) => k.startsWith(prefix) && k !== p && !k.slice(prefix.length).includes("/")).map((k) => k.slice(prefix.length));
   }
 
+  /** As under --root: the table staged at /.moat-staged/dmsetup-table/NAME. */
+  dmTable(name: string): { readonly text: string } | { readonly error: string } {
+    const text = this.readFile(`/.moat-staged/dmsetup-table/${name}`);
+    return text === undefined ? { error: "no table is staged" } : { text };
+  }
+
   readFile(p: string): string | undefined {
     const e = this.entries.get(p);
     return e !== undefined && "file" in e ? e.file : undefined;

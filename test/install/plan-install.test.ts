@@ -98,7 +98,7 @@ describe("the host checks on an in-memory host", () => {
     expect(plan.wanted).toEqual([]);
   });
 
-  it("volumes of one volume group, another's mounted: no finding (distinct extents)", () => {
+  it("volumes of one volume group, another's mounted: no finding (distinct extents, as their tables say)", () => {
     const files = outputs(`tenant acme {\n  vm web01 {\n    uuid "${UUID_A}"\n    volume "/dev/vg0/web01" rw\n  }\n}\n`);
     const host = new MemoryHost({
       "/dev/vg0/web01": { link: "../dm-3" },
@@ -108,6 +108,8 @@ describe("the host checks on an in-memory host", () => {
       ...sysfs("sda", "8:0"),
       ...sysfs("sda2", "8:2", { "/sys/class/block/sda2/partition": "2\n", "/sys/class/block/sda/sda2": { dir: true }, "/sys/class/block/sda2/holders/dm-0": { link: "../../dm-0" } }),
       "/proc/self/mountinfo": "22 1 253:0 / / rw - ext4 /dev/mapper/vg0-root rw\n",
+      "/.moat-staged/dmsetup-table/dm-0": "0 8192 linear 8:2 2048\n",
+      "/.moat-staged/dmsetup-table/dm-3": "0 4096 linear 8:2 10240\n",
     });
     const plan = planInstall({ files, host, strict: false });
     expect(codes(plan)).toEqual([]);

@@ -4,7 +4,7 @@
  * same diagnostics at the JSON's own nodes; `run … unconfined` is refused by the schema, saying why.
  */
 import { describe, expect, it } from "vitest";
-import { formatModelJson } from "../../src/json-form/model-to-json.js";
+import { formatModelJson } from "../../src/emit/model-json.js";
 import { locate, modelOf, normalizedModel } from "./pipeline.js";
 
 const ISO = `tenant control {

@@ -55,10 +55,10 @@ describe("schema violations", () => {
       `MOAT111 ${at(6, "42")} /tenants/0/workloads/1/uuid: must be string`,
       `MOAT111 ${at(6, '"strict"')} /tenants/0/workloads/1/mode: must be one of "enforce", "complain"`,
       `MOAT111 ${at(7, '"pod"')} /tenants/0/workloads/2/kind: must be one of "vm", "service", "container"`,
-      `MOAT111 ${at(7, '"uid"')} /tenants/0/workloads/2/uid: unknown property; allowed here: kind, name, uuid, exec, lxc, mode, abstractions, capabilities, network, resources`,
+      `MOAT111 ${at(7, '"uid"')} /tenants/0/workloads/2/uid: unknown property; allowed here: accept, kind, name, uuid, exec, lxc, mode, abstractions, capabilities, network, resources, memory, devices`,
       `MOAT111 ${at(8, "{")} /tenants/0/workloads/3: must have required property 'name'`,
-      `MOAT111 ${at(8, '"pipe"')} /tenants/0/workloads/3/resources/0/kind: must be one of "volume", "device", "socket", "read", "run"`,
-      `MOAT111 ${at(8, '"access"')} /tenants/0/workloads/3/resources/1/access: unknown property; allowed here: kind, path`,
+      `MOAT111 ${at(8, '"pipe"')} /tenants/0/workloads/3/resources/0/kind: must be one of "volume", "device", "socket", "read", "run", "firmware", "kernel", "initrd", "dtb", "nvram", "serial", "log", "share"`,
+      `MOAT111 ${at(8, '"access"')} /tenants/0/workloads/3/resources/1/access: unknown property; allowed here: accept, kind, path`,
       `MOAT111 ${at(8, '{ "path"')} /tenants/0/workloads/3/resources/2: must have required property 'kind'`,
       `MOAT111 ${at(10, "{")} /tenants/1: must have required property 'name'`,
       `MOAT111 ${at(12, '"rw"')} /shared/0/access: must be "ro"`,
@@ -74,13 +74,13 @@ describe("schema violations", () => {
     expect(check("[]").found).toEqual(["MOAT111 1:1 (root): must be object"]);
     expect(check(`{ "policy": "p" }`).found).toEqual(["MOAT111 1:1 (root): must have required property 'tenants'"]);
     expect(check(`{ "tenants": [], "lets": {} }`).found).toEqual([
-      "MOAT111 1:18 /lets: unknown property; allowed here: policy, protect, tenants, shared",
+      "MOAT111 1:18 /lets: unknown property; allowed here: policy, protect, tenants, shared, nova",
     ]);
   });
 
   it("escapes the pointer of a property whose name holds / or ~", () => {
     const { found, covered } = check(`{ "tenants": [], "a/b~c": 1 }`);
-    expect(found).toEqual(["MOAT111 1:18 /a~1b~0c: unknown property; allowed here: policy, protect, tenants, shared"]);
+    expect(found).toEqual(["MOAT111 1:18 /a~1b~0c: unknown property; allowed here: policy, protect, tenants, shared, nova"]);
     expect(covered).toEqual(['"a/b~c"']);
   });
 
@@ -128,7 +128,7 @@ describe("invalid JSON", () => {
 
   it("reads a leading byte order mark as white space, keeping positions", () => {
     expect(check(`\ufeff{ "tenants": [], "x": 1 }`).found).toEqual([
-      "MOAT111 1:19 /x: unknown property; allowed here: policy, protect, tenants, shared",
+      "MOAT111 1:19 /x: unknown property; allowed here: policy, protect, tenants, shared, nova",
     ]);
   });
 

@@ -7,7 +7,8 @@
 import type { OutputFile } from "../../src/api.js";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { parseJsonPolicy } from "../../src/json-form/parse-json-policy.js";
-import { compilationRoot, type LoadedFiles } from "../../src/model/load-files.js";
+import { compilationRoot } from "../../src/model/compilation-root.js";
+import type { LoadedFiles } from "../../src/model/load-files.js";
 import { resolveModel } from "../../src/model/resolve.js";
 import type { Model } from "../../src/model/types.js";
 import { getLocation, type Source } from "../../src/source.js";

@@ -1,5 +1,5 @@
 /**
- * SPEC section 1, "The JSON form": `.iso` -> --emit-model -> moat gives the same outputs. Checked over
+ * The JSON form (README, "The model as JSON"): `.iso` -> --emit-model -> moat gives the same outputs. Checked over
  * generated policies and over the bundled examples: the JSON form of a policy's model compiles to the
  * same model, the same diagnostics and the same files, apart from the source file named in each
  * header and the manifest's inputs; and printing that model again gives the same JSON text.
@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { compile } from "../../src/index.js";
-import { formatModelJson } from "../../src/json-form/model-to-json.js";
+import { formatModelJson } from "../../src/emit/model-json.js";
 import { compileFiles } from "./full-pipeline.js";
 import { policySpec, renderIso } from "./policy-arbitrary.js";
 import { comparableOutputs, normalizedModel, repositoryRoot } from "./pipeline.js";

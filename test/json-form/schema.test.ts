@@ -39,6 +39,8 @@ describe("grammar/policy.schema.json", () => {
     const objects = objectSchemas(schema).filter(([where]) => !where.endsWith("/properties"));
     expect(objects.map(([where]) => where)).toEqual([
       "#",
+      "#/properties/nova",
+      "#/definitions/accepts/items",
       "#/definitions/tenant",
       "#/definitions/workload",
       "#/definitions/network",
@@ -46,6 +48,10 @@ describe("grammar/policy.schema.json", () => {
       "#/definitions/socketResource",
       "#/definitions/readResource",
       "#/definitions/runResource",
+      "#/definitions/vmFileResource",
+      "#/definitions/shareResource",
+      "#/definitions/hostDeviceAddress",
+      "#/definitions/usbById",
       "#/definitions/shared",
     ]);
     for (const [where, object] of objects) {

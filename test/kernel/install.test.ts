@@ -8,43 +8,22 @@
  * dm-N nodes and reloads the profiles: each VM opens its own volume, by either link, and is still
  * refused the other tenant's. A second install changes and loads nothing.
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeResult, describeWithKernel, kernelModules, mismatches, moatInGuest, REPO, runGuest, withLibraries, type Check, type GuestResult } from "./harness.js";
+import { compileVolumes, dmName, makeVolumes, volumePolicy, type VolumeVm } from "./dm-volumes.js";
+import { describeResult, describeWithKernel, kernelModules, mismatches, moatInGuest, runGuest, withLibraries, type Check, type GuestResult } from "./harness.js";
 import { profileName } from "./policy-checks.js";
 
-const VMS = [
+const VMS: readonly VolumeVm[] = [
   { tenant: "acme", vm: "acme-db01", uuid: "2c394418-43a4-46c2-a5be-7a9584c8031f", lv: "acme-db01-data", table: "0 8192 linear /dev/loop0 0" },
   { tenant: "globex", vm: "globex-db01", uuid: "7a1e0c55-0d9e-4b51-9d2f-6f1d0c3b2a10", lv: "globex-db01-data", table: "0 8192 linear /dev/loop0 8192" },
-] as const;
-
-const POLICY = [
-  "policy dm-host",
-  ...VMS.flatMap((v) => [`tenant ${v.tenant} {`, `  vm ${v.vm} {`, `    uuid "${v.uuid}"`, `    volume "/dev/vg0/${v.lv}" rw`, "  }", "}"]),
-  "",
-].join("\n");
-
-/** dmsetup's name for vg0/LV: dashes in the LV name doubled, as LVM does. */
-const dmName = (lv: string): string => `vg0-${lv.replace(/-/g, "--")}`;
-
-/** The guest's setup: modules, a loop device, the volumes, and the links udev would make for LVM. */
-const MAKE_VOLUMES = [
-  "set -e",
-  "insmod /moat/modules/loop.ko",
-  "insmod /moat/modules/dm-mod.ko",
-  "dd if=/dev/zero of=/tmp/pv.img bs=1M count=16 2>/dev/null",
-  "losetup /dev/loop0 /tmp/pv.img",
-  ...VMS.map((v) => `DM_DISABLE_UDEV=1 dmsetup create ${dmName(v.lv)} --table "${v.table}"`),
-  "mkdir -p /dev/vg0",
-  // udev's LVM rules: /dev/mapper/NAME and /dev/VG/LV are links to ../dm-N (dmsetup without udev makes nodes).
-  "for d in /sys/block/dm-*; do n=${d##*/}; name=$(cat $d/dm/name); rm -f /dev/mapper/$name; ln -s ../$n /dev/mapper/$name; done",
-  ...VMS.map((v) => `ln -s ../$(readlink /dev/mapper/${dmName(v.lv)} | sed 's|.*/||') /dev/vg0/${v.lv}`),
-  "ls -l /dev/vg0 /dev/mapper",
-  ...VMS.map((v) => `test -b /dev/vg0/${v.lv}`),
 ];
+
+const POLICY = volumePolicy("dm-host", VMS);
+
+const MAKE_VOLUMES = makeVolumes(VMS);
 
 const INSTALL = "cd /tmp && node /moat/app/bin/moat.js install --from /moat/out --format json";
 
@@ -54,11 +33,7 @@ describeWithKernel("moat install resolves logical volumes on a real kernel", () 
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), "moat-kernel-install-"));
-    writeFileSync(join(work, "main.iso"), POLICY);
-    const out = join(work, "out");
-    const compiled = spawnSync(process.execPath, [join(REPO, "bin", "moat.js"), "compile", work, "--out", out], { encoding: "utf8" });
-    if (compiled.status !== 0 && compiled.status !== null && !/MOAT307/.test(compiled.stderr)) throw new Error(`compile failed: ${compiled.stderr}`);
-    const profiles = readdirSync(join(out, "apparmor.d")).map((name) => ({ name, content: readFileSync(join(out, "apparmor.d", name), "utf8") }));
+    const { out, profiles } = compileVolumes(work, POLICY);
     expect(profiles.map((p) => profileName(p.content)).sort()).toEqual(VMS.map((v) => `libvirt-${v.uuid}`).sort());
 
     // Every VM tries its own volume and the other's, by both links; before install, after, after again.

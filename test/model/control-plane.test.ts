@@ -23,7 +23,7 @@ const ct = (body: string, name = "c"): string => `tenant t {\n  container ${name
 describe("a container", () => {
   it("is a workload of kind container with its LXC name, its storage and its mode", () => {
     const result = compile(ct('lxc "infra1_galera_container-3ea2d8f4"\n    volume "/dev/lxc/infra1_galera_container-3ea2d8f4" rw\n    device "/dev/net/tun"\n    mode complain', "galera"));
-    expect(result.diagnostics.map((d) => d.code)).toEqual(["MOAT307", "MOAT311"]);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["MOAT311"]);
     const w = result.model!.tenants[0]!.workloads[0]!;
     expect([w.kind, w.name, lxcName(w), w.mode]).toEqual(["container", "galera", "infra1_galera_container-3ea2d8f4", "complain"]);
     expect(w.resources.map((r) => `${r.kind} ${r.access} ${r.path.text}`)).toEqual(["volume rw /dev/lxc/infra1_galera_container-3ea2d8f4", "device rw /dev/net/tun"]);

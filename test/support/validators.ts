@@ -75,7 +75,7 @@ export function lxcDefaultCgnsProfile(): string | undefined {
 }
 
 /** The unpacked virt-aa-helper and the folder holding its libvirt.so.0, or undefined. */
-function virtAaHelperPaths(): { helper: string; libs: string } | undefined {
+export function virtAaHelperPaths(): { helper: string; libs: string } | undefined {
   const root = join(CACHE, "virt-aa-helper");
   const helper = join(root, "usr", "lib", "libvirt", "virt-aa-helper");
   if (!existsSync(helper)) return undefined;
@@ -111,14 +111,21 @@ export function missingTools(tools: readonly Tool[]): string[] {
 }
 
 /**
- * `describe` for tests that need real validators. With every tool present it is plain `describe`.
- * Otherwise the block is skipped with a warning, or, under MOAT_REQUIRE_VALIDATORS=1, replaced by a
- * failing test that names what is missing.
+ * How long a test that runs validators may take before it counts as hung. A validator run is one
+ * process over a batch of files (apparmor_parser over a host's profiles takes ~2 s alone, several times
+ * that on a loaded 2-core machine): the limit is for hangs, never a judgement of speed.
+ */
+const VALIDATOR_TIMEOUT_MS = 180_000;
+
+/**
+ * `describe` for tests that need real validators. With every tool present it is plain `describe`, with
+ * a limit for validator runs. Otherwise the block is skipped with a warning, or, under
+ * MOAT_REQUIRE_VALIDATORS=1, replaced by a failing test that names what is missing.
  */
 export function describeWithValidators(title: string, tools: readonly Tool[], body: () => void): void {
   const missing = missingTools(tools);
   if (missing.length === 0) {
-    describe(title, body);
+    describe(title, { timeout: VALIDATOR_TIMEOUT_MS }, body);
     return;
   }
   if (REQUIRED) {

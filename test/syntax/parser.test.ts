@@ -12,7 +12,7 @@ function parseOk(text: string): { file: PolicyFile; at: (span: Span) => string }
 
 const textOf = (s: StringLiteral): string => s.parts.map((p) => (p.kind === "Text" ? p.text : `\${${p.name}}`)).join("");
 
-const SPEC_EXAMPLE = `# compute-01.iso: who owns what on host compute-01
+const COMPUTE_EXAMPLE = `# compute-01.iso: who owns what on host compute-01
 policy compute-01
 
 let images = "/var/lib/libvirt/images"
@@ -48,11 +48,11 @@ shared "\${images}/base/**" ro with acme, globex
 `;
 
 describe("parser", () => {
-  test("the SPEC example parses into the statements it says", () => {
-    const { file, at } = parseOk(SPEC_EXAMPLE);
+  test("a compute host's policy parses into the statements it says", () => {
+    const { file, at } = parseOk(COMPUTE_EXAMPLE);
     expect(file.kind).toBe("File");
     expect(file.path).toBe("t.iso");
-    expect(file.span).toEqual({ file: "t.iso", start: 0, end: SPEC_EXAMPLE.length });
+    expect(file.span).toEqual({ file: "t.iso", start: 0, end: COMPUTE_EXAMPLE.length });
     expect(file.statements.map((s) => at(s.span).split("\n")[0])).toEqual([
       "policy compute-01",
       'let images = "/var/lib/libvirt/images"',
@@ -126,6 +126,9 @@ describe("parser", () => {
           return [item.kind, at(item.span), ...item.names.map((n) => at(n.span))];
         case "Network":
           return [item.kind, at(item.span), at(item.family.span), item.type === undefined ? "-" : at(item.type.span)];
+        case "Memory":
+        case "HostDevice":
+          return [item.kind, at(item.span)];
         default:
           return [item.kind, at(item.span), at(item.path.span)];
       }

@@ -16,7 +16,7 @@ import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { withAncestors } from "../../glob/ancestors.js";
 import { compileGlob } from "../../glob/automaton.js";
 import { fromBytes } from "../../glob/bytes.js";
-import { candidateIndexPairs } from "../../glob/index.js";
+import { candidateIndexPairs } from "../../glob/candidate-pairs.js";
 import { DEFAULT_BUDGET, intersectNfas } from "../../glob/intersect.js";
 import { literalPrefix } from "../../glob/text.js";
 import type { Model, PathValue, Workload } from "../../model/types.js";
@@ -25,6 +25,7 @@ import { Comparisons, tooComplex } from "../decide.js";
 import { grantsWrite } from "../grants.js";
 import { compareSpans } from "../overlaps.js";
 import { forEachResource } from "../resources.js";
+import type { CheckContext } from "../context.js";
 import type { IsolationRule } from "../rule.js";
 
 interface Attached {
@@ -36,7 +37,7 @@ interface Attached {
 
 export const attachments: IsolationRule = {
   name: "attachments",
-  check(model: Model): Diagnostic[] {
+  check({ model }: CheckContext): Diagnostic[] {
     const attached: Attached[] = [];
     const started: Attached[] = [];
     for (const tenant of model.tenants) {

@@ -4,12 +4,12 @@
  * line, so that nobody reads a passing compile as "isolated" while one is left in complain mode.
  */
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
-import type { Model } from "../../model/types.js";
+import type { CheckContext } from "../context.js";
 import type { IsolationRule } from "../rule.js";
 
 export const complainMode: IsolationRule = {
   name: "complain-mode",
-  check(model: Model): Diagnostic[] {
+  check({ model }: CheckContext): Diagnostic[] {
     const diagnostics: Diagnostic[] = [];
     for (const tenant of model.tenants) {
       for (const workload of tenant.workloads) {

@@ -1,5 +1,5 @@
 /**
- * SPEC §2 rule 1: no path or abstract socket name may be reachable by two tenants. The one exception
+ * No path or abstract socket name may be reachable by two tenants. The one exception
  * is a `shared GLOB ro with T1, T2…` that covers both grants entirely, lists both tenants, and where
  * both grants are read-only. When a shared statement reaches the witness but misses one of those
  * conditions, the error says which (MOAT302) so the operator fixes the right thing.
@@ -15,25 +15,29 @@
  */
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { toBytes } from "../../glob/bytes.js";
-import { crossCandidatePairs } from "../../glob/index.js";
+import { crossCandidatePairs } from "../../glob/cross-pairs.js";
 import { matchesPath } from "../../glob/match.js";
 import type { Glob } from "../../glob/ast.js";
-import type { Model, Shared } from "../../model/types.js";
+import type { Shared } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
 import { describeResource, readsOnly, type Grant } from "../grants.js";
-import { findOverlaps, firstOtherThan, firstTwoDistinct, oneOwner, reportedPairs, type GrantGroup, type GroupFinding, type OverlapFinding } from "../overlaps.js";
+import { firstOtherThan, firstTwoDistinct, oneOwner, ReportedPairs, reportedPairs, type GrantGroup, type GroupFinding, type OverlapFinding } from "../overlaps.js";
+import type { CheckContext } from "../context.js";
 import type { IsolationRule } from "../rule.js";
 import type { Span } from "../../source.js";
 import { Comparisons } from "../decide.js";
+import { SharedWriterReports } from "../shared-writers.js";
 
 export const crossTenantOverlap: IsolationRule = {
   name: "cross-tenant-overlap",
-  check(model: Model): Diagnostic[] {
+  check(context: CheckContext): Diagnostic[] {
+    const model = context.model;
     const diagnostics: Diagnostic[] = [];
     const compare = new Comparisons(diagnostics);
     const coverage = new SharedCoverage(compare);
-    const seen = new Set<string>();
-    const findings = findOverlaps(model).filter((f): f is OverlapFinding => f.kind === "overlap" && !oneOwner(f, tenantOf));
+    const seen = new ReportedPairs();
+    const writers = new SharedWriterReports(diagnostics);
+    const findings = context.findOverlaps().filter((f): f is OverlapFinding => f.kind === "overlap" && !oneOwner(f, tenantOf));
     const candidates = sharedCandidates(model.shared, findings);
     const none: readonly number[] = [];
     for (const finding of findings) {
@@ -44,9 +48,12 @@ export const crossTenantOverlap: IsolationRule = {
         .filter((s) => coverage.covers(s, groupSide(finding.a)) && coverage.covers(s, groupSide(finding.b)));
       // Everyone reads, and one covering statement lists every tenant on both sides: a shared base image
       // as the policy declares it. No grant has a partner then (see partnerFinder), so none is looked for.
-      if (covering.some((s) => allowsEveryGrant(s, finding))) continue;
-      const pairs = reportedPairs(finding, partnerFinder(covering), seen);
-      for (const [first, second] of pairs) diagnostics.push(report(model.shared, first, second, finding.witness, coverage));
+      if (covering.some((s) => allowsEveryGrant(s, finding, coverage))) continue;
+      const pairs = reportedPairs(finding, partnerFinder(covering, coverage), seen);
+      for (const [first, second] of pairs) {
+        const found = report(model.shared, first, second, finding.witness, coverage, writers);
+        if (found !== undefined) diagnostics.push(found);
+      }
     }
     return diagnostics;
   },
@@ -71,13 +78,21 @@ function sharedCandidates(shared: readonly Shared[], findings: readonly GroupFin
 }
 
 /**
- * Whether a shared statement covers a grant's glob, among the paths the kernel can present: decided once
- * per pair of globs. Past its budget the inclusion is unproven: the exception does not apply, and the
- * comparison is reported (MOAT306).
+ * What the shared statements allow, for one rule run. Whether a statement covers a grant's glob, among
+ * the paths the kernel can present: decided once per pair of globs. Past its budget the inclusion is
+ * unproven: the exception does not apply, and the comparison is reported (MOAT306).
  */
 class SharedCoverage {
   private readonly memo = new Map<Shared, Map<Glob, boolean>>();
+  private readonly tenantSets = new Map<Shared, ReadonlySet<string>>();
   constructor(private readonly compare: Comparisons) {}
+
+  /** The tenants a shared statement lists, made once per statement rather than once per finding it covers. */
+  listed(shared: Shared): ReadonlySet<string> {
+    let names = this.tenantSets.get(shared);
+    if (names === undefined) this.tenantSets.set(shared, (names = new Set(shared.tenants.map((t) => t.name))));
+    return names;
+  }
   covers(shared: Shared, grant: { readonly glob: Glob; readonly span: Span; readonly text: string }): boolean {
     let byGlob = this.memo.get(shared);
     if (byGlob === undefined) this.memo.set(shared, (byGlob = new Map()));
@@ -95,18 +110,9 @@ function groupSide(group: GrantGroup): { glob: Glob; span: Span; text: string } 
 
 const tenantOf = (g: Grant): string => g.workload.tenant;
 
-/** The tenants a shared statement lists, made once per statement rather than once per finding it covers. */
-const listedTenants = new WeakMap<Shared, ReadonlySet<string>>();
-
-function listed(shared: Shared): ReadonlySet<string> {
-  let names = listedTenants.get(shared);
-  if (names === undefined) listedTenants.set(shared, (names = new Set(shared.tenants.map((t) => t.name))));
-  return names;
-}
-
 /** Whether every grant of the finding only reads and belongs to a tenant that `shared` lists. */
-function allowsEveryGrant(shared: Shared, finding: OverlapFinding): boolean {
-  const names = listed(shared);
+function allowsEveryGrant(shared: Shared, finding: OverlapFinding, coverage: SharedCoverage): boolean {
+  const names = coverage.listed(shared);
   const allowed = (g: Grant): boolean => g.resource.access === "ro" && names.has(tenantOf(g));
   return finding.a.members.every(allowed) && finding.b.members.every(allowed);
 }
@@ -115,7 +121,7 @@ function allowsEveryGrant(shared: Shared, finding: OverlapFinding): boolean {
  * For a grant, the first grant of the other side that it may not share with: another tenant's grant
  * where either side writes, or where no covering shared statement lists both tenants.
  */
-function partnerFinder(covering: readonly Shared[]): (grant: Grant, others: readonly Grant[]) => Grant | undefined {
+function partnerFinder(covering: readonly Shared[], coverage: SharedCoverage): (grant: Grant, others: readonly Grant[]) => Grant | undefined {
   const summaries = new WeakMap<readonly Grant[], SideSummary>();
   return (grant, others) => {
     let side = summaries.get(others);
@@ -128,7 +134,7 @@ function partnerFinder(covering: readonly Shared[]): (grant: Grant, others: read
     const cache = reads ? side.unlistedOwnedPartner : side.unlistedPartner;
     let unlisted = cache.get(tenant);
     if (unlisted === undefined) {
-      const allowed = new Set([tenant, ...covering.filter((s) => listed(s).has(tenant)).flatMap((s) => [...listed(s)])]);
+      const allowed = new Set([tenant, ...covering.filter((s) => coverage.listed(s).has(tenant)).flatMap((s) => [...coverage.listed(s)])]);
       unlisted = (reads ? side.ownedByTenant : side.byTenant).find((g) => !allowed.has(tenantOf(g))) ?? null;
       cache.set(tenant, unlisted);
     }
@@ -168,7 +174,8 @@ function earliest(x: Grant | undefined, y: Grant | undefined): Grant | undefined
   return x.order <= y.order ? x : y;
 }
 
-function report(shared: readonly Shared[], first: Grant, second: Grant, witness: string, coverage: SharedCoverage): Diagnostic {
+/** The pair's diagnostic; undefined when `writers` reports it (a shared path one side grants rw, shared-writers.ts). */
+function report(shared: readonly Shared[], first: Grant, second: Grant, witness: string, coverage: SharedCoverage, writers: SharedWriterReports): Diagnostic | undefined {
   const params = {
     kindA: describeResource(second.resource),
     tenantA: second.workload.tenant,
@@ -183,23 +190,29 @@ function report(shared: readonly Shared[], first: Grant, second: Grant, witness:
   ];
   const near = nearestShared(shared, first, second, witness, coverage);
   if (near === undefined) return diagnostic("MOAT301", second.resource.path.span, params, { related, witness, hint: hint(first, second) });
+  if (near.writer !== undefined) {
+    writers.add(near.writer, near.writer === first ? second : first, witness, { span: near.shared.span, missing: near.missing });
+    return undefined;
+  }
   related.push({ span: near.shared.span, message: "the shared statement that reaches this path" });
   return diagnostic("MOAT302", second.resource.path.span, { ...params, missing: near.missing }, { related, witness });
 }
 
 /** The first shared statement that reaches the witness, and everything it lacks to allow the pair. */
-function nearestShared(shared: readonly Shared[], a: Grant, b: Grant, witness: string, coverage: SharedCoverage): { shared: Shared; missing: string } | undefined {
+function nearestShared(shared: readonly Shared[], a: Grant, b: Grant, witness: string, coverage: SharedCoverage): { shared: Shared; missing: string; writer?: Grant } | undefined {
   if (a.namespace !== "path") return undefined;
   const witnessBytes = toBytes(witness);
   for (const s of shared) {
     if (!matchesPath(s.path.glob, witnessBytes)) continue;
     const missing: string[] = [];
-    for (const g of [a, b]) if (!listed(s).has(g.workload.tenant)) missing.push(`tenant ${g.workload.tenant} is not listed`);
+    for (const g of [a, b]) if (!coverage.listed(s).has(g.workload.tenant)) missing.push(`tenant ${g.workload.tenant} is not listed`);
     for (const g of [a, b]) if (g.resource.access !== "ro") missing.push(`${g.workload.tenant}/${g.workload.name} grants ${g.resource.path.text} rw`);
     for (const g of [a, b]) {
       if (!coverage.covers(s, { glob: g.glob, span: g.resource.path.span, text: g.resource.path.text })) missing.push(`${g.resource.path.text} of ${g.workload.tenant}/${g.workload.name} reaches beyond ${s.path.text}`);
     }
-    if (missing.length > 0) return { shared: s, missing: missing.join("; ") };
+    // The statement lacks only one grant's ro: that grant is the one thing to fix.
+    const writer = missing.length === 1 && a.resource.access !== b.resource.access ? (a.resource.access === "rw" ? a : b) : undefined;
+    if (missing.length > 0) return writer === undefined ? { shared: s, missing: missing.join("; ") } : { shared: s, missing: missing[0]!, writer };
   }
   return undefined;
 }

@@ -20,12 +20,12 @@ import { DEFAULT_BUDGET, intersect, intersectNfas } from "../../glob/intersect.j
 import { parseGlob } from "../../glob/parse.js";
 import { literalPrefix, literalSuffix } from "../../glob/text.js";
 import { HOST_CRITICAL_PATHS } from "../../model/builtin.js";
-import type { Model, Resource, Workload } from "../../model/types.js";
+import type { Resource, Workload } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
 import { Comparisons, type Side, tooComplex } from "../decide.js";
-import { describeResource, grantsWrite, isHostShared, overlapGrants } from "../grants.js";
-import { protectedGlobs } from "../protected.js";
+import { describeResource, grantsWrite, isHostShared } from "../grants.js";
 import { forEachResource } from "../resources.js";
+import type { CheckContext } from "../context.js";
 import type { IsolationRule } from "../rule.js";
 
 interface Target extends Side {
@@ -43,14 +43,15 @@ const CRITICAL: readonly Target[] = HOST_CRITICAL_PATHS.map((entry) => {
 
 export const folderAbove: IsolationRule = {
   name: "folder-above",
-  check(model: Model): Diagnostic[] {
+  check(context: CheckContext): Diagnostic[] {
+    const model = context.model;
     const writers: { resource: Resource; workload: Workload }[] = [];
     const targets: Target[] = [...CRITICAL];
-    for (const p of protectedGlobs(model)) {
+    for (const p of context.protectedGlobs()) {
       targets.push({ glob: p.glob, text: p.text, prefix: literalPrefix(p.glob), what: "a protected host path", ...(p.span === undefined ? {} : { span: p.span }) });
     }
     // Every grant under each of its names: an LVM volume is also its other name (check/grants.ts).
-    for (const grant of overlapGrants(model)) {
+    for (const grant of context.overlapGrants()) {
       if (grant.namespace !== "path" || tooComplex(grant.glob)) continue;
       const { resource, workload } = grant;
       targets.push({

@@ -5,15 +5,17 @@
  */
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { globStates, MAX_GLOB_STATES } from "../../glob/automaton.js";
-import type { Model, Resource } from "../../model/types.js";
+import type { Resource } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
-import { findOverlaps, inSourceOrder } from "../overlaps.js";
+import { inSourceOrder } from "../overlaps.js";
 import { forEachResource } from "../resources.js";
+import type { CheckContext } from "../context.js";
 import type { IsolationRule } from "../rule.js";
 
 export const globComplexity: IsolationRule = {
   name: "glob-complexity",
-  check(model: Model): Diagnostic[] {
+  check(context: CheckContext): Diagnostic[] {
+    const model = context.model;
     const diagnostics: Diagnostic[] = [];
     const tooComplex = new Set<Resource>();
     forEachResource(model, (resource) => {
@@ -44,7 +46,7 @@ export const globComplexity: IsolationRule = {
         );
       }
     }
-    for (const finding of findOverlaps(model)) {
+    for (const finding of context.findOverlaps()) {
       if (finding.kind !== "budget") continue;
       const [first, second] = inSourceOrder(finding.a.members[0]!, finding.b.members[0]!);
       // A glob already reported on its own is not reported again for every pair it is part of.

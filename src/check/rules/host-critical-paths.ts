@@ -11,14 +11,15 @@
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Glob } from "../../glob/ast.js";
 import { fromBytes } from "../../glob/bytes.js";
-import { crossCandidatePairs } from "../../glob/index.js";
+import { crossCandidatePairs } from "../../glob/cross-pairs.js";
 import { parseGlob } from "../../glob/parse.js";
 import { HOST_CRITICAL_PATHS, HOST_READ_ONLY_TREES } from "../../model/builtin.js";
-import type { Model, Resource } from "../../model/types.js";
+import type { Resource } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
 import { Comparisons } from "../decide.js";
 import { grantsWrite, readsOnly } from "../grants.js";
 import { forEachResource } from "../resources.js";
+import type { CheckContext } from "../context.js";
 import type { IsolationRule } from "../rule.js";
 
 /** The entries in table order: what no workload may own, then the trees no workload may write. */
@@ -33,7 +34,7 @@ const CRITICAL = [
 
 export const hostCriticalPaths: IsolationRule = {
   name: "host-critical-paths",
-  check(model: Model): Diagnostic[] {
+  check({ model }: CheckContext): Diagnostic[] {
     const owned: Resource[] = [];
     forEachResource(model, (resource) => {
       if (resource.namespace === "path" && resource.kind !== "implied" && !readsOnly(resource)) owned.push(resource);

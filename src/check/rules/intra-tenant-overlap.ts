@@ -1,14 +1,14 @@
 /**
- * SPEC §2 rule 2: two workloads of one tenant that reach the same path, where either may write it, get
+ * Two workloads of one tenant that reach the same path, where either may write it, get
  * a warning: within a tenant that is allowed, but it is how one VM corrupts another's disk. Each grant
  * is reported at most once per group it clashes with (see overlaps.ts). A `read` or `run` owns nothing
  * and takes no part: reading what a sibling writes cannot corrupt it.
  */
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
-import type { Model } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
 import { readsOnly, type Grant } from "../grants.js";
-import { findOverlaps, firstOtherThan, firstTwoDistinct, oneOwner, reportedPairs, workloadOf } from "../overlaps.js";
+import { firstOtherThan, firstTwoDistinct, oneOwner, ReportedPairs, reportedPairs, workloadOf } from "../overlaps.js";
+import type { CheckContext } from "../context.js";
 import type { IsolationRule } from "../rule.js";
 
 /** Per tenant, the first owned grants of two different workloads: all, and writers only. */
@@ -35,10 +35,11 @@ function hasWriter(grants: readonly Grant[]): boolean {
 
 export const intraTenantOverlap: IsolationRule = {
   name: "intra-tenant-overlap",
-  check(model: Model): Diagnostic[] {
+  check(context: CheckContext): Diagnostic[] {
+    const model = context.model;
     const diagnostics: Diagnostic[] = [];
-    const seen = new Set<string>();
-    for (const finding of findOverlaps(model)) {
+    const seen = new ReportedPairs();
+    for (const finding of context.findOverlaps()) {
       // Only a pair where one side writes is reported: a base image every VM of a tenant reads is skipped whole.
       if (finding.kind !== "overlap" || oneOwner(finding, workloadOf) || (!hasWriter(finding.a.members) && !hasWriter(finding.b.members))) continue;
       const summaries = new WeakMap<readonly Grant[], ReturnType<typeof summarize>>();

@@ -21,9 +21,10 @@ import { wideStart } from "../../glob/wide-start.js";
 import { parseGlob } from "../../glob/parse.js";
 import { literalBytes, literalPrefix, literalSuffix } from "../../glob/text.js";
 import { type BroadEntry, OVER_BROAD, OVER_BROAD_ABSTRACT } from "../../model/builtin.js";
-import type { Model, PathValue } from "../../model/types.js";
+import { checkedWorkloads, type PathValue } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
 import { Comparisons, type Side, tooComplex } from "../decide.js";
+import type { CheckContext } from "../context.js";
 import type { IsolationRule } from "../rule.js";
 
 interface Entry extends BroadEntry {
@@ -62,11 +63,11 @@ export interface Candidate {
 
 export const overBroadGrant: IsolationRule = {
   name: "over-broad-grant",
-  check(model: Model): Diagnostic[] {
+  check({ model }: CheckContext): Diagnostic[] {
     const diagnostics: Diagnostic[] = [];
     const compare = new Comparisons(diagnostics);
     for (const tenant of model.tenants) {
-      for (const workload of tenant.workloads) {
+      for (const workload of checkedWorkloads(tenant)) {
         for (const resource of workload.resources) {
           if (resource.kind === "implied") continue;
           if (resource.namespace === "abstract") checkAbstract(resource.path, compare, diagnostics);

@@ -1,5 +1,5 @@
 /**
- * SPEC §2 rule 4: no workload may be granted a protected host path: the built-in set (host credentials
+ * No workload may be granted a protected host path: the built-in set (host credentials
  * and security configuration) or a `protect` glob. A grant that merely could match one is refused too:
  * `/etc/sha*` reaches /etc/shadow. Each grant is reported once, for the first protected glob (in the
  * documented order, then the policy's) that it reaches.
@@ -8,17 +8,17 @@ import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Glob } from "../../glob/ast.js";
 import { fromBytes } from "../../glob/bytes.js";
 import { Comparisons } from "../decide.js";
-import { crossCandidatePairs } from "../../glob/index.js";
-import type { Model, PathValue } from "../../model/types.js";
+import { crossCandidatePairs } from "../../glob/cross-pairs.js";
+import { checkedWorkloads, type Model, type PathValue } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
-import { protectedGlobs } from "../protected.js";
+import type { CheckContext } from "../context.js";
 import type { IsolationRule } from "../rule.js";
 
 /** Every path a workload is given: its resources and the binary its profile attaches to. */
 function grantedPaths(model: Model): PathValue[] {
   const paths: PathValue[] = [];
   for (const tenant of model.tenants) {
-    for (const workload of tenant.workloads) {
+    for (const workload of checkedWorkloads(tenant)) {
       // Indexed: a fleet's hundred thousand resources (docs/performance.md, "Loops").
       const resources = workload.resources;
       for (let r = 0; r < resources.length; r++) if (resources[r]!.namespace === "path") paths.push(resources[r]!.path);
@@ -30,8 +30,9 @@ function grantedPaths(model: Model): PathValue[] {
 
 export const protectedPaths: IsolationRule = {
   name: "protected-paths",
-  check(model: Model): Diagnostic[] {
-    const guards = protectedGlobs(model);
+  check(context: CheckContext): Diagnostic[] {
+    const model = context.model;
+    const guards = context.protectedGlobs();
     const granted = grantedPaths(model);
     const firstHit = new Map<number, { guard: number; witness: string }>();
     const undecided: Diagnostic[] = [];

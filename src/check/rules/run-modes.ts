@@ -12,15 +12,16 @@
 import { diagnostic, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { GlobPart } from "../../glob/ast.js";
 import { fromBytes } from "../../glob/bytes.js";
-import type { Model, Resource } from "../../model/types.js";
+import type { Resource } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
 import { Comparisons, tooComplex } from "../decide.js";
 import { compareSpans } from "../overlaps.js";
+import type { CheckContext } from "../context.js";
 import type { IsolationRule } from "../rule.js";
 
 export const runModes: IsolationRule = {
   name: "run-modes",
-  check(model: Model): Diagnostic[] {
+  check({ model }: CheckContext): Diagnostic[] {
     const diagnostics: Diagnostic[] = [];
     const compare = new Comparisons(diagnostics);
     for (const tenant of model.tenants) {

@@ -31,8 +31,9 @@ import { applyChanges, recoverInterrupted, RollbackFailedError } from "../output
 import type { CommandOptions } from "../usage.js";
 import { Kernel, LoadFailed } from "./kernel.js";
 import { nodeHost } from "./node-host.js";
+import { installNova, uninstallNova, type NovaStepOptions } from "./nova-step.js";
 import { readOutputFolder } from "./output-folder.js";
-import { firstLine, parserProgram, processRunner, virshProgram, type RunProcess } from "./processes.js";
+import { dmsetupProgram, firstLine, parserProgram, processRunner, virshProgram, type RunProcess } from "./processes.js";
 
 export const RECORD_NAME = "installed.json";
 const DEFAULT_URI = "qemu:///system";
@@ -91,7 +92,29 @@ function underRoot(root: string, hostPath: string): string {
   return root === "/" ? hostPath : `${root}${hostPath}`;
 }
 
+/** `moat install`, then with --nova the Nova host's files (nova-step.ts) once the profiles are in place. */
 export function runInstall(opts: CommandOptions, io: CliIo): number {
+  const code = runProfilesInstall(opts, io);
+  if (code !== 0 || opts.nova !== true) return code;
+  return installNova(novaOptions(opts, io), io);
+}
+
+/** `moat uninstall`: what install --nova put on the host (nova-step.ts). */
+export function runUninstall(opts: CommandOptions, io: CliIo): number {
+  return uninstallNova(novaOptions(opts, io), io);
+}
+
+function novaOptions(opts: CommandOptions, io: CliIo): NovaStepOptions {
+  return {
+    from: path.resolve(io.cwd, opts.from ?? "generated"),
+    root: path.resolve(io.cwd, opts.root ?? "/"),
+    noLoad: opts.noLoad === true,
+    dryRun: opts.dryRun === true,
+    connect: opts.connect ?? DEFAULT_URI,
+  };
+}
+
+function runProfilesInstall(opts: CommandOptions, io: CliIo): number {
   const display = displayPathFor(io.cwd);
   const from = toPosix(path.resolve(io.cwd, opts.from ?? "generated"));
   const root = opts.root === undefined ? "/" : toPosix(path.resolve(io.cwd, opts.root)).replace(/\/+$/, "") || "/";
@@ -125,7 +148,7 @@ export function runInstall(opts: CommandOptions, io: CliIo): number {
   // 2. The plan: resolutions, host checks, installed texts.
   let plan: InstallPlan;
   try {
-    plan = planInstall({ files: verified.files, host: nodeHost(root), strict: opts.strict === true });
+    plan = planInstall({ files: verified.files, host: nodeHost(root, { run: processRunner(io.env), program: dmsetupProgram(io.env) }), strict: opts.strict === true });
   } catch (e) {
     if (e instanceof Error && !("code" in e)) throw e;
     return ioError(`cannot read the host under ${display(root)}: ${describeFsError(e)}`);
@@ -134,9 +157,48 @@ export function runInstall(opts: CommandOptions, io: CliIo): number {
   report.diagnostics.push(...plan.diagnostics);
   if (hasErrors(plan.diagnostics)) return report.finish(1);
 
-  // 3. What is installed now, and what this install changes.
+  // 3. What is installed now, and what this install changes (planned again under the lock: step 4).
+  const recordPlan = (): Recorded | 1 | 2 => planRecord(plan, opts, { fs: fsLayer, etc, lib, display, report });
+  const planned = recordPlan();
+  if (typeof planned === "number") return report.finish(planned);
+  const { changes, previous, load, finalRecord } = planned;
+
+  if (opts.dryRun === true) {
+    report.outcome = { installed: changes.installed, unchanged: changes.unchanged, removed: changes.removed, loaded: load };
+    seclabels(plan.vms, opts, io, root, report);
+    return report.finish(exitOf(report));
+  }
+
+  // 4. Apply, under the lock.
+  const nothingToDo = changes.changes.length === 0 && previous.text === finalRecord;
+  if (!nothingToDo) {
+    const applied = apply({ fs: fsLayer, etc, lib, replan: recordPlan, loadProfiles: opts.noLoad !== true, policy: plan.model?.policy ?? null, run: processRunner(io.env), parser: parserProgram(io.env), display, report });
+    if (applied !== 0) return report.finish(applied);
+  } else {
+    report.outcome = { installed: [], unchanged: changes.unchanged, removed: [], loaded: [] };
+  }
+  seclabels(plan.vms, opts, io, root, report);
+  return report.finish(exitOf(report));
+}
+
+/** What the record says is installed, and what this install changes in /etc/apparmor.d and the record. */
+interface Recorded {
+  readonly changes: ChangePlan;
+  readonly previous: { readonly text: string | undefined; readonly entries: readonly InstalledEntry[] };
+  /** The profiles to load. */
+  readonly load: readonly string[];
+  readonly finalRecord: string;
+}
+
+/**
+ * Reads the record and the files in /etc/apparmor.d and plans the changes; an exit status when they
+ * stop the install (the diagnostics pushed onto the report). Run once to report, and again under the
+ * lock, so that what another moat installed meanwhile is seen before anything is written.
+ */
+function planRecord(plan: InstallPlan, opts: CommandOptions, at: { fs: OutputFs; etc: string; lib: string; display: (p: string) => string; report: Report }): Recorded | 1 | 2 {
+  const { fs: fsLayer, etc, lib, display, report } = at;
   let changes: ChangePlan;
-  let previous: { readonly text: string | undefined; readonly entries: readonly InstalledEntry[] };
+  let previous: Recorded["previous"];
   try {
     const recordText = fsLayer.readFileIfExists(`${lib}/${RECORD_NAME}`)?.toString("utf8");
     const parsed = parseInstalledRecord(recordText);
@@ -146,17 +208,18 @@ export function runInstall(opts: CommandOptions, io: CliIo): number {
           hint: "moat cannot tell which files in /etc/apparmor.d are its own without it: restore it, or move it away to install afresh (moat then refuses to touch any file that exists)",
         }),
       );
-      return report.finish(1);
+      return 1;
     }
     previous = { text: recordText, entries: parsed.kind === "valid" ? parsed.record.files : [] };
     changes = planChanges(plan.wanted, previous.entries, (name) => targetState(fsLayer, `${etc}/${name}`), (name) => display(`${etc}/${name}`));
   } catch (e) {
     if (e instanceof Error && !("code" in e)) throw e;
-    return ioError(`cannot read ${display(etc)}: ${describeFsError(e)}`);
+    report.diagnostics.push(diagnostic("MOAT404", undefined, { detail: `cannot read ${display(etc)}: ${describeFsError(e)}` }));
+    return 2;
   }
-  report.notes.push(...changes.notes);
+  for (const note of changes.notes) if (!report.notes.includes(note)) report.notes.push(note);
   report.diagnostics.push(...changes.conflicts);
-  if (changes.conflicts.length > 0) return report.finish(1);
+  if (changes.conflicts.length > 0) return 1;
   // Files an earlier --no-load run wrote were never loaded by moat: a run that loads loads them too.
   const neverLoaded = new Set(previous.entries.filter((e) => e.notLoaded === true && e.pending !== true).map((e) => e.name));
   const load = opts.noLoad === true ? [] : [...changes.installed, ...changes.unchanged.filter((n) => neverLoaded.has(n))].sort();
@@ -168,23 +231,7 @@ export function runInstall(opts: CommandOptions, io: CliIo): number {
       return { name: w.name, sha256: w.sha256, profiles: w.profiles, ...(notLoaded ? { notLoaded: true as const } : {}) };
     }),
   });
-
-  if (opts.dryRun === true) {
-    report.outcome = { installed: changes.installed, unchanged: changes.unchanged, removed: changes.removed, loaded: load };
-    seclabels(plan.vms, opts, io, root, report);
-    return report.finish(exitOf(report));
-  }
-
-  // 4. Apply, under the lock.
-  const nothingToDo = changes.changes.length === 0 && previous.text === finalRecord;
-  if (!nothingToDo) {
-    const applied = apply({ fs: fsLayer, etc, lib, changes, load, loadProfiles: opts.noLoad !== true, policy: plan.model?.policy ?? null, previous, finalRecord, run: processRunner(io.env), parser: parserProgram(io.env), display, report });
-    if (applied !== 0) return report.finish(applied);
-  } else {
-    report.outcome = { installed: [], unchanged: changes.unchanged, removed: [], loaded: [] };
-  }
-  seclabels(plan.vms, opts, io, root, report);
-  return report.finish(exitOf(report));
+  return { changes, previous, load, finalRecord };
 }
 
 function exitOf(report: Report): number {
@@ -211,13 +258,11 @@ interface ApplyArgs {
   readonly fs: OutputFs;
   readonly etc: string;
   readonly lib: string;
-  readonly changes: ChangePlan;
-  readonly load: readonly string[];
+  /** What to change, planned again once the lock is held (planRecord). */
+  readonly replan: () => Recorded | 1 | 2;
   /** False under --no-load: nothing is loaded or unloaded. */
   readonly loadProfiles: boolean;
   readonly policy: string | null;
-  readonly previous: { readonly text: string | undefined; readonly entries: readonly InstalledEntry[] };
-  readonly finalRecord: string;
   readonly run: RunProcess;
   readonly parser: string;
   readonly display: (p: string) => string;
@@ -250,9 +295,7 @@ function transactionId(): string {
 }
 
 function apply(a: ApplyArgs): number {
-  const { fs: fsLayer, etc, lib, changes, report } = a;
-  const contentOf = new Map(changes.changes.filter((c) => c.content !== undefined).map((c) => [c.path, c.content!]));
-  const replaced = new Set(changes.changes.filter((c) => c.op === "replace").map((c) => c.path));
+  const { fs: fsLayer, etc, lib, report } = a;
   const ioError = (detail: string, code: 1 | 2 = 2): number => {
     report.diagnostics.push(diagnostic(code === 2 ? "MOAT404" : "MOAT508", undefined, { detail }));
     return code;
@@ -286,9 +329,17 @@ function apply(a: ApplyArgs): number {
       return ioError(`cannot recover ${a.display(etc)} from an interrupted install: ${describeFsError(e)}`);
     }
 
+    // Planned again now that no other moat can change the record or the files: what one installed
+    // between this run's first plan and the lock is owned, and is not overwritten unseen.
+    const replanned = a.replan();
+    if (typeof replanned === "number") return replanned;
+    const { changes, previous, load, finalRecord } = replanned;
+    const contentOf = new Map(changes.changes.filter((c) => c.content !== undefined).map((c) => [c.path, c.content!]));
+    const replaced = new Set(changes.changes.filter((c) => c.op === "replace").map((c) => c.path));
+
     // (1) Pending hashes: every file this run may leave behind is owned whatever happens next.
     const pending: InstalledEntry[] = [
-      ...a.previous.entries,
+      ...previous.entries,
       ...changes.changes.filter((c) => c.content !== undefined).map((c) => ({ name: c.path, sha256: sha256(c.content!), profiles: [] as string[], pending: true as const })),
     ];
     const pendingText = renderInstalledRecord({ version: VERSION, policy: a.policy, files: pending });
@@ -299,7 +350,7 @@ function apply(a: ApplyArgs): number {
     }
     const restoreRecord = (): string | undefined => {
       try {
-        if (changes.changes.length > 0) writeRecord(fsLayer, lib, a.previous.text);
+        if (changes.changes.length > 0) writeRecord(fsLayer, lib, previous.text);
         return undefined;
       } catch (e) {
         return describeFsError(e);
@@ -329,7 +380,7 @@ function apply(a: ApplyArgs): number {
     try {
       const loadAll = (): void => {
         // A file this run leaves as it was is loaded as it is: undoing that load is loading it again.
-        for (const name of a.load) kernel.load(name, replaced.has(name) || !contentOf.has(name), contentOf.get(name) ?? "");
+        for (const name of load) kernel.load(name, replaced.has(name) || !contentOf.has(name), contentOf.get(name) ?? "");
       };
       if (changes.changes.length > 0) applyChanges(etc, changes.changes, fsLayer, transactionId(), { beforeCommit: loadAll });
       else loadAll();
@@ -348,7 +399,7 @@ function apply(a: ApplyArgs): number {
 
     // (4) The record says what is installed now.
     try {
-      writeRecord(fsLayer, lib, a.finalRecord);
+      writeRecord(fsLayer, lib, finalRecord);
     } catch (e) {
       return ioError(`the profiles are installed and loaded, but ${a.display(`${lib}/${RECORD_NAME}`)} could not be written (${describeFsError(e)}); it lists the new files as pending, and the next install completes it`);
     }

@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import type { HostStat, HostView } from "../../install/host-view.js";
 import { errorCode } from "../outputs/fs-layer.js";
+import { firstLine, type RunProcess } from "./processes.js";
 
 /** sysfs attributes and mountinfo are small; a staged tree must not make moat read a huge file. */
 const MAX_FILE = 4 << 20;
@@ -22,7 +23,16 @@ function absent(e: unknown): boolean {
   return code === "ENOENT" || code === "ENOTDIR" || code === "EINVAL" || code === "ELOOP" || code === "EACCES";
 }
 
-export function nodeHost(root: string): HostView {
+/** Where a staged tree (--root) holds what `dmsetup table` prints for each device: ROOT/.moat-staged/dmsetup-table/dm-N. */
+export const STAGED_DM_TABLES = "/.moat-staged/dmsetup-table";
+
+/** How the real host's device-mapper tables are read: `dmsetup table -j MAJOR -m MINOR` (processes.ts). */
+export interface DmsetupRunner {
+  readonly run: RunProcess;
+  readonly program: string;
+}
+
+export function nodeHost(root: string, dmsetup?: DmsetupRunner): HostView {
   const underRoot = root !== "/";
   const at = (p: string): string => (underRoot ? root + (p === "/" ? "" : p) : p);
   const trusted = new Set<number>([0]);
@@ -31,8 +41,20 @@ export function nodeHost(root: string): HostView {
     const st = fs.statSync(root, { throwIfNoEntry: false });
     if (st !== undefined) trusted.add(st.uid);
   }
-  return {
+  const view: HostView = {
     trustedUids: trusted,
+    dmTable(name, dev) {
+      if (underRoot) {
+        const text = view.readFile(`${STAGED_DM_TABLES}/${name}`);
+        return text === undefined ? { error: `no table is staged at ${STAGED_DM_TABLES}/${name}` } : { text };
+      }
+      const number = /^(\d+):(\d+)$/.exec(dev);
+      if (number === null) return { error: `${name} has no device number` };
+      if (dmsetup === undefined) return { error: "dmsetup is not run here" };
+      const r = dmsetup.run(dmsetup.program, ["table", "-j", number[1]!, "-m", number[2]!]);
+      if (r.error !== undefined || r.status !== 0) return { error: `${dmsetup.program} table of ${name} failed: ${firstLine(r)}` };
+      return { text: r.stdout };
+    },
     lstat(p): HostStat | undefined {
       let st: fs.BigIntStats | undefined;
       try {
@@ -94,4 +116,5 @@ export function nodeHost(root: string): HostView {
       }
     },
   };
+  return view;
 }

@@ -1,8 +1,9 @@
 /**
- * The programs `moat install` runs: apparmor_parser (to load and unload profiles) and virsh (to read
- * and define domains). Each is named by an environment variable so that tests, benchmarks and unusual
- * hosts can put another program in its place: MOAT_APPARMOR_PARSER (default `apparmor_parser`) and
- * MOAT_VIRSH (default `virsh`), found on PATH (with /usr/sbin and /sbin, where root's tools live).
+ * The programs `moat install` runs: apparmor_parser (to load and unload profiles), virsh (to read and
+ * define domains) and dmsetup (to read device-mapper tables: block-devices.ts). Each is named by an
+ * environment variable so that tests, benchmarks and unusual hosts can put another program in its
+ * place: MOAT_APPARMOR_PARSER (default `apparmor_parser`), MOAT_VIRSH (default `virsh`) and
+ * MOAT_DMSETUP (default `dmsetup`), found on PATH (with /usr/sbin and /sbin, where root's tools live).
  */
 import { spawnSync } from "node:child_process";
 
@@ -30,6 +31,10 @@ export function processRunner(env: Readonly<Record<string, string | undefined>>)
 
 export function parserProgram(env: Readonly<Record<string, string | undefined>>): string {
   return env.MOAT_APPARMOR_PARSER !== undefined && env.MOAT_APPARMOR_PARSER !== "" ? env.MOAT_APPARMOR_PARSER : "apparmor_parser";
+}
+
+export function dmsetupProgram(env: Readonly<Record<string, string | undefined>>): string {
+  return env.MOAT_DMSETUP !== undefined && env.MOAT_DMSETUP !== "" ? env.MOAT_DMSETUP : "dmsetup";
 }
 
 export function virshProgram(env: Readonly<Record<string, string | undefined>>): string {

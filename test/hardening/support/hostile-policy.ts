@@ -161,7 +161,7 @@ export function skeletonText(p: PolicySpec): string {
 
 const SAFE = /^[A-Za-z0-9/._-]$/;
 
-/** A quoted AppArmor string: SPEC §3's rule, every byte outside [A-Za-z0-9/._-] as an octal escape. */
+/** A quoted AppArmor string, as docs/security.md says: every byte outside [A-Za-z0-9/._-] as an octal escape. */
 function aaLiteral(text: string): string {
   let out = "";
   for (const byte of Buffer.from(text, "utf8")) {

@@ -76,6 +76,12 @@ export function readRules(profile: string): ReadRule[] {
       rules.push({ deny: mount[1] !== undefined, type: "mount", glob: mount[2]!, perms: "", comment });
       continue;
     }
+    // A container's deny mount rules (templates/container-profile.hbs): they take away, never grant.
+    const denyMount = /^deny mount ((?:options(?: in |=)\([a-z, ]+\) )?(?:fstype in \([a-z, ]+\))?(?: ?(?:\/\S*|"[^"]*"))?(?: -> \S+)?),$/.exec(line);
+    if (denyMount !== null) {
+      rules.push({ deny: true, type: "mount", glob: denyMount[1]!.trim(), perms: "", comment });
+      continue;
+    }
     const unix = UNIX_RULE.exec(line);
     if (unix !== null) {
       // Each end is `none` or an abstract name; a rule names one abstract address (on both ends: the same).

@@ -47,6 +47,8 @@ while [ -d /moat/stage-$n ]; do
     sh /moat/stage-$n/setup.sh >/tmp/setup.out 2>&1
     echo "MOAT-SETUP-EXIT $?"
     sed 's/^/MOAT-SETUP /' /tmp/setup.out
+    # A last line without its newline would run into the probe's first line.
+    [ -z "$(tail -c 1 /tmp/setup.out)" ] || echo
   fi
   /bin/moat-probe plan /moat/stage-$n/plan
   echo "MOAT-PROBE-EXIT $? $(cut -d" " -f1 /proc/uptime)"

@@ -5,10 +5,10 @@
  * model's (sorted) order, resources and abstractions in declared order. A vm's implied resources are
  * left out: the model derives them from the vm, and would derive them again.
  */
-import type { Model, Resource, Shared, Tenant, Workload } from "../model/types.js";
+import type { HostBus, MemoryKind, Model, Resource, Shared, Tenant, VmItemKind, Workload } from "../model/types.js";
 
 export interface JsonResource {
-  kind: "volume" | "device" | "socket" | "read" | "run";
+  kind: "volume" | "device" | "socket" | "read" | "run" | VmItemKind;
   path: string;
   access?: "ro" | "rw";
   mode?: "inherit" | "own";
@@ -30,11 +30,28 @@ export interface JsonWorkload {
   capabilities?: string[];
   network?: JsonNetwork[];
   resources: JsonResource[];
+  memory?: MemoryKind[];
+  devices?: JsonHostDevice[];
+}
+
+export interface JsonHostDevice {
+  bus: HostBus;
+  address?: string;
+  vendor?: string;
+  product?: string;
 }
 
 export interface JsonTenant {
   name: string;
   workloads: JsonWorkload[];
+  projects?: string[];
+  abstractions?: string[];
+  resources?: JsonResource[];
+}
+
+export interface JsonNova {
+  instances: string;
+  unknownProject: "refuse" | "unassigned";
 }
 
 export interface JsonShared {
@@ -48,6 +65,7 @@ export interface JsonPolicy {
   protect?: string[];
   tenants: JsonTenant[];
   shared?: JsonShared[];
+  nova?: JsonNova;
 }
 
 export function modelToJson(model: Model): JsonPolicy {
@@ -57,6 +75,8 @@ export function modelToJson(model: Model): JsonPolicy {
   if (model.protect.length > 0) json.protect = model.protect.map((p) => p.text);
   json.tenants = model.tenants.map(tenantToJson);
   if (model.shared.length > 0) json.shared = model.shared.map(sharedToJson);
+  // A written nova statement, with its settings (the defaults are written out: the same model either way).
+  if (model.nova?.span !== undefined) json.nova = { instances: model.nova.instances, unknownProject: model.nova.unknownProject };
   return json;
 }
 
@@ -66,7 +86,12 @@ export function formatModelJson(model: Model): string {
 }
 
 function tenantToJson(tenant: Tenant): JsonTenant {
-  return { name: tenant.name, workloads: tenant.workloads.map(workloadToJson) };
+  const json: JsonTenant = { name: tenant.name, workloads: tenant.workloads.map(workloadToJson) };
+  if (tenant.projects !== undefined) json.projects = tenant.projects.map((p) => p.name);
+  const instances = tenant.instances;
+  if (instances !== undefined && instances.abstractions.length > 0) json.abstractions = instances.abstractions.map((a) => a.name);
+  if (instances !== undefined && instances.resources.length > 0) json.resources = instances.resources.flatMap(resourceToJson);
+  return json;
 }
 
 function workloadToJson(workload: Workload): JsonWorkload {
@@ -79,10 +104,16 @@ function workloadToJson(workload: Workload): JsonWorkload {
   if (workload.capabilities !== undefined) json.capabilities = workload.capabilities.map((c) => c.name);
   if (workload.networks !== undefined) json.network = workload.networks.map((n) => (n.type === undefined ? { family: n.family } : { family: n.family, type: n.type }));
   json.resources = workload.resources.flatMap(resourceToJson);
+  if (workload.memory !== undefined) json.memory = [...workload.memory];
+  if (workload.hostDevices !== undefined) {
+    json.devices = workload.hostDevices.map((d) => (d.address !== undefined ? { bus: d.bus, address: d.address } : { bus: d.bus, vendor: d.vendor!, product: d.product! }));
+  }
   return json;
 }
 
 function resourceToJson(resource: Resource): JsonResource[] {
+  if (resource.item === "share") return [{ kind: "share", path: resource.path.text, access: resource.access }];
+  if (resource.item !== undefined) return [{ kind: resource.item, path: resource.path.text }];
   switch (resource.kind) {
     case "implied":
       return [];
