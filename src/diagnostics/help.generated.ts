@@ -117,7 +117,7 @@ export const HELP: Readonly<Record<string, { readonly when: string; readonly fix
     "fix": "fix the name, or remove it from the list."
   },
   "MOAT220": {
-    "when": "a workload grants nothing of its own: no volume, device, socket, read, run, capability or network rule (a container: no host-side volume or device). Its profile would only hold the abstractions and, for a VM, the rules libvirt needs for the domain itself. Usually an unfinished block. Points at the workload's name.",
+    "when": "a service or container grants nothing of its own: no volume, device, socket, read, run, capability or network rule (a container: no host-side volume or device). Its profile would only hold the abstractions. Usually an unfinished block. Points at the workload's name. A VM is never reported: its profile always carries the rules libvirt needs for the domain itself, and a VM booted from the network needs no grant of its own.",
     "fix": "add the workload's resources, or remove the block."
   },
   "MOAT221": {

@@ -213,7 +213,9 @@ export function resolveWorkload(tenant: string, block: WorkloadBlock, lets: LetS
   if (kind === "vm" && uuid === undefined && seen.Uuid === undefined) {
     diagnostics.push(diagnostic("MOAT209", block.name.span, { name }));
   }
-  if (grants === 0) diagnostics.push(diagnostic("MOAT220", block.name.span, { kind, name }));
+  // A VM is never empty: its profile carries libvirt's rules for the domain itself, and a VM booted from
+  // the network (PXE, an iSCSI root the guest mounts) needs no grant of its own.
+  if (grants === 0 && kind !== "vm") diagnostics.push(diagnostic("MOAT220", block.name.span, { kind, name }));
 
   const workload: { -readonly [K in keyof Workload]: Workload[K] } = {
     kind,
@@ -280,7 +282,7 @@ function hostDevice(item: HostDeviceItem, lets: LetScope, diagnostics: Diagnosti
   return { bus, vendor: ids[0]!, product: ids[1]!, span: item.span };
 }
 
-/** The items that grant something: a workload with none of them draws MOAT220. */
+/** The items that grant something: a service or container with none of them draws MOAT220. */
 const GRANTS: ReadonlySet<Item["kind"]> = new Set<Item["kind"]>(["Volume", "Device", "Socket", "Read", "Run", "Capability", "Network", "VmFile", "Share", "Memory", "HostDevice"]);
 
 /** Why `text` cannot name an LXC container, or undefined when it can. */

@@ -206,6 +206,12 @@ describe("tenants and workloads", () => {
     expect(located(result)).toEqual(["MOAT220@/p/m.iso:2:10"]);
     expect(result.diagnostics[0]!.severity).toBe("warning");
   });
+
+  it("does not warn about a vm with no grant of its own (booted from the network): it carries libvirt's rules", () => {
+    const result = compileTexts({ "/p/m.iso": `tenant a {\n vm pxe {\n  uuid "${UUID_A}"\n }\n}\n` });
+    expect(located(result)).toEqual([]);
+    expect(result.outputs.find((o) => o.path === `apparmor.d/libvirt-${UUID_A}`)?.content).toContain(`"/var/log/libvirt/**/pxe.log" w,`);
+  });
 });
 
 describe("the pipeline", () => {
