@@ -9,7 +9,7 @@ export default defineConfig({
     // One seed for every generated case of the run (MOAT_SEED, fixed under CI), printed at the start
     // and again by each failing test.
     globalSetup: ["test/support/seed-setup.ts"],
-    setupFiles: ["test/support/seed.ts"],
+    setupFiles: ["test/support/seed.ts", "test/support/temp-cleanup.ts"],
     // vitest leaves one core to itself, which on a 2-core machine runs every file in one worker; much of
     // the suite waits on child processes (apparmor_parser, moat in a child), so two workers keep both busy.
     maxWorkers: Math.max(2, availableParallelism() - 1),

@@ -1,8 +1,8 @@
 /**
  * A file meant to be included (a tenant's file, using the lets its host's file defines) compiled on its
  * own fails with "${images} is not defined", which says nothing of the cause. When a named file uses
- * lets it never sees defined, moat looks around the policy tree for the file that includes it (up to
- * the repository's top, or three folders up) and says which one to compile instead.
+ * lets it never sees defined, moat looks around the policy tree for the file that includes it (in the
+ * git repository holding it, or the folder above it) and says which one to compile instead.
  *
  * Only names of files and line numbers are shown: the files searched are not the policy being compiled.
  */
@@ -63,16 +63,21 @@ function findIncluders(wanted: ReadonlySet<string>, tree: string): Map<string, {
   return found;
 }
 
-/** The folder to search: the repository holding the tree, or at most MAX_LEVELS_UP above it. */
+/**
+ * The folder to search: the git repository holding the tree (its top at most MAX_LEVELS_UP above it),
+ * else the tree's parent only: never a shared folder above unrelated trees (a temp folder, `/`), whose
+ * other policies are none of this one's business and whose size would make the search slow and its
+ * answer depend on what else is there.
+ */
 function searchTop(tree: string): string {
   let dir = tree;
-  for (let level = 0; level < MAX_LEVELS_UP; level++) {
+  for (let level = 0; level <= MAX_LEVELS_UP; level++) {
     if (fs.existsSync(`${dir}/.git`)) return dir;
     const parent = path.posix.dirname(dir);
-    if (parent === dir) return dir;
+    if (parent === dir) break;
     dir = parent;
   }
-  return dir;
+  return path.posix.dirname(tree);
 }
 
 function walk(dir: string, files: string[]): void {
@@ -82,7 +87,8 @@ function walk(dir: string, files: string[]): void {
   } catch {
     return;
   }
-  for (const entry of entries) {
+  // In name order, so that which files a capped search reads does not depend on the file system.
+  for (const entry of entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
     if (files.length >= MAX_FILES) return;
     const full = toPosix(`${dir === "/" ? "" : dir}/${entry.name}`);
     if (entry.isDirectory()) {

@@ -1,31 +1,16 @@
 /** Shared helpers for the CLI tests: temp folders, folder snapshots, manifests, and a fault-injecting fs. */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import { afterAll } from "vitest";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { OutputFile } from "../../src/api.js";
 import { main, type CliIo } from "../../src/cli/main.js";
 import { nodeOutputFs, type OutputFs } from "../../src/cli/outputs/fs-layer.js";
-
-const made: string[] = [];
-
-// Every folder tempDir made is removed when the test file ends: tests leave nothing behind.
-afterAll(() => {
-  for (const dir of made.splice(0)) {
-    try {
-      fs.chmodSync(dir, 0o700);
-    } catch {
-      // gone already
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+import { trackTempDir } from "../support/temp-dirs.js";
 
 export function tempDir(): string {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "moat-cli-")));
-  made.push(dir);
-  return dir;
+  // Removed when the test file ends (test/support/temp-cleanup.ts).
+  return trackTempDir(fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "moat-cli-"))));
 }
 
 /** Every entry under `dir` (dot files included): relative path -> file content, or "<dir>". */
