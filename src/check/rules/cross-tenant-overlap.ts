@@ -26,7 +26,7 @@ import type { CheckContext } from "../context.js";
 import type { IsolationRule } from "../rule.js";
 import type { Span } from "../../source.js";
 import { Comparisons } from "../decide.js";
-import { SharedWriterReports } from "../shared-writers.js";
+import { SharedWriterReports } from "../writer-among-readers.js";
 
 export const crossTenantOverlap: IsolationRule = {
   name: "cross-tenant-overlap",
@@ -174,7 +174,7 @@ function earliest(x: Grant | undefined, y: Grant | undefined): Grant | undefined
   return x.order <= y.order ? x : y;
 }
 
-/** The pair's diagnostic; undefined when `writers` reports it (a shared path one side grants rw, shared-writers.ts). */
+/** The pair's diagnostic; undefined when `writers` reports it (a shared path one side grants rw, writer-among-readers.ts). */
 function report(shared: readonly Shared[], first: Grant, second: Grant, witness: string, coverage: SharedCoverage, writers: SharedWriterReports): Diagnostic | undefined {
   const params = {
     kindA: describeResource(second.resource),
