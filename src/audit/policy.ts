@@ -14,7 +14,8 @@ import { matchesPath } from "../glob/match.js";
 import { parseGlob } from "../glob/parse.js";
 import { literalBytes, literalPrefix } from "../glob/text.js";
 import type { GrantsModel, InstallGrant, InstallProfile } from "../install/grants-model.js";
-import { HOST_SHARED_DEVICES, PROTECTED_PATHS } from "../model/builtin.js";
+import { HOST_SHARED_DEVICES } from "../model/builtin.js";
+import { BUILTIN_PROTECTED_GLOBS } from "../model/protected.js";
 import type { InstalledNode } from "./installed-nodes.js";
 
 /** A policy line: file relative to the compilation root, 1-based line. */
@@ -70,14 +71,8 @@ export interface AuditPolicy {
   entriesFor(path: string): readonly PathEntry[];
 }
 
-function parsed(text: string): Glob {
-  const p = parseGlob(text);
-  if (!p.ok) throw new Error(`internal: built-in glob ${text} does not parse: ${p.reason}`);
-  return p.glob;
-}
-
 /** The built-in protected paths, with their reasons: the table of model/builtin.ts, parsed once. */
-const BUILTIN_PROTECTED: readonly ProtectedEntry[] = PROTECTED_PATHS.map((p) => ({ text: p.glob, glob: parsed(p.glob), reason: p.reason }));
+const BUILTIN_PROTECTED: readonly ProtectedEntry[] = BUILTIN_PROTECTED_GLOBS.map((p) => ({ text: p.text, glob: p.glob, reason: p.reason ?? "" }));
 const HOST_SHARED = new Set(HOST_SHARED_DEVICES.map(toBytes));
 
 /** A grant as the policy writes it: `volume "/x" rw`, `read "/etc/x"`, `socket "/run/x"`; an implied rule by what it is for. */

@@ -13,12 +13,13 @@ import * as path from "node:path";
 import { writeFileAtomically } from "./rewrite-file.js";
 import { NOVA_MODEL_PATH } from "../emit/nova-fragments.js";
 import { MAX_DOMAIN_XML } from "../install/nova-domain.js";
+import { COPY_DIR } from "../install/plan-nova.js";
 import { decidePrepare, isPrepareBegin, NOVA_HOOK_NAME, readNovaModel, refusal } from "../install/nova-hook.js";
 import type { CliIo } from "./commands.js";
 import { COMMAND_HELP } from "./help-text.js";
 
 /** Where `moat install --nova` keeps the compiled folder the hook reads. */
-export const NOVA_COPY_DIR = "/etc/moat/nova";
+const NOVA_COPY_DIR = `/${COPY_DIR}`;
 /** How long the hook waits for libvirt to finish writing the domain XML. */
 const STDIN_DEADLINE_MS = 10_000;
 /** moat-nova.json is a list of projects: a few megabytes would be a very large cloud. */

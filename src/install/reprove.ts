@@ -11,15 +11,14 @@
  * A comparison past its budget is an error, never "isolated" (MOAT306, reported as compile does).
  */
 import { Comparisons, type Side } from "../check/decide.js";
-import { protectedGlobs } from "../model/protected.js";
+import { HOST_CRITICAL_GLOBS, protectedGlobs } from "../model/protected.js";
 import { checkPath } from "../check/rules/over-broad-grant.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Glob } from "../glob/ast.js";
 import { fromBytes, toBytes } from "../glob/bytes.js";
 import { crossCandidatePairs } from "../glob/cross-pairs.js";
-import { parseGlob } from "../glob/parse.js";
 import { literalBytes } from "../glob/text.js";
-import { HOST_CRITICAL_PATHS, HOST_SHARED_DEVICES } from "../model/builtin.js";
+import { HOST_SHARED_DEVICES } from "../model/builtin.js";
 import { quote } from "../model/paths.js";
 import type { GrantsModel, InstallGrant, InstallProfile } from "./grants-model.js";
 import type { LocationBook } from "./locations.js";
@@ -53,11 +52,7 @@ function hostShared(glob: Glob): boolean {
   return literal !== undefined && HOST_SHARED.has(literal);
 }
 
-const CRITICAL = HOST_CRITICAL_PATHS.map((e) => {
-  const parsed = parseGlob(e.glob);
-  if (!parsed.ok) throw new Error(`host-critical path ${e.glob} does not parse`);
-  return { text: e.glob, glob: parsed.glob, reason: e.reason };
-});
+const CRITICAL = HOST_CRITICAL_GLOBS;
 
 export function reproveResolved(grants: GrantsModel, rules: readonly ResolvedRule[], book: LocationBook): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];

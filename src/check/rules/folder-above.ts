@@ -17,9 +17,8 @@ import { withFoldersAbove } from "../../glob/ancestors.js";
 import { compileGlob } from "../../glob/automaton.js";
 import { fromBytes } from "../../glob/bytes.js";
 import { DEFAULT_BUDGET, intersect, intersectNfas } from "../../glob/intersect.js";
-import { parseGlob } from "../../glob/parse.js";
 import { literalPrefix, literalSuffix } from "../../glob/text.js";
-import { HOST_CRITICAL_PATHS } from "../../model/builtin.js";
+import { HOST_CRITICAL_GLOBS } from "../../model/protected.js";
 import type { Resource, Workload } from "../../model/types.js";
 import { quote } from "../../model/paths.js";
 import { Comparisons, type Side, tooComplex } from "../decide.js";
@@ -35,17 +34,20 @@ interface Target extends Side {
   readonly tenant?: string;
 }
 
-const CRITICAL: readonly Target[] = HOST_CRITICAL_PATHS.map((entry) => {
-  const parsed = parseGlob(entry.glob);
-  if (!parsed.ok) throw new Error(`host-critical path ${entry.glob} does not parse`);
-  return { glob: parsed.glob, text: entry.glob, prefix: literalPrefix(parsed.glob), what: `a host-critical path: ${entry.reason}` };
-});
+const CRITICAL: readonly Target[] = HOST_CRITICAL_GLOBS.map((entry) => ({ glob: entry.glob, text: entry.text, prefix: literalPrefix(entry.glob), what: `a host-critical path: ${entry.reason}` }));
 
 export const folderAbove: IsolationRule = {
   name: "folder-above",
   check(context: CheckContext): Diagnostic[] {
     const model = context.model;
     const writers: { resource: Resource; workload: Workload }[] = [];
+    forEachResource(model, (resource, workload) => {
+      if (resource.namespace !== "path" || isHostShared(resource) || tooComplex(resource.path.glob)) return;
+      if (grantsWrite(resource) && mayNameFolder(resource.path.glob)) writers.push({ resource, workload });
+    });
+    const diagnostics: Diagnostic[] = [];
+    // Most policies have no grant that may name a folder: the targets are not built for nothing.
+    if (writers.length === 0) return diagnostics;
     const targets: Target[] = [...CRITICAL];
     for (const p of context.protectedGlobs()) {
       targets.push({ glob: p.glob, text: p.text, prefix: literalPrefix(p.glob), what: "a protected host path", ...(p.span === undefined ? {} : { span: p.span }) });
@@ -63,12 +65,6 @@ export const folderAbove: IsolationRule = {
         tenant: workload.tenant,
       });
     }
-    forEachResource(model, (resource, workload) => {
-      if (resource.namespace !== "path" || isHostShared(resource) || tooComplex(resource.path.glob)) return;
-      if (grantsWrite(resource) && mayNameFolder(resource.path.glob)) writers.push({ resource, workload });
-    });
-    const diagnostics: Diagnostic[] = [];
-    if (writers.length === 0) return diagnostics;
     const compare = new Comparisons(diagnostics);
     const index = new PrefixIndex(targets);
     for (const { resource, workload } of writers) {

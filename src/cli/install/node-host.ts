@@ -11,6 +11,8 @@ import { firstLine, type RunProcess } from "./processes.js";
 
 /** sysfs attributes and mountinfo are small; a staged tree must not make moat read a huge file. */
 const MAX_FILE = 4 << 20;
+/** The buffer host files are read into, made on the first read (see readFile). */
+let readBuffer: Buffer | undefined;
 
 function majorMinor(rdev: bigint): string {
   const major = ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn);
@@ -95,7 +97,8 @@ export function nodeHost(root: string, dmsetup?: DmsetupRunner): HostView {
       }
       try {
         if (!fs.fstatSync(fd).isFile()) return undefined;
-        const buffer = Buffer.alloc(MAX_FILE);
+        // One buffer for every read (install reads sysfs attributes of every block device): allocated once.
+        const buffer = (readBuffer ??= Buffer.allocUnsafe(MAX_FILE));
         let n = 0;
         for (;;) {
           let got: number;

@@ -4,9 +4,9 @@
  * atomically (a temporary file beside it, renamed over it), and loads the changed profiles with
  * apparmor_parser -r unless --no-load.
  */
-import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { writeFileAtomically } from "../rewrite-file.js";
 import { fileURLToPath } from "node:url";
 import { NOVA_FRAGMENT_DIR, NOVA_MODEL_PATH } from "../../emit/nova-fragments.js";
 import { readNovaModel } from "../../install/nova-hook.js";
@@ -81,15 +81,7 @@ function hostFiles(root: string, instances: string, io: CliIo, connect: string):
 
 function writeAtomically(file: string, content: string, mode: number): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.moat-${process.pid}-${randomBytes(4).toString("hex")}`);
-  try {
-    fs.writeFileSync(temp, content, { mode, flag: "wx" });
-    fs.chmodSync(temp, mode);
-    fs.renameSync(temp, file);
-  } catch (e) {
-    fs.rmSync(temp, { force: true });
-    throw e;
-  }
+  writeFileAtomically(file, content, { mode, tag: "nova", replace: true });
 }
 
 function apply(plan: NovaPlan, options: NovaStepOptions, io: CliIo, verb: string): number {
