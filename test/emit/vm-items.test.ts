@@ -91,8 +91,10 @@ describe("the vm items become virt-aa-helper's rules", () => {
   });
 
   it("devices by address: a comment each, the node is install's", () => {
-    expect(profile).toContain('  # pci "0000:03:00.0" (main.iso:15): its node is granted by moat install on the host\n');
-    expect(profile).toContain('  # usb "003:007" (main.iso:16)');
+    const install = ": its node is granted by moat install on the host\n";
+    expect(profile).toContain(
+      [`  # pci "0000:03:00.0" (main.iso:15)`, `  # usb "003:007" (main.iso:16)`, `  # usb vendor "0x046d" product "0xc52b" (main.iso:17)`, `  # scsi "0:0:1:0" (main.iso:18)`].map((l) => l + install).join("\n"),
+    );
     expect(profile).not.toContain("/dev/vfio/[0-9]");
   });
 
@@ -152,9 +154,9 @@ describe("isolation", () => {
   });
 
   it("firmware, kernel, initrd and dtb read host-critical /boot; nvram, log, share may not write there", () => {
-    expect(diagnostics(tenant("acme", vm('    kernel "/boot/vmlinuz"\n    initrd "/boot/initrd.img"\n    firmware "/usr/lib/firmware/x.fd"\n')))).toEqual([]);
-    const writes = diagnostics(tenant("acme", vm('    nvram "/boot/x_VARS.fd"\n    share "/boot/efi" rw\n')));
-    expect(writes.map((d) => d.slice(0, 10))).toEqual(["4 MOAT310:", "5 MOAT310:"]);
+    expect(diagnostics(tenant("acme", vm('    kernel "/boot/vmlinuz"\n    initrd "/boot/initrd.img"\n    firmware "/usr/lib/firmware/x.fd"\n    dtb "/boot/x.dtb"\n')))).toEqual([]);
+    const writes = diagnostics(tenant("acme", vm('    nvram "/boot/x_VARS.fd"\n    share "/boot/efi" rw\n    log "/boot/x.log"\n')));
+    expect(writes.map((d) => d.slice(0, 10))).toEqual(["4 MOAT310:", "5 MOAT310:", "6 MOAT310:"]);
   });
 
   it("reads never reach a protected path", () => {
@@ -164,6 +166,10 @@ describe("isolation", () => {
   it("a share or an nvram over another tenant's path: MOAT301", () => {
     const policy = tenant("acme", vm('    share "/srv/data" rw\n')) + tenant("globex", vm('    volume "/srv/data/globex.img" rw\n    firmware "/srv/data/fw.fd"\n', "ci01", UUID_B));
     expect(diagnostics(policy).map((d) => d.split(":")[0])).toEqual(["10 MOAT301", "11 MOAT301"]);
+    const nvram = tenant("acme", vm('    nvram "/srv/data/x_VARS.fd"\n')) + tenant("globex", vm('    volume "/srv/data/*" rw\n', "ci01", UUID_B));
+    const found = diagnostics(nvram);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^\d+ MOAT301: .*nvram of acme\/web01/);
   });
 });
 
@@ -289,7 +295,8 @@ describeWithValidators("vm items against libvirt's virt-aa-helper", ["virt-aa-he
   ].join("\n");
 
   it("every rule the helper writes for these features is in moat's profile, with at least its permissions", () => {
-    const helper = virtAaHelperRules(domain, UUID_A).filter((r) => !/libvirt|vhost-net|vfio/.test(r));
+    const helper = virtAaHelperRules(domain, UUID_A).filter((r) => !/\/(var\/log|run|var\/run)\/libvirt\/|\/qemu\/domain-|vhost-net|vfio/.test(r));
+    expect(helper.some((r) => r.includes("/nvram/"))).toBe(true);
     expect(helper.length).toBeGreaterThanOrEqual(12);
     const ours = new Map<string, string>();
     for (const m of profileOf(tenant("acme", vm(ALL_ITEMS))).matchAll(/^ {2}((?:deny )?"[^"]+") ([a-z]+),$/gm)) ours.set(m[1]!, m[2]!);

@@ -2,7 +2,7 @@
  * `moat nova-hook` under --root with Nova-shaped domain XMLs: what it places on prepare begin, what it
  * leaves alone, what it refuses (writing nothing), and that every other operation is silent and 0.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runNovaHook, type ReadStdin } from "../../src/cli/nova-hook-command.js";
@@ -48,6 +48,11 @@ describe("prepare begin", () => {
   it("writes nothing when the profile already says the same, and rewrites it when it does not", async () => {
     await hook(["instance-0000002a", "prepare", "begin", "-"], novaDomain());
     const first = readFileSync(PROFILE(), "utf8");
+    // The same domain again: the file is the same one, not rewritten (a new file would be a new inode).
+    const before = statSync(PROFILE());
+    expect((await hook(["instance-0000002a", "prepare", "begin", "-"], novaDomain())).code).toBe(0);
+    const after = statSync(PROFILE());
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
     writeFileSync(PROFILE(), "tampered");
     expect((await hook(["instance-0000002a", "prepare", "begin", "-"], novaDomain())).code).toBe(0);
     expect(readFileSync(PROFILE(), "utf8")).toBe(first);

@@ -38,6 +38,7 @@ describe("the deny rules of an instance", () => {
   for (const own of [OWN, "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"]) {
     it(`never match the own folder of ${own}, nor its _resize, nor anything below them`, () => {
       const mine = parsed(ownInstanceSource(DIR, own));
+      expect(otherInstanceGlobs(DIR, own)).toHaveLength(32);
       for (const rule of otherInstanceGlobs(DIR, own)) expect(intersect(rule, mine, undefined, K).kind).toBe("disjoint");
     });
 
@@ -50,6 +51,7 @@ describe("the deny rules of an instance", () => {
 
   it("match nothing that is not named with a UUID: _base, locks, other names, the folder itself", () => {
     const uuidNamed = parsed(anyInstanceSource(DIR));
+    expect(otherInstanceGlobs(DIR, OWN)).toHaveLength(32);
     for (const rule of otherInstanceGlobs(DIR, OWN)) expect(covers(uuidNamed, rule, K)).toBe(true);
     for (const other of [`${DIR}/_base{,/,/**}`, `${DIR}/locks{,/,/**}`, `${DIR}/`, DIR, `${DIR}/compute_nodes`, `${DIR}/snapshots/**`]) {
       for (const rule of otherInstanceGlobs(DIR, OWN)) expect(intersect(rule, parsed(other), undefined, K).kind, other).toBe("disjoint");

@@ -139,6 +139,9 @@ describe("--emit-model", () => {
     const again = compileTexts({ "/p/main.iso.json": json });
     expect(located(again)).toEqual([]);
     const contents = (r: typeof iso): string[] => r.outputs.filter((o) => o.path.startsWith("apparmor.d/moat/nova/") || o.path === "moat-nova.json").map((o) => o.content.replace(/from \S+:/, "from X:").replace(/\(\S+:\d+\)/g, "(X)"));
+    const paths = (r: typeof iso): string[] => r.outputs.map((o) => o.path).filter((p) => p.startsWith("apparmor.d/moat/nova/") || p === "moat-nova.json").sort();
+    expect(paths(iso)).toEqual(["apparmor.d/moat/nova/tenant.acme", "apparmor.d/moat/nova/unassigned", "moat-nova.json"]);
+    expect(paths(again)).toEqual(paths(iso));
     expect(contents(again)).toEqual(contents(iso));
   });
 });
