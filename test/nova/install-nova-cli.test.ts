@@ -68,6 +68,17 @@ describe("install --nova, then uninstall", () => {
     expect(nova, JSON.stringify(nova)).toEqual([]);
   });
 
+  it("installs only fragments the manifest vouches for: an edited fragment installs nothing", async () => {
+    const { dir, root, env } = await setup();
+    const fragment = path.join(dir, "generated/apparmor.d/moat/nova/tenant.acme");
+    fs.appendFileSync(fragment, '  "/srv/globex/**" rwk,\n');
+    const result = await run(dir, ["install", "--nova", "--root", root], env);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain("MOAT507");
+    expect(fs.existsSync(path.join(root, "etc/libvirt/hooks/qemu.d/50-moat"))).toBe(false);
+    expect(fs.existsSync(path.join(root, "etc/apparmor.d/moat/nova/tenant.acme"))).toBe(false);
+  });
+
   it("refuses an instances folder that is a symlink on the host", async () => {
     const { dir, root, env } = await setup();
     fs.mkdirSync(path.join(root, "srv/nova"), { recursive: true });

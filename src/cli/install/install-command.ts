@@ -94,9 +94,10 @@ function underRoot(root: string, hostPath: string): string {
 
 /** `moat install`, then with --nova the Nova host's files (nova-step.ts) once the profiles are in place. */
 export function runInstall(opts: CommandOptions, io: CliIo): number {
-  const code = runProfilesInstall(opts, io);
+  let files: ReadonlyMap<string, string> | undefined;
+  const code = runProfilesInstall(opts, io, (verified) => (files = verified));
   if (code !== 0 || opts.nova !== true) return code;
-  return installNova(novaOptions(opts, io), io);
+  return installNova({ ...novaOptions(opts, io), ...(files === undefined ? {} : { files }) }, io);
 }
 
 /** `moat uninstall`: what install --nova put on the host (nova-step.ts). */
@@ -104,20 +105,26 @@ export function runUninstall(opts: CommandOptions, io: CliIo): number {
   return uninstallNova(novaOptions(opts, io), io);
 }
 
+/** The compiled folder and the root, as every step of install and uninstall names them. */
+function folders(opts: CommandOptions, io: CliIo): { from: string; root: string } {
+  const from = toPosix(path.resolve(io.cwd, opts.from ?? "generated"));
+  const root = opts.root === undefined ? "/" : toPosix(path.resolve(io.cwd, opts.root)).replace(/\/+$/, "") || "/";
+  return { from, root };
+}
+
 function novaOptions(opts: CommandOptions, io: CliIo): NovaStepOptions {
   return {
-    from: path.resolve(io.cwd, opts.from ?? "generated"),
-    root: path.resolve(io.cwd, opts.root ?? "/"),
+    ...folders(opts, io),
     noLoad: opts.noLoad === true,
     dryRun: opts.dryRun === true,
     connect: opts.connect ?? DEFAULT_URI,
   };
 }
 
-function runProfilesInstall(opts: CommandOptions, io: CliIo): number {
+/** Install's profiles; `keep` receives the compiled folder's verified files for the steps after it. */
+function runProfilesInstall(opts: CommandOptions, io: CliIo, keep: (files: ReadonlyMap<string, string>) => void): number {
   const display = displayPathFor(io.cwd);
-  const from = toPosix(path.resolve(io.cwd, opts.from ?? "generated"));
-  const root = opts.root === undefined ? "/" : toPosix(path.resolve(io.cwd, opts.root)).replace(/\/+$/, "") || "/";
+  const { from, root } = folders(opts, io);
   const etc = underRoot(root, "/etc/apparmor.d");
   const lib = underRoot(root, "/var/lib/moat");
   const fsLayer = io.outputFs ?? nodeOutputFs;
@@ -143,6 +150,7 @@ function runProfilesInstall(opts: CommandOptions, io: CliIo): number {
   }
   report.diagnostics.push(...verified.diagnostics);
   if (hasErrors(verified.diagnostics)) return report.finish(1);
+  keep(verified.files);
   if (root !== "/" && fsLayer.kind(root) !== "dir" && !isFolderLink(root)) return ioError(`--root ${display(root)} is not a folder`);
 
   // 2. The plan: resolutions, host checks, installed texts.

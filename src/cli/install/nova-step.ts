@@ -28,6 +28,11 @@ import type { CliIo } from "../commands.js";
 import { parserProgram, processRunner, virshProgram } from "./processes.js";
 
 export interface NovaStepOptions {
+  /**
+   * The compiled folder's files, verified against its manifest by install's first step (path relative
+   * to the folder -> text): install --nova reads nothing of the folder again.
+   */
+  readonly files?: ReadonlyMap<string, string>;
   readonly from: string;
   readonly root: string;
   readonly noLoad: boolean;
@@ -120,7 +125,8 @@ function moatPackage(): string {
 }
 
 export function installNova(options: NovaStepOptions, io: CliIo): number {
-  const modelText = readText(path.join(options.from, NOVA_MODEL_PATH));
+  const files = options.files ?? new Map<string, string>();
+  const modelText = files.get(NOVA_MODEL_PATH);
   if (modelText === undefined) {
     io.stderr.write(`moat: --nova: ${NOVA_MODEL_PATH} is missing from the compiled folder: the policy needs a nova statement or a project\n`);
     return 1;
@@ -131,7 +137,7 @@ export function installNova(options: NovaStepOptions, io: CliIo): number {
     return 1;
   }
   const fragments = new Map<string, string>();
-  for (const rel of listFiles(options.from, NOVA_FRAGMENT_DIR)) fragments.set(path.basename(rel), readText(path.join(options.from, rel)) ?? "");
+  for (const [rel, text] of files) if (rel.startsWith(`${NOVA_FRAGMENT_DIR}/`)) fragments.set(rel.slice(NOVA_FRAGMENT_DIR.length + 1), text);
   const pkg = moatPackage();
   const node = fs.realpathSync(process.execPath);
   const wanted = { model: modelText, instances: model.instances, fragments, command: `exec ${node} ${path.join(pkg, "bin", "moat.js")}`, interpreter: node, moatDir: pkg };
