@@ -12,6 +12,7 @@
  */
 import { aaString } from "../emit/apparmor-text.js";
 import { fromBytes } from "../glob/bytes.js";
+import { INSTALLED_BLOCK_HEADER } from "../install/profile-text.js";
 
 /** One rule install added: the grant it comes from (as the comment names it) and where its path leads. */
 export interface InstalledNode {
@@ -27,7 +28,7 @@ export interface InstalledNode {
   readonly literal: boolean;
 }
 
-const BLOCK = "  # moat install: the nodes this host resolves these grants to";
+const BLOCK = INSTALLED_BLOCK_HEADER;
 const COMMENT = /^ {2}# (.*) \(([^()]+):(\d+)\): (.*)$/;
 
 /** install writes comments through commentText: bytes outside printable ASCII and `\` as `\xNN`. */

@@ -14,6 +14,7 @@ import { matchesPath } from "../glob/match.js";
 import { parseGlob } from "../glob/parse.js";
 import { literalBytes, literalPrefix } from "../glob/text.js";
 import type { GrantsModel, InstallGrant, InstallProfile } from "../install/grants-model.js";
+import { installedGrantName } from "../install/profile-text.js";
 import { HOST_SHARED_DEVICES } from "../model/builtin.js";
 import { BUILTIN_PROTECTED_GLOBS } from "../model/protected.js";
 import type { InstalledNode } from "./installed-nodes.js";
@@ -83,12 +84,6 @@ export function grantText(grant: InstallGrant): string {
   return `${grant.kind} ${path} ${grant.access}`;
 }
 
-/** How install's comment names a grant (install/profile-text.ts), to find the grant of an installed node. */
-function installName(grant: InstallGrant): string {
-  if (grant.kind === "implied") return `${grant.note ?? "rule"}: implied by libvirt`;
-  return grant.kind === "socket" ? "socket" : `${grant.kind} ${grant.access}`;
-}
-
 /** Entries by the literal folder every path they match starts with; literals by their bytes. */
 class PathIndex {
   private readonly literals = new Map<string, PathEntry[]>();
@@ -138,7 +133,7 @@ export function auditPolicy(grants: GrantsModel, installed: ReadonlyMap<string, 
       index.add({ workload: w, what: `exec ${JSON.stringify(p.exec.text)}`, glob: p.exec.glob, file: p.exec.file, line: p.exec.line, hostShared: false });
     }
     for (const node of installed.get(p.profile) ?? []) {
-      const grant = p.grants.find((g) => g.file === node.file && g.line === node.line && installName(g) === node.what);
+      const grant = p.grants.find((g) => g.file === node.file && g.line === node.line && installedGrantName(g) === node.what);
       if (grant === undefined) continue;
       let glob: Glob = { parts: [{ kind: "literal", bytes: toBytes(node.node) }] };
       if (!node.literal) {

@@ -25,16 +25,25 @@ export function installedText(compiled: string, rules: readonly ResolvedRule[]):
     (a, b) => (order.get(a.ref.grant) ?? grants.length) - (order.get(b.ref.grant) ?? grants.length) || compare(a.path, b.path) || compare(a.node, b.node),
   );
   const seen = new Set<string>();
-  let block = "\n  # moat install: the nodes this host resolves these grants to\n";
+  let block = `\n${INSTALLED_BLOCK_HEADER}\n`;
   for (const r of sorted) {
     const key = `${order.get(r.ref.grant)}|${r.path}|${r.node}`;
     if (seen.has(key)) continue;
     seen.add(key);
     const g = r.ref.grant;
-    const what = g.device !== undefined ? g.device : g.kind === "implied" ? `${g.note ?? "rule"}: implied by libvirt` : g.kind === "socket" ? "socket" : `${g.kind} ${g.access}`;
+    const what = g.device !== undefined ? g.device : installedGrantName(g);
     block += `\n  # ${commentText(g.device !== undefined ? `${what} (${g.file}:${g.line}) -> ${r.node}` : `${what} (${g.file}:${g.line}): ${r.path} -> ${r.node}`)}\n`;
     block += `  ${aaFileRule(false, r.glob, g.perms)},\n`;
     if (g.deny !== undefined) block += `  ${aaFileRule(true, r.glob, g.deny)},\n`;
   }
   return compiled.slice(0, compiled.length - CLOSING.length) + "\n" + block + "}\n";
+}
+
+/** The comment that opens the rules install adds to a profile; `moat audit --root` finds them by it. */
+export const INSTALLED_BLOCK_HEADER = "  # moat install: the nodes this host resolves these grants to";
+
+/** How install's comment names a grant (`volume rw`, `socket`, `libvirt log: implied by libvirt`); audit reads it back. */
+export function installedGrantName(grant: { readonly kind: string; readonly access?: string; readonly note?: string }): string {
+  if (grant.kind === "implied") return `${grant.note ?? "rule"}: implied by libvirt`;
+  return grant.kind === "socket" ? "socket" : `${grant.kind} ${grant.access}`;
 }
